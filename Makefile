@@ -1,0 +1,74 @@
+# Recovery College — the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask
+export FLASK_APP := wsgi.py
+
+.PHONY: run test lint format check bench translations extract-messages install chromium node-tools clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+translations: install
+	$(BIN)/pybabel compile --use-fuzzy -d college/translations -D messages --statistics 2>&1 | tail -n 1
+
+# Pull every translatable string into the catalogue; then fill in the Danish.
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o college/translations/messages.pot .
+	$(BIN)/pybabel update -i college/translations/messages.pot -d college/translations -D messages --no-fuzzy-matching
+
+run: translations
+	$(FLASK) db upgrade
+	$(FLASK) college demo --if-empty
+	@echo "Mail is written to instance/mail/. Demo logins are listed in README.md."
+	@$(FLASK) college deliver-mail --interval 2 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host 127.0.0.1 --port 5000
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+node-tools: node_modules/.package-lock.json
+
+# Browser tests drive Debian's Chromium; install it when missing and we may.
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  elif [ "$$CI" = "true" ]; then \
+	    echo "Chromium is required in CI but missing." >&2; exit 1; \
+	  else \
+	    echo "Chromium is missing; browser tests will be skipped."; \
+	  fi; \
+	fi
+
+test: translations node-tools chromium
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS); status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "No tests ran." >&2; exit 1; fi; exit $$status
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: lint
+	$(BIN)/mypy college/services.py college/calendar.py courses/services.py peers/services.py
+
+bench: translations
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,63 @@
+"""Recovery College: the core package and its application factory."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from college.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the Recovery College application."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(load_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=app.config.get("LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    from college import auth, i18n, security, templating
+    from college.errors import register_error_handlers
+    from college.extensions import csrf, db, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    mail.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    register_error_handlers(app)
+
+    from college import admin, cli, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.auth_bp)
+    app.register_blueprint(views.me_bp)
+    app.register_blueprint(admin.bp)
+    cli.init_app(app)
+
+    # Domain packages plug themselves in; the core never imports them by name.
+    for package in app.config["COLLEGE_PACKAGES"]:
+        module = importlib.import_module(package)
+        module.init_app(app)
+    return app

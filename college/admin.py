@@ -1,0 +1,167 @@
+"""The admin shell: dashboard, people and roles, undelivered mail, audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from college import outbox, services
+from college.auth import roles_required
+from college.errors import DomainError
+from college.extensions import db
+from college.forms import ConfirmForm, RolesForm
+from college.models import AuditEvent, OutboxMessage, Role, User, UserRole
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+ROLE_LABELS = {
+    Role.STUDENT: _l("Student"),
+    Role.PEER: _l("Peer worker"),
+    Role.TRAINER: _l("Professional trainer"),
+    Role.ADMIN: _l("Administrator"),
+}
+PAGE_SIZE = 50
+
+
+@bp.before_request
+@roles_required(Role.ADMIN)
+def require_admin() -> None:
+    """Every admin page is for administrators only."""
+
+
+def admin_sections() -> list[tuple[str, Any]]:
+    """Links that domain packages add to the admin navigation: (endpoint, label)."""
+    return current_app.extensions.setdefault("college.admin_sections", [])
+
+
+@bp.get("/")
+def dashboard() -> str:
+    """Show what needs attention today."""
+    role_counts = dict(
+        db.session.execute(sa.select(UserRole.role, sa.func.count()).group_by(UserRole.role)).all()
+    )
+    panels = [panel() for panel in current_app.extensions.get("college.dashboard_panels", [])]
+    return render_template(
+        "admin/dashboard.html",
+        role_counts=role_counts,
+        role_labels=ROLE_LABELS,
+        mail=outbox.count_undelivered(),
+        panels=panels,
+        sections=admin_sections(),
+    )
+
+
+@bp.get("/people")
+def people() -> str:
+    """List people, searchable by name or email and filterable by role."""
+    query = request.args.get("q", "").strip()[:100]
+    role = request.args.get("role", "")
+    statement = sa.select(User).where(User.anonymised_at.is_(None)).order_by(User.display_name)
+    if query:
+        pattern = f"%{query.lower()}%"
+        statement = statement.where(
+            sa.or_(sa.func.lower(User.display_name).like(pattern), User.email.like(pattern))
+        )
+    if role in {str(r) for r in Role}:
+        statement = statement.where(User.role_rows.any(UserRole.role == role))
+    page = db.paginate(statement, per_page=PAGE_SIZE, error_out=False)
+    return render_template(
+        "admin/people.html", page=page, q=query, role=role, role_labels=ROLE_LABELS
+    )
+
+
+def _roles_form(user: User) -> RolesForm:
+    form = RolesForm(roles=[str(r) for r in user.roles])
+    form.roles.choices = [(str(role), str(label)) for role, label in ROLE_LABELS.items()]
+    return form
+
+
+@bp.get("/people/<int:user_id>")
+def person(user_id: int) -> str:
+    """Show one person's account and roles (the view is audited)."""
+    user = db.get_or_404(User, user_id)
+    services.record_audit(current_user, "user.viewed", user)
+    db.session.commit()
+    return render_template(
+        "admin/person.html",
+        person=user,
+        form=_roles_form(user),
+        status_form=ConfirmForm(),
+        role_labels=ROLE_LABELS,
+    )
+
+
+@bp.post("/people/<int:user_id>/roles")
+def person_roles(user_id: int) -> Any:
+    """Grant or remove roles."""
+    user = db.get_or_404(User, user_id)
+    form = _roles_form(user)
+    if not form.validate_on_submit():
+        flash(_("Please choose valid roles."), "error")
+        return redirect(url_for("admin.person", user_id=user.id))
+    try:
+        services.set_roles(current_user, user, {Role(r) for r in form.roles.data})
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Roles saved."), "success")
+    return redirect(url_for("admin.person", user_id=user.id))
+
+
+@bp.post("/people/<int:user_id>/status")
+def person_status(user_id: int) -> Any:
+    """Disable or re-enable an account."""
+    user = db.get_or_404(User, user_id)
+    active = request.form.get("active") == "1"
+    try:
+        services.set_account_active(current_user, user, active)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The account is enabled.") if active else _("The account is disabled."), "success")
+    return redirect(url_for("admin.person", user_id=user.id))
+
+
+@bp.get("/mail")
+def mail() -> str:
+    """Show mail that could not be delivered yet."""
+    return render_template(
+        "admin/mail.html",
+        messages=outbox.failing_messages(),
+        counts=outbox.count_undelivered(),
+        form=ConfirmForm(),
+    )
+
+
+@bp.post("/mail/<int:message_id>/retry")
+def mail_retry(message_id: int) -> Any:
+    """Queue a failed message again."""
+    message = db.get_or_404(OutboxMessage, message_id)
+    if message.status == "sent":
+        abort(409)
+    outbox.retry_message(message)
+    services.record_audit(current_user, "mail.retry", message)
+    db.session.commit()
+    flash(_("The message will be sent again shortly."), "success")
+    return redirect(url_for("admin.mail"))
+
+
+@bp.get("/audit")
+def audit() -> str:
+    """Show the audit log, newest first, filterable by action."""
+    action = request.args.get("action", "").strip()[:64]
+    statement = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if action:
+        statement = statement.where(AuditEvent.action.startswith(action, autoescape=True))
+    statement = statement.options(sa.orm.joinedload(AuditEvent.actor))
+    page = db.paginate(statement, per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/audit.html", page=page, action=action)

@@ -1,0 +1,73 @@
+"""Flask-Login wiring: a signed-in browser is valid only while its server-side session exists."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, abort, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+
+from college import services
+from college.extensions import login_manager
+from college.models import Role, User
+
+SESSION_KEY = "sid"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = services.load_session_user(user_id, session.get(SESSION_KEY))
+    if user is None or not user.is_active:
+        return None
+    return user
+
+
+def sign_in(user: User) -> None:
+    """Start a fresh session for ``user``: a new cookie and a new server-side record."""
+    session.clear()
+    token = services.start_login_session(user)
+    session[SESSION_KEY] = token
+    session.permanent = True
+    login_user(user)
+
+
+def sign_out() -> None:
+    services.end_login_session(session.get(SESSION_KEY))
+    logout_user()
+    session.clear()
+
+
+def current_token() -> str | None:
+    return session.get(SESSION_KEY)
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Let only signed-in people holding one of ``roles`` reach the view."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def init_app(app: Flask) -> None:
+    from datetime import timedelta
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see that page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None
+    app.permanent_session_lifetime = timedelta(days=app.config["SESSION_LIFETIME_DAYS"])

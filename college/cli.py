@@ -1,0 +1,81 @@
+"""Command-line tasks: ``flask college create-admin | deliver-mail | demo``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from college import demo, outbox, services
+from college.errors import DomainError
+from college.extensions import db
+
+college_cli = AppGroup("college", help="Recovery College tasks.")
+
+
+def worker_tasks() -> list[Callable[[], object]]:
+    """Periodic jobs that domain packages add to the mail worker's loop."""
+    return current_app.extensions.setdefault("college.worker_tasks", [])
+
+
+@college_cli.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Administrator", help="Display name for a new account.")
+@click.password_option(envvar="COLLEGE_ADMIN_PASSWORD", help="Password for a new account.")
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create an administrator, or make an existing account one."""
+    try:
+        user = services.make_admin(email, name, password)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"{user.email} is an administrator.")
+
+
+def run_worker_round() -> outbox.DeliveryReport:
+    for task in worker_tasks():
+        task()
+        db.session.commit()
+    return outbox.deliver_due()
+
+
+@college_cli.command("deliver-mail")
+@click.option("--once", is_flag=True, help="Send what is due, then stop.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
+def deliver_mail(once: bool, interval: float) -> None:
+    """Send queued mail, retrying with backoff; keeps running unless --once."""
+    while True:
+        report = run_worker_round()
+        if report.sent or report.retrying or report.failed:
+            click.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
+        db.session.remove()
+        if once:
+            return
+        time.sleep(interval)
+
+
+@college_cli.command("demo")
+@click.option("--force", is_flag=True, help="Add the demo even if the database has data.")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if there is data.")
+def demo_command(force: bool, if_empty: bool) -> None:
+    """Fill an empty database with a believable demo college."""
+    if not current_app.config["ALLOW_DEMO_LOGINS"]:
+        raise click.ClickException("Demo data is refused in a production configuration.")
+    if not demo.database_is_empty():
+        if if_empty:
+            click.echo("The database has data already; no demo added.")
+            return
+        if not force:
+            raise click.ClickException(
+                "The database is not empty. Use --force to add the demo anyway."
+            )
+    demo.seed()
+    db.session.commit()
+    click.echo("Demo college created. Log in with the demo accounts listed in the README.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(college_cli)

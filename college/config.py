@@ -1,0 +1,98 @@
+"""Configuration from environment variables, with safe defaults for a newcomer."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot be used safely."""
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in TRUE_WORDS
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+def _development_secret(instance_path: Path) -> str:
+    """Return a secret key generated once and kept in the instance folder."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: Path) -> dict[str, Any]:
+    """Build the configuration mapping from the environment."""
+    environment = os.environ.get("COLLEGE_ENV", "development").strip().lower()
+    production = environment == "production"
+    secret = os.environ.get("SECRET_KEY")
+    if not secret:
+        if production:
+            raise ConfigurationError("SECRET_KEY must be set when COLLEGE_ENV=production.")
+        secret = _development_secret(instance_path)
+
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'college.db'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+
+    mail_sender = os.environ.get("MAIL_DEFAULT_SENDER", "college@recovery-college.example")
+    return {
+        "COLLEGE_ENV": environment,
+        "PRODUCTION": production,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "COLLEGE_NAME": os.environ.get("COLLEGE_NAME", "Recovery College"),
+        "COLLEGE_TIMEZONE": os.environ.get("COLLEGE_TIMEZONE", "Europe/Copenhagen"),
+        "COLLEGE_DOMAIN": os.environ.get("COLLEGE_DOMAIN", "recovery-college.example"),
+        "COLLEGE_BASE_URL": os.environ.get("COLLEGE_BASE_URL", "http://127.0.0.1:5000"),
+        "COLLEGE_DEFAULT_LANGUAGE": os.environ.get("COLLEGE_DEFAULT_LANGUAGE", "da"),
+        "LANGUAGES": ("en", "da"),
+        "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11"),
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "files"),
+        "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR", str(instance_path / "mail")),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": _env_int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _env_bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _env_bool("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_DEFAULT_SENDER": mail_sender,
+        "MAIL_TIMEOUT": _env_int("MAIL_TIMEOUT", 10),
+        "MAIL_MAX_ATTEMPTS": _env_int("MAIL_MAX_ATTEMPTS", 8),
+        "MAIL_RETRY_BASE_SECONDS": _env_int("MAIL_RETRY_BASE_SECONDS", 60),
+        "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCK_MINUTES": _env_int("LOGIN_LOCK_MINUTES", 15),
+        "PASSWORD_RESET_HOURS": _env_int("PASSWORD_RESET_HOURS", 1),
+        "SESSION_LIFETIME_DAYS": _env_int("SESSION_LIFETIME_DAYS", 14),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "ALLOW_DEMO_LOGINS": not production,
+        "ARGON2_TIME_COST": _env_int("ARGON2_TIME_COST", 3),
+        "ARGON2_MEMORY_COST": _env_int("ARGON2_MEMORY_COST", 65536),
+        "TRUST_PROXY": _env_bool("TRUST_PROXY", production),
+        "COLLEGE_PACKAGES": ("courses", "peers"),
+    }

@@ -1,0 +1,122 @@
+"""A believable demo college, so a newcomer can try every view at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from college import services
+from college.db import now_utc
+from college.extensions import db
+from college.models import Programme, Qualification, Role, User, UserRole
+
+DEMO_DOMAIN = "demo.recovery-college.example"
+DEMO_PASSWORD = "college-demo"
+
+DEMO_LOGINS = {
+    Role.ADMIN: ("admin@" + DEMO_DOMAIN, "Mette Lund"),
+    Role.PEER: ("peer@" + DEMO_DOMAIN, "Sofie Holm"),
+    Role.TRAINER: ("trainer@" + DEMO_DOMAIN, "Anders Berg"),
+    Role.STUDENT: ("student@" + DEMO_DOMAIN, "Lars Nielsen"),
+}
+
+FIRST_NAMES = [
+    "Anna", "Mads", "Ida", "Jonas", "Freja", "Mikkel", "Emma", "Rasmus", "Clara", "Oliver",
+    "Laura", "Frederik", "Karen", "Peter", "Maja", "Søren", "Nanna", "Henrik", "Signe", "Jens",
+    "Astrid", "Kasper", "Louise", "Thomas", "Camilla", "Morten", "Julie", "Niels", "Sara", "Bo",
+]
+LAST_NAMES = [
+    "Jensen", "Hansen", "Pedersen", "Larsen", "Sørensen", "Rasmussen", "Jørgensen", "Petersen",
+    "Madsen", "Kristensen", "Olsen", "Thomsen", "Christiansen", "Poulsen", "Johansen", "Møller",
+]
+
+
+@dataclass
+class DemoCollege:
+    """What the core demo created, handed to each domain package's seeder."""
+
+    admin: User
+    peers: list[User] = field(default_factory=list)
+    trainers: list[User] = field(default_factory=list)
+    students: list[User] = field(default_factory=list)
+    today: date = field(default_factory=lambda: now_utc().date())
+
+
+def demo_seeders() -> list[Callable[[DemoCollege], None]]:
+    return current_app.extensions.setdefault("college.demo_seeders", [])
+
+
+def database_is_empty() -> bool:
+    return not db.session.scalar(sa.select(sa.func.count()).select_from(User))
+
+
+def demo_name(index: int) -> str:
+    first = FIRST_NAMES[index % len(FIRST_NAMES)]
+    last = LAST_NAMES[(index * 7 + index // len(FIRST_NAMES)) % len(LAST_NAMES)]
+    return f"{first} {last}"
+
+
+def _person(email: str, name: str, roles: tuple[Role, ...], password_hash: str) -> User:
+    user = User(
+        email=email,
+        display_name=name,
+        password_hash=password_hash,
+        language="da",
+        consent_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+        consented_at=now_utc(),
+        role_rows=[UserRole(role=str(role)) for role in roles],
+    )
+    db.session.add(user)
+    return user
+
+
+def _qualify(user: User, programme: Programme, granted_on: date) -> None:
+    db.session.add(Qualification(user=user, programme=str(programme), granted_on=granted_on))
+
+
+def seed_people(today: date) -> DemoCollege:
+    # One hash for every demo account keeps seeding fast; they share the README password.
+    password_hash = services.hash_password(DEMO_PASSWORD)
+    logins = {
+        role: _person(email, name, (role,), password_hash)
+        for role, (email, name) in DEMO_LOGINS.items()
+    }
+    college = DemoCollege(admin=logins[Role.ADMIN], today=today)
+    college.peers.append(logins[Role.PEER])
+    college.trainers.append(logins[Role.TRAINER])
+    college.students.append(logins[Role.STUDENT])
+    _qualify(logins[Role.PEER], Programme.FIVE_DAY, today - timedelta(days=400))
+    _qualify(logins[Role.PEER], Programme.FIVE_WEEK, today - timedelta(days=200))
+    for index in range(11):
+        peer = _person(f"peer{index + 1}@{DEMO_DOMAIN}", demo_name(index), (Role.PEER,), password_hash)
+        _qualify(peer, Programme.FIVE_DAY, today - timedelta(days=300 + index * 20))
+        if index % 2 == 0:
+            _qualify(peer, Programme.FIVE_WEEK, today - timedelta(days=150 + index * 10))
+        college.peers.append(peer)
+    for index in range(7):
+        name = demo_name(index + 11)
+        trainer = _person(f"trainer{index + 1}@{DEMO_DOMAIN}", name, (Role.TRAINER,), password_hash)
+        college.trainers.append(trainer)
+    for index in range(40):
+        name = demo_name(index + 18)
+        student = _person(f"student{index + 1}@{DEMO_DOMAIN}", name, (Role.STUDENT,), password_hash)
+        college.students.append(student)
+    db.session.flush()
+    return college
+
+
+def seed() -> DemoCollege:
+    """Create the demo people, then let every domain package add its part."""
+    college = seed_people(now_utc().date())
+    for seeder in demo_seeders():
+        seeder(college)
+        db.session.flush()
+    return college
+
+
+def is_demo_account(email: str) -> bool:
+    return email.endswith("@" + DEMO_DOMAIN)

@@ -1,0 +1,86 @@
+"""Domain errors raised by services, and how the web shows them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A rule of the college was not met; the message is safe to show to the user."""
+
+    status_code = 400
+    message: Any = _l("That could not be done.")
+
+    def __init__(self, message: Any = None, **params: Any) -> None:
+        if message is not None:
+            self.message = message
+        self.params = params
+        super().__init__(str(self.message))
+
+    def __str__(self) -> str:
+        text = str(self.message)
+        return text % self.params if self.params else text
+
+
+class NotFound(DomainError):
+    status_code = 404
+    message = _l("We could not find that.")
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    message = _l("You do not have access to that.")
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.endswith(".json")
+
+
+ERROR_TITLES = {
+    400: _l("Something in the request was not right"),
+    403: _l("You do not have access to this page"),
+    404: _l("We could not find that page"),
+    405: _l("That action is not possible here"),
+    409: _l("That could not be done"),
+    429: _l("Please wait a moment"),
+    500: _l("Something went wrong on our side"),
+}
+
+
+def render_error(status: int, message: Any = None) -> tuple[Any, int]:
+    title = ERROR_TITLES.get(status, ERROR_TITLES[400])
+    if wants_json():
+        return jsonify(error={"status": status, "message": str(message or title)}), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError) -> tuple[Any, int]:
+        return render_error(error.status_code, str(error))
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(error: CSRFError) -> tuple[Any, int]:
+        return render_error(
+            400, _l("This form has expired. Please go back, reload the page and try again.")
+        )
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException) -> Any:
+        if error.code is None or error.code < 400:
+            return error
+        response = render_error(error.code)
+        return response
+
+    @app.errorhandler(500)
+    def handle_server_error(error: Exception) -> tuple[Any, int]:
+        return render_error(500)

@@ -1,0 +1,27 @@
+"""Language choice: the person's own, else the switch, else the browser, else the college's."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_login import current_user
+
+from college.extensions import babel
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    chosen = session.get("language")
+    if chosen in languages:
+        return chosen
+    best = request.accept_languages.best_match(languages)
+    return best or current_app.config["COLLEGE_DEFAULT_LANGUAGE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["COLLEGE_TIMEZONE"]
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

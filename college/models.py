@@ -1,0 +1,186 @@
+"""Core models: people and their roles, qualifications, sessions, audit and mail outbox."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from college.db import Base, UTCDateTime, now_utc
+
+
+class Role(StrEnum):
+    STUDENT = "student"
+    PEER = "peer"
+    TRAINER = "trainer"
+    ADMIN = "admin"
+
+
+class Programme(StrEnum):
+    """Peer training programmes whose completion qualifies a peer to teach."""
+
+    FIVE_DAY = "five_day"
+    FIVE_WEEK = "five_week"
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased so that uniqueness is case-insensitive on every engine.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(80))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    language: Mapped[str] = mapped_column(sa.String(5), default="da")
+    active: Mapped[bool] = mapped_column(default=True)
+    discreet: Mapped[bool] = mapped_column(default=True)
+    consent_version: Mapped[str | None] = mapped_column(sa.String(20))
+    consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active and self.anonymised_at is None
+
+    @property
+    def roles(self) -> set[Role]:
+        return {Role(row.role) for row in self.role_rows}
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role(Role.ADMIN)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class LoginSession(Base):
+    """A server-side record of a signed-in browser; deleting it signs that browser out."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginFailure(Base):
+    """One failed sign-in, keyed by a keyed hash of the email or the client address."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    __table_args__ = (sa.Index("ix_login_failures_key_at", "key", "at"),)
+
+
+class PasswordResetToken(Base):
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class Qualification(Base):
+    """A peer's completed training programme, which entitles them to teach some courses."""
+
+    __tablename__ = "qualifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    programme: Mapped[str] = mapped_column(sa.String(32))
+    granted_on: Mapped[date]
+    expires_on: Mapped[date | None]
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "programme", name="uq_qualifications_user"),)
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.granted_on <= day and (self.expires_on is None or day <= self.expires_on)
+
+
+class AuditEvent(Base):
+    """An append-only record of who did what to whom; the app never edits or deletes it."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(sa.String(64), index=True)
+    target_type: Mapped[str | None] = mapped_column(sa.String(32))
+    target_id: Mapped[int | None]
+    detail: Mapped[str | None] = mapped_column(sa.String(500))
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(Base):
+    """An email waiting to be sent, written in the same transaction as its cause."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    text_body: Mapped[str] = mapped_column(sa.Text)
+    html_body: Mapped[str | None] = mapped_column(sa.Text)
+    calendar_method: Mapped[str | None] = mapped_column(sa.String(16))
+    calendar_body: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(16), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+
+    __table_args__ = (sa.Index("ix_outbox_messages_due", "status", "next_attempt_at"),)

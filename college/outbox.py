@@ -1,0 +1,335 @@
+"""The mail outbox: messages are queued with the change that causes them, sent by a worker.
+
+``enqueue`` runs inside the caller's transaction, so a message exists exactly when its
+cause was committed. ``deliver_due`` claims each message with a conditional update (safe
+with several workers on PostgreSQL and SQLite alike), sends it, and records the outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+from typing import Any, Protocol
+
+import flask_mail
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from college.db import now_utc
+from college.extensions import db, mail
+from college.models import OutboxMessage, OutboxStatus, User
+
+log = logging.getLogger(__name__)
+
+CLAIM_LEASE = timedelta(minutes=10)
+MAX_BACKOFF = timedelta(hours=6)
+
+
+# --- queueing ------------------------------------------------------------------------------
+
+
+def enqueue(
+    recipient: str,
+    subject: str,
+    text_body: str,
+    html_body: str | None = None,
+    calendar: tuple[str, str] | None = None,
+) -> OutboxMessage:
+    """Queue one email in the current transaction; ``calendar`` is (METHOD, ics text)."""
+    message = OutboxMessage(
+        recipient=recipient,
+        subject=subject[:255],
+        text_body=text_body,
+        html_body=html_body,
+        calendar_method=calendar[0] if calendar else None,
+        calendar_body=calendar[1] if calendar else None,
+        next_attempt_at=now_utc(),
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def enqueue_template(
+    user: User,
+    template: str,
+    subject: Any,
+    calendar: tuple[str, str] | None = None,
+    **context: Any,
+) -> OutboxMessage:
+    """Render ``templates/email/<template>.{txt,html}`` in the person's language and queue it."""
+    with force_locale(user.language):
+        context.setdefault("user", user)
+        context.setdefault("college_name", current_app.config["COLLEGE_NAME"])
+        text = render_template(f"email/{template}.txt", **context)
+        html = render_template(f"email/{template}.html", **context)
+        subject_text = str(subject)
+    return enqueue(user.email, subject_text, text, html, calendar)
+
+
+# --- building the MIME message -------------------------------------------------------------
+
+
+def build_mime(message: OutboxMessage) -> EmailMessage:
+    """Build the email: text and HTML alternatives, plus an iTIP part and .ics when present."""
+    config = current_app.config
+    mime = EmailMessage()
+    mime["From"] = formataddr((config["COLLEGE_NAME"], config["MAIL_DEFAULT_SENDER"]))
+    mime["To"] = message.recipient
+    mime["Subject"] = message.subject
+    mime["Date"] = format_datetime(message.created_at)
+    mime["Message-ID"] = f"<outbox-{message.id}@{config['COLLEGE_DOMAIN']}>"
+    mime["Auto-Submitted"] = "auto-generated"
+    mime.set_content(message.text_body, charset="utf-8")
+    if message.html_body:
+        mime.add_alternative(message.html_body, subtype="html", charset="utf-8")
+    if message.calendar_body and message.calendar_method:
+        _add_calendar_parts(mime, message.calendar_method, message.calendar_body)
+    return mime
+
+
+def _add_calendar_parts(mime: EmailMessage, method: str, body: str) -> None:
+    # Flask-Mail's alternatives cannot carry the method= parameter that iMIP needs,
+    # so the calendar part is built here by hand.
+    if not mime.is_multipart():
+        mime.make_alternative()
+    calendar_part = EmailMessage()
+    calendar_part.set_content(
+        body.encode("utf-8"),
+        maintype="text",
+        subtype="calendar",
+        params={"method": method, "charset": "UTF-8"},
+        cte="base64",
+    )
+    del calendar_part["MIME-Version"]
+    mime.attach(calendar_part)
+    mime.make_mixed()
+    mime.add_attachment(
+        body.encode("utf-8"),
+        maintype="application",
+        subtype="ics",
+        filename="invite.ics",
+        params={"method": method},
+    )
+
+
+class _PreparedMessage(flask_mail.Message):
+    """A Flask-Mail message whose MIME body was built by ``build_mime``."""
+
+    def __init__(self, mime: EmailMessage, recipient: str, sender: str) -> None:
+        super().__init__(subject=str(mime["Subject"]), recipients=[recipient], sender=sender)
+        self._mime = mime
+
+    def _message(self) -> Any:
+        return self._mime
+
+
+# --- transports ----------------------------------------------------------------------------
+
+
+class Transport(Protocol):
+    def __enter__(self) -> Transport: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def send(self, message: OutboxMessage) -> None: ...
+
+
+class FileTransport:
+    """Write each message as an .eml file, so a newcomer can open the mail in any client."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = Path(directory)
+
+    def __enter__(self) -> FileTransport:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def send(self, message: OutboxMessage) -> None:
+        stamp = message.created_at.strftime("%Y%m%d-%H%M%S")
+        path = self.directory / f"{stamp}-{message.id:06d}.eml"
+        path.write_bytes(build_mime(message).as_bytes())
+
+
+class SmtpTransport:
+    """Send through Flask-Mail over SMTP, one connection per batch."""
+
+    def __init__(self) -> None:
+        self.connection: flask_mail.Connection | None = None
+
+    def __enter__(self) -> SmtpTransport:
+        socket.setdefaulttimeout(current_app.config["MAIL_TIMEOUT"])
+        self.connection = mail.connect().__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.connection is not None and self.connection.host is not None:
+            try:
+                self.connection.host.quit()
+            except (smtplib.SMTPException, OSError):
+                log.warning("SMTP connection did not close cleanly")
+
+    def send(self, message: OutboxMessage) -> None:
+        assert self.connection is not None  # noqa: S101 - set in __enter__
+        sender = current_app.config["MAIL_DEFAULT_SENDER"]
+        self.connection.send(_PreparedMessage(build_mime(message), message.recipient, sender))
+
+
+def make_transport() -> Transport:
+    backend = current_app.config["MAIL_BACKEND"]
+    if backend == "smtp":
+        return SmtpTransport()
+    if backend == "files":
+        return FileTransport(current_app.config["MAIL_FILE_DIR"])
+    raise RuntimeError(f"Unknown MAIL_BACKEND {backend!r}; use 'files' or 'smtp'.")
+
+
+# --- delivery ------------------------------------------------------------------------------
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def _due_ids(now: datetime, limit: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def _claim(message_id: int, now: datetime) -> bool:
+    """Take a message for this worker; only one worker's update can match the row."""
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .values(next_attempt_at=now + CLAIM_LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def backoff_delay(attempts: int) -> timedelta:
+    base = timedelta(seconds=current_app.config["MAIL_RETRY_BASE_SECONDS"])
+    return min(base * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def _record_failure(message: OutboxMessage, error: Exception, now: datetime) -> bool:
+    """Schedule a retry, or give up after the last attempt; return True when given up."""
+    message.attempts += 1
+    message.last_error = f"{type(error).__name__}: {error}"[:500]
+    if message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        message.status = OutboxStatus.FAILED
+        return True
+    message.next_attempt_at = now + backoff_delay(message.attempts)
+    return False
+
+
+def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryReport:
+    """Send every message that is due; commits per message (this is a worker boundary)."""
+    now = now or now_utc()
+    report = DeliveryReport()
+    ids = _due_ids(now, limit)
+    if not ids:
+        return report
+    claimed = [message_id for message_id in ids if _claim(message_id, now)]
+    if not claimed:
+        return report
+    try:
+        transport = make_transport().__enter__()
+    except (smtplib.SMTPException, OSError) as error:
+        for message_id in claimed:
+            message = db.session.get_one(OutboxMessage, message_id)
+            if _record_failure(message, error, now):
+                report.failed += 1
+            else:
+                report.retrying += 1
+        db.session.commit()
+        log.warning("mail server unavailable; %s messages will be retried", len(claimed))
+        return report
+    try:
+        for message_id in claimed:
+            _deliver_one(transport, message_id, now, report)
+    finally:
+        transport.__exit__(None, None, None)
+    return report
+
+
+def _deliver_one(
+    transport: Transport, message_id: int, now: datetime, report: DeliveryReport
+) -> None:
+    message = db.session.get_one(OutboxMessage, message_id)
+    try:
+        transport.send(message)
+    except (smtplib.SMTPException, OSError, flask_mail.BadHeaderError) as error:
+        if _record_failure(message, error, now):
+            report.failed += 1
+            log.error("mail %s failed for good after %s attempts", message.id, message.attempts)
+        else:
+            report.retrying += 1
+    else:
+        message.status = OutboxStatus.SENT
+        message.sent_at = now_utc()
+        message.attempts += 1
+        message.last_error = None
+        report.sent += 1
+    db.session.commit()
+
+
+def retry_message(message: OutboxMessage) -> None:
+    """Put a failed message back in the queue (an admin's decision)."""
+    message.status = OutboxStatus.PENDING
+    message.next_attempt_at = now_utc()
+    message.attempts = 0
+
+
+def failing_messages(limit: int = 200) -> list[OutboxMessage]:
+    """Messages that failed for good or are retrying after an error, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(
+                sa.or_(
+                    OutboxMessage.status == OutboxStatus.FAILED,
+                    sa.and_(
+                        OutboxMessage.status == OutboxStatus.PENDING,
+                        OutboxMessage.last_error.is_not(None),
+                    ),
+                )
+            )
+            .order_by(OutboxMessage.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def count_undelivered() -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(OutboxMessage.status, sa.func.count())
+        .where(OutboxMessage.status != OutboxStatus.SENT)
+        .group_by(OutboxMessage.status)
+    )
+    return {status: count for status, count in rows}

@@ -1,0 +1,487 @@
+"""Rules and writes for people: accounts, sign-in, passwords, roles and the audit log.
+
+Services take model instances and plain values, flush but never commit, and raise
+``DomainError`` subclasses whose messages can be shown to the person as they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import datetime, timedelta
+from functools import cache
+from importlib import resources
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from college.db import now_utc
+from college.errors import DomainError, Forbidden
+from college.extensions import db
+from college.models import (
+    AuditEvent,
+    LoginFailure,
+    LoginSession,
+    PasswordResetToken,
+    Role,
+    User,
+    UserRole,
+)
+
+log = logging.getLogger(__name__)
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
+
+
+class EmailTaken(DomainError):
+    status_code = 409
+    message = _l("An account with this email address already exists. Log in or reset your password.")
+
+
+class WeakPassword(DomainError):
+    message = _l("Please choose a different password.")
+
+
+class InvalidCredentials(DomainError):
+    status_code = 401
+    message = _l("The email address or password is not right. Please try again.")
+
+
+class TooManyAttempts(DomainError):
+    status_code = 429
+    message = _l(
+        "There have been too many attempts to log in. "
+        "For your safety, please wait %(minutes)s minutes and try again."
+    )
+
+
+class InvalidResetLink(DomainError):
+    message = _l("This link has expired or has already been used. Please ask for a new one.")
+
+
+class ConsentRequired(DomainError):
+    message = _l("Please read and accept the privacy notice to create an account.")
+
+
+class LastAdmin(DomainError):
+    status_code = 409
+    message = _l("The college must keep at least one administrator.")
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_token(raw: str) -> str:
+    """Tokens are stored hashed so that a copy of the database cannot sign anyone in."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _keyed_hash(value: str) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()
+
+
+def _hasher() -> PasswordHasher:
+    config = current_app.config
+    return _cached_hasher(config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"])
+
+
+@cache
+def _cached_hasher(time_cost: int, memory_cost: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    text = resources.files("college").joinpath("common_passwords.txt").read_text("utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """Check a password in constant-ish time whether or not the account exists."""
+    hasher = _hasher()
+    stored = user.password_hash if user is not None and user.password_hash else None
+    try:
+        if stored is None:
+            hasher.verify(_dummy_hash(hasher), password + "x")
+            return False
+        return hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@cache
+def _dummy_hash_for(params: tuple[int, int]) -> str:
+    return PasswordHasher(time_cost=params[0], memory_cost=params[1]).hash(secrets.token_hex(8))
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    return _dummy_hash_for((hasher.time_cost, hasher.memory_cost))
+
+
+def check_password_policy(password: str, *, email: str = "", display_name: str = "") -> None:
+    """Refuse passwords that are short, huge, common or just the person's own name."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPassword(
+            _l("Your password must have at least %(count)s characters."),
+            count=MIN_PASSWORD_LENGTH,
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise WeakPassword(
+            _l("Your password can have at most %(count)s characters."), count=MAX_PASSWORD_LENGTH
+        )
+    lowered = password.strip().lower()
+    personal = {normalise_email(email), normalise_email(email).split("@")[0], display_name.lower()}
+    if lowered in _common_passwords() or lowered in personal or len(set(lowered)) < 3:
+        raise WeakPassword(
+            _l("This password is too easy to guess. Try a few words that mean something to you.")
+        )
+
+
+# --- audit ---------------------------------------------------------------------------------
+
+
+def record_audit(
+    actor: User | None,
+    action: str,
+    target: object | None = None,
+    detail: str | None = None,
+) -> AuditEvent:
+    """Append an audit event; the detail never holds health data, only what was changed."""
+    event = AuditEvent(
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        target_type=type(target).__name__ if target is not None else None,
+        target_id=getattr(target, "id", None),
+        detail=detail[:500] if detail else None,
+    )
+    db.session.add(event)
+    return event
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def register_user(
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    language: str,
+    consent: bool,
+    roles: tuple[Role, ...] = (Role.STUDENT,),
+) -> User:
+    """Create a student account with the privacy-notice consent recorded."""
+    if not consent:
+        raise ConsentRequired()
+    email = normalise_email(email)
+    display_name = display_name.strip()
+    check_password_policy(password, email=email, display_name=display_name)
+    if find_user_by_email(email) is not None:
+        raise EmailTaken()
+    user = create_user(
+        email=email,
+        display_name=display_name,
+        password=password,
+        language=language,
+        roles=roles,
+    )
+    user.consent_version = current_app.config["PRIVACY_NOTICE_VERSION"]
+    user.consented_at = now_utc()
+    db.session.flush()
+    log.info("account registered user=%s", user.id)
+    return user
+
+
+def create_user(
+    *,
+    email: str,
+    display_name: str,
+    password: str | None,
+    language: str = "da",
+    roles: tuple[Role, ...] = (Role.STUDENT,),
+) -> User:
+    """Create an account without the sign-up checks (used by admins, the CLI and the demo)."""
+    user = User(
+        email=normalise_email(email),
+        display_name=display_name.strip(),
+        password_hash=hash_password(password) if password else None,
+        language=language,
+        role_rows=[UserRole(role=str(role)) for role in roles],
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_language(user: User, language: str) -> None:
+    if language not in current_app.config["LANGUAGES"]:
+        raise DomainError(_l("That language is not available."))
+    user.language = language
+
+
+# --- sign-in throttling --------------------------------------------------------------------
+
+
+def _throttle_keys(email: str, address: str | None) -> list[tuple[str, int]]:
+    config = current_app.config
+    keys = [("email:" + _keyed_hash(normalise_email(email)), config["LOGIN_MAX_FAILURES"])]
+    if address:
+        limit = config.get("LOGIN_MAX_FAILURES_PER_ADDRESS", config["LOGIN_MAX_FAILURES"] * 4)
+        keys.append(("addr:" + _keyed_hash(address), limit))
+    return keys
+
+
+def _hashed_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _lock_window() -> timedelta:
+    return timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+
+
+def ensure_not_throttled(email: str, address: str | None) -> None:
+    """Refuse a sign-in or reset when the account or address failed too often lately."""
+    since = now_utc() - _lock_window()
+    for key, limit in _throttle_keys(email, address):
+        count = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(LoginFailure)
+            .where(LoginFailure.key == _hashed_key(key), LoginFailure.at > since)
+        )
+        if (count or 0) >= limit:
+            raise TooManyAttempts(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+
+
+def record_login_failure(email: str, address: str | None) -> None:
+    now = now_utc()
+    for key, _limit in _throttle_keys(email, address):
+        db.session.add(LoginFailure(key=_hashed_key(key), at=now))
+    # Failures older than a day are never counted again; keep the table small.
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
+
+
+def clear_login_failures(email: str) -> None:
+    key = _throttle_keys(email, None)[0][0]
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.key == _hashed_key(key)))
+
+
+def authenticate(email: str, password: str, address: str | None) -> User:
+    """Return the user for these credentials, counting failures across all web processes."""
+    ensure_not_throttled(email, address)
+    user = find_user_by_email(email)
+    if user is not None and not _may_sign_in(user):
+        user = None
+    if not verify_password(user, password) or user is None or not user.is_active:
+        record_login_failure(email, address)
+        raise InvalidCredentials()
+    clear_login_failures(email)
+    user.last_login_at = now_utc()
+    _rehash_if_needed(user, password)
+    return user
+
+
+def _may_sign_in(user: User) -> bool:
+    """Demo accounts have a published password; a production college never accepts them."""
+    from college.demo import is_demo_account
+
+    return current_app.config["ALLOW_DEMO_LOGINS"] or not is_demo_account(user.email)
+
+
+def _rehash_if_needed(user: User, password: str) -> None:
+    hasher = _hasher()
+    if user.password_hash and hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+
+
+# --- server-side sessions ------------------------------------------------------------------
+
+
+def start_login_session(user: User) -> str:
+    """Open a server-side session and return the raw token for the browser's cookie."""
+    raw = secrets.token_urlsafe(32)
+    lifetime = timedelta(days=current_app.config["SESSION_LIFETIME_DAYS"])
+    db.session.add(LoginSession(token_hash=hash_token(raw), user=user, expires_at=now_utc() + lifetime))
+    db.session.flush()
+    return raw
+
+
+def load_session_user(user_id: str, raw_token: str | None) -> User | None:
+    """Return the signed-in user only while their server-side session still exists."""
+    if not raw_token or not user_id.isdigit():
+        return None
+    return db.session.scalar(
+        sa.select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            LoginSession.token_hash == hash_token(raw_token),
+            LoginSession.expires_at > now_utc(),
+            User.id == int(user_id),
+        )
+    )
+
+
+def end_login_session(raw_token: str | None) -> None:
+    if raw_token:
+        db.session.execute(
+            sa.delete(LoginSession).where(LoginSession.token_hash == hash_token(raw_token))
+        )
+
+
+def end_all_sessions(user: User, keep_token: str | None = None) -> None:
+    """Sign a person out everywhere, except the browser holding ``keep_token``."""
+    statement = sa.delete(LoginSession).where(LoginSession.user_id == user.id)
+    if keep_token:
+        statement = statement.where(LoginSession.token_hash != hash_token(keep_token))
+    db.session.execute(statement)
+
+
+# --- passwords -----------------------------------------------------------------------------
+
+
+def create_password_reset(email: str, address: str | None) -> tuple[User, str] | None:
+    """Make a one-time reset token for a known, active account; ``None`` otherwise.
+
+    The caller shows the same message either way, so the page reveals nothing.
+    """
+    ensure_not_throttled(email, address)
+    user = find_user_by_email(email)
+    # Asking counts like a failure so the form cannot be used to flood someone's inbox.
+    record_login_failure(email, None)
+    if user is None or not user.is_active:
+        return None
+    raw = secrets.token_urlsafe(32)
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    db.session.add(
+        PasswordResetToken(
+            user=user, token_hash=hash_token(raw), expires_at=now_utc() + timedelta(hours=hours)
+        )
+    )
+    db.session.flush()
+    return user, raw
+
+
+def find_valid_reset(raw_token: str) -> PasswordResetToken:
+    reset = db.session.scalar(
+        sa.select(PasswordResetToken).where(PasswordResetToken.token_hash == hash_token(raw_token))
+    )
+    if reset is None or reset.used_at is not None or reset.expires_at <= now_utc():
+        raise InvalidResetLink()
+    if not reset.user.is_active:
+        raise InvalidResetLink()
+    return reset
+
+
+def reset_password(raw_token: str, new_password: str) -> User:
+    """Set a new password from a reset link; the link then stops working everywhere."""
+    reset = find_valid_reset(raw_token)
+    user = reset.user
+    check_password_policy(new_password, email=user.email, display_name=user.display_name)
+    user.password_hash = hash_password(new_password)
+    reset.used_at = now_utc()
+    db.session.execute(
+        sa.update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=reset.used_at)
+    )
+    end_all_sessions(user)
+    clear_login_failures(user.email)
+    record_audit(user, "password.reset", user)
+    return user
+
+
+def change_password(user: User, current: str, new: str, keep_token: str | None) -> None:
+    if not verify_password(user, current):
+        raise InvalidCredentials(_l("Your current password is not right."))
+    check_password_policy(new, email=user.email, display_name=user.display_name)
+    user.password_hash = hash_password(new)
+    end_all_sessions(user, keep_token=keep_token)
+    record_audit(user, "password.changed", user)
+
+
+# --- roles and accounts by admins ----------------------------------------------------------
+
+
+def require_admin(actor: User) -> None:
+    if not actor.is_admin:
+        raise Forbidden()
+
+
+def _admin_count() -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(UserRole)
+        .join(User)
+        .where(UserRole.role == Role.ADMIN, User.active.is_(True))
+    ) or 0
+
+
+def set_roles(actor: User, user: User, roles: set[Role]) -> None:
+    """Give a person exactly these roles, keeping at least one administrator."""
+    require_admin(actor)
+    if not roles:
+        raise DomainError(_l("A person needs at least one role."))
+    current = user.roles
+    if Role.ADMIN in current and Role.ADMIN not in roles and _admin_count() <= 1:
+        raise LastAdmin()
+    for row in list(user.role_rows):
+        if Role(row.role) not in roles:
+            user.role_rows.remove(row)
+    for role in sorted(roles - current):
+        user.role_rows.append(UserRole(role=str(role)))
+    db.session.flush()
+    if roles != current:
+        record_audit(actor, "user.roles", user, ",".join(sorted(roles)))
+
+
+def set_account_active(actor: User, user: User, active: bool) -> None:
+    """Disable or re-enable an account; disabling signs the person out everywhere."""
+    require_admin(actor)
+    if not active and user.is_admin and _admin_count() <= 1:
+        raise LastAdmin()
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        end_all_sessions(user)
+    record_audit(actor, "user.enabled" if active else "user.disabled", user)
+
+
+def make_admin(email: str, display_name: str, password: str) -> User:
+    """Create an administrator, or give an existing account the admin role (CLI)."""
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_policy(password, email=email, display_name=display_name)
+        user = create_user(
+            email=email, display_name=display_name, password=password, roles=(Role.ADMIN,)
+        )
+    elif Role.ADMIN not in user.roles:
+        user.role_rows.append(UserRole(role=str(Role.ADMIN)))
+    record_audit(None, "user.made_admin", user)
+    db.session.flush()
+    return user
+
+
+
+
+def update_settings(user: User, *, language: str, discreet: bool) -> None:
+    set_language(user, language)
+    user.discreet = discreet

@@ -1,0 +1,229 @@
+"""Public pages, accounts and personal settings."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from college import auth, services
+from college.errors import DomainError
+from college.extensions import db
+from college.forms import (
+    ChangePasswordForm,
+    LanguageForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    SettingsForm,
+)
+from college.outbox import enqueue_template
+from college.urls import absolute_url
+
+bp = Blueprint("main", __name__)
+auth_bp = Blueprint("auth", __name__, url_prefix="/auth")
+me_bp = Blueprint("me", __name__, url_prefix="/me")
+
+
+def safe_next(target: str | None, default: str = "main.index") -> str:
+    """Return ``target`` only when it is a path on this site; never an open redirect."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
+            return target if not target.startswith("//") else url_for(default)
+    return url_for(default)
+
+
+def client_address() -> str | None:
+    return request.remote_addr
+
+
+# --- public pages --------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index() -> str:
+    """Show the front page."""
+    return render_template("main/index.html")
+
+
+@bp.get("/privacy")
+def privacy() -> str:
+    """Show the privacy notice."""
+    return render_template(
+        "main/privacy.html", version=current_app.config["PRIVACY_NOTICE_VERSION"]
+    )
+
+
+@bp.get("/accessibility")
+def accessibility() -> str:
+    """Show the accessibility statement."""
+    return render_template("main/accessibility.html")
+
+
+@bp.post("/language")
+def set_language() -> Any:
+    """Switch the language of the site (and of the account, when signed in)."""
+    form = LanguageForm()
+    language = request.form.get("language", "")
+    if not form.validate() or language not in current_app.config["LANGUAGES"]:
+        flash(_("That language is not available."), "error")
+        return redirect(safe_next(request.form.get("next")))
+    session["language"] = language
+    if current_user.is_authenticated:
+        services.set_language(current_user, language)
+        db.session.commit()
+    return redirect(safe_next(form.next.data))
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+@auth_bp.route("/register", methods=["GET", "POST"])
+def register() -> Any:
+    """Create a student account."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm(language=str(session.get("language") or "da"))
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                email=form.email.data,
+                display_name=form.display_name.data,
+                password=form.password.data,
+                language=form.language.data,
+                consent=form.consent.data,
+            )
+        except DomainError as error:
+            form.form_errors.append(str(error))
+        else:
+            enqueue_template(user, "college/welcome", _l("Welcome to %(college)s", college=current_app.config["COLLEGE_NAME"]))
+            auth.sign_in(user)
+            db.session.commit()
+            flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/register.html", form=form), 200 if not form.errors else 400
+
+
+@auth_bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """Log in with email and password."""
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data, client_address())
+        except DomainError as error:
+            db.session.commit()  # keep the counted failure
+            form.form_errors.append(str(error))
+            return render_template("auth/login.html", form=form), error.status_code
+        auth.sign_in(user)
+        db.session.commit()
+        flash(_("You are logged in."), "success")
+        return redirect(safe_next(form.next.data))
+    return render_template("auth/login.html", form=form), 200 if not form.errors else 400
+
+
+@auth_bp.post("/logout")
+def logout() -> Any:
+    """Log out and end the session on the server."""
+    if LanguageForm().validate():
+        auth.sign_out()
+        db.session.commit()
+        flash(_("You are logged out. Take care."), "success")
+    return redirect(url_for("main.index"))
+
+
+@auth_bp.route("/reset", methods=["GET", "POST"])
+def reset_request() -> Any:
+    """Ask for a password-reset link by email."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        try:
+            found = services.create_password_reset(form.email.data, client_address())
+        except DomainError as error:
+            db.session.commit()
+            form.form_errors.append(str(error))
+            return render_template("auth/reset_request.html", form=form), error.status_code
+        if found is not None:
+            user, token = found
+            enqueue_template(
+                user,
+                "college/password_reset",
+                _l("Reset your password"),
+                link=absolute_url("auth.reset_password", token=token),
+                hours=current_app.config["PASSWORD_RESET_HOURS"],
+            )
+        db.session.commit()
+        return render_template("auth/reset_sent.html")
+    return render_template("auth/reset_request.html", form=form), 200 if not form.errors else 400
+
+
+@auth_bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Any:
+    """Choose a new password from a reset link."""
+    try:
+        services.find_valid_reset(token)
+    except DomainError as error:
+        return render_template("auth/reset_invalid.html", message=str(error)), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.reset_password(token, form.password.data)
+        except DomainError as error:
+            form.password.errors = [str(error)]
+        else:
+            auth.sign_in(user)
+            db.session.commit()
+            flash(_("Your password has been changed and you are logged in."), "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/reset_password.html", form=form), 200 if not form.errors else 400
+
+
+@auth_bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Any:
+    """Change your password; other signed-in browsers are signed out."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user, form.current.data, form.password.data, auth.current_token()
+            )
+        except DomainError as error:
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("me.settings"))
+    return render_template("auth/change_password.html", form=form), 200 if not form.errors else 400
+
+
+# --- personal settings ---------------------------------------------------------------------
+
+
+@me_bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings() -> Any:
+    """Change your language and discreet mode."""
+    form = SettingsForm(obj=current_user)
+    if form.validate_on_submit():
+        services.update_settings(current_user, language=form.language.data, discreet=form.discreet.data)
+        session["language"] = form.language.data
+        db.session.commit()
+        flash(_("Your settings are saved."), "success")
+        return redirect(url_for("me.settings"))
+    return render_template("me/settings.html", form=form), 200 if not form.errors else 400

@@ -1,0 +1,160 @@
+"""Test fixtures: one schema per engine per run, each test inside a rolled-back transaction.
+
+The suite runs against SQLite and PostgreSQL (``TEST_ENGINES``, default both). With
+``CI=true`` a PostgreSQL that cannot be reached fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from college import create_app
+from college.extensions import BindableSession, db
+from tests import factories
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+ENGINES = [e.strip() for e in os.environ.get("TEST_ENGINES", "sqlite,postgresql").split(",") if e]
+
+
+def test_config(database_url: str, tmp: Path) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_BACKEND": "files",
+        "MAIL_FILE_DIR": str(tmp / "mail"),
+        "COLLEGE_DEFAULT_LANGUAGE": "en",
+        "COLLEGE_BASE_URL": "http://college.test",
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "LOG_LEVEL": "WARNING",
+        "SERVER_NAME": None,
+    }
+
+
+def postgres_available(url: str) -> str | None:
+    """Return why PostgreSQL cannot be used, or None when it can."""
+    try:
+        engine = sa.create_engine(url)
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        engine.dispose()
+    except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
+        return str(error).splitlines()[0]
+    return None
+
+
+def reset_postgres_schema(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def database_url_for(engine_name: str, tmp: Path) -> str:
+    if engine_name == "sqlite":
+        return f"sqlite:///{tmp / 'test.db'}"
+    problem = postgres_available(PG_URL)
+    if problem:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI but not reachable: {problem}")
+        pytest.skip(f"PostgreSQL not reachable: {problem}")
+    reset_postgres_schema(PG_URL)
+    return PG_URL
+
+
+def upgrade_schema(app: Flask) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The application, with its schema built by the migrations, once per engine."""
+    tmp = tmp_path_factory.mktemp(request.param)
+    url = database_url_for(request.param, tmp)
+    application = create_app(test_config(url, tmp))
+    upgrade_schema(application)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def engine_name(app: Flask) -> str:
+    return app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0].split("+")[0]
+
+
+@pytest.fixture(autouse=True)
+def db_session(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Run each test in a transaction that is rolled back, so view commits vanish too."""
+    if "app" not in request.fixturenames or request.node.get_closest_marker("committing"):
+        yield None
+        return
+    application: Flask = request.getfixturevalue("app")
+    with application.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+                "class_": BindableSession,
+            }
+        )
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Log people in and out through the real login form."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, user: Any, password: str = factories.PASSWORD) -> Any:
+        return self.client.post(
+            "/auth/login", data={"email": user.email, "password": password}
+        )
+
+    def logout(self) -> Any:
+        return self.client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def csrf_enabled(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
