@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from college import outbox, services
 from college.auth import roles_required
@@ -77,7 +78,7 @@ def people() -> str:
 
 def _roles_form(user: User) -> RolesForm:
     form = RolesForm(roles=[str(r) for r in user.roles])
-    form.roles.choices = [(str(role), str(label)) for role, label in ROLE_LABELS.items()]
+    form.roles.choices = [SelectChoice(str(role), str(label)) for role, label in ROLE_LABELS.items()]
     return form
 
 

@@ -64,12 +64,27 @@ def _set_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
+    # pysqlite's own transaction handling breaks SAVEPOINTs; SQLAlchemy emits BEGIN itself.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite_transaction(connection: sa.Connection) -> None:
+    """Start SQLite transactions explicitly (see ``_set_sqlite_pragmas``).
+
+    ``sqlite_begin="IMMEDIATE"`` in a connection's execution options takes the write
+    lock up front, so a transaction that will write waits its turn instead of failing.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    mode = connection.get_execution_options().get("sqlite_begin", "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def is_sqlite(bind: Engine | sa.Connection) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    SelectChoice,
     BooleanField,
     EmailField,
     HiddenField,
@@ -19,7 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from college.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
-LANGUAGE_CHOICES = [("da", "Dansk"), ("en", "English")]
+LANGUAGE_CHOICES = [SelectChoice("da", "Dansk"), SelectChoice("en", "English")]
 
 
 def email_field(label: str | None = None) -> EmailField:

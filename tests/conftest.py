@@ -6,6 +6,7 @@ The suite runs against SQLite and PostgreSQL (``TEST_ENGINES``, default both). W
 
 from __future__ import annotations
 
+import contextvars
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from college import create_app
@@ -87,6 +88,7 @@ def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     tmp = tmp_path_factory.mktemp(request.param)
     url = database_url_for(request.param, tmp)
     application = create_app(test_config(url, tmp))
+    application.test_client_class = IsolatedClient
     upgrade_schema(application)
     yield application
     with application.app_context():
@@ -125,6 +127,20 @@ def db_session(request: pytest.FixtureRequest) -> Iterator[Any]:
             connection.close()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run in their own app context, as in production.
+
+    Each request gets a fresh ``g``, login state and database session (joined to the
+    test's transaction); afterwards the test's own objects are expired so they reload.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
@@ -158,3 +174,36 @@ def auth(client: FlaskClient) -> AuthActions:
 @pytest.fixture
 def csrf_enabled(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+
+
+class QueryCounter:
+    """Counts SQL statements sent to the database while active."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            self.statements.append(statement)
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Iterator[Any]:
+    """Use as ``with count_queries() as counter: ...`` then read ``counter.count``."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting() -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+        engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", counter)
+
+    yield counting
