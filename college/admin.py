@@ -78,7 +78,9 @@ def people() -> str:
 
 def _roles_form(user: User) -> RolesForm:
     form = RolesForm(roles=[str(r) for r in user.roles])
-    form.roles.choices = [SelectChoice(str(role), str(label)) for role, label in ROLE_LABELS.items()]
+    form.roles.choices = [
+        SelectChoice(str(role), str(label)) for role, label in ROLE_LABELS.items()
+    ]
     return form
 
 

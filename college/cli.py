@@ -60,7 +60,8 @@ def deliver_mail(once: bool, interval: float) -> None:
 @college_cli.command("demo")
 @click.option("--force", is_flag=True, help="Add the demo even if the database has data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if there is data.")
-def demo_command(force: bool, if_empty: bool) -> None:
+@click.option("--scale", type=float, default=None, help="Generate a large data set (1 = a region).")
+def demo_command(force: bool, if_empty: bool, scale: float | None) -> None:
     """Fill an empty database with a believable demo college."""
     if not current_app.config["ALLOW_DEMO_LOGINS"]:
         raise click.ClickException("Demo data is refused in a production configuration.")
@@ -72,7 +73,12 @@ def demo_command(force: bool, if_empty: bool) -> None:
             raise click.ClickException(
                 "The database is not empty. Use --force to add the demo anyway."
             )
-    demo.seed()
+    if scale is not None:
+        if not 0 < scale <= 20:
+            raise click.ClickException("--scale must be above 0 and at most 20.")
+        demo.seed_scaled(scale)
+    else:
+        demo.seed()
     db.session.commit()
     click.echo("Demo college created. Log in with the demo accounts listed in the README.")
 

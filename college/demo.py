@@ -15,7 +15,7 @@ from college.extensions import db
 from college.models import Programme, Qualification, Role, User, UserRole
 
 DEMO_DOMAIN = "demo.recovery-college.example"
-DEMO_PASSWORD = "college-demo"
+DEMO_PASSWORD = "college-demo"  # noqa: S105 - published in the README on purpose
 
 DEMO_LOGINS = {
     Role.ADMIN: ("admin@" + DEMO_DOMAIN, "Mette Lund"),
@@ -25,13 +25,54 @@ DEMO_LOGINS = {
 }
 
 FIRST_NAMES = [
-    "Anna", "Mads", "Ida", "Jonas", "Freja", "Mikkel", "Emma", "Rasmus", "Clara", "Oliver",
-    "Laura", "Frederik", "Karen", "Peter", "Maja", "Søren", "Nanna", "Henrik", "Signe", "Jens",
-    "Astrid", "Kasper", "Louise", "Thomas", "Camilla", "Morten", "Julie", "Niels", "Sara", "Bo",
+    "Anna",
+    "Mads",
+    "Ida",
+    "Jonas",
+    "Freja",
+    "Mikkel",
+    "Emma",
+    "Rasmus",
+    "Clara",
+    "Oliver",
+    "Laura",
+    "Frederik",
+    "Karen",
+    "Peter",
+    "Maja",
+    "Søren",
+    "Nanna",
+    "Henrik",
+    "Signe",
+    "Jens",
+    "Astrid",
+    "Kasper",
+    "Louise",
+    "Thomas",
+    "Camilla",
+    "Morten",
+    "Julie",
+    "Niels",
+    "Sara",
+    "Bo",
 ]
 LAST_NAMES = [
-    "Jensen", "Hansen", "Pedersen", "Larsen", "Sørensen", "Rasmussen", "Jørgensen", "Petersen",
-    "Madsen", "Kristensen", "Olsen", "Thomsen", "Christiansen", "Poulsen", "Johansen", "Møller",
+    "Jensen",
+    "Hansen",
+    "Pedersen",
+    "Larsen",
+    "Sørensen",
+    "Rasmussen",
+    "Jørgensen",
+    "Petersen",
+    "Madsen",
+    "Kristensen",
+    "Olsen",
+    "Thomsen",
+    "Christiansen",
+    "Poulsen",
+    "Johansen",
+    "Møller",
 ]
 
 
@@ -92,7 +133,9 @@ def seed_people(today: date) -> DemoCollege:
     _qualify(logins[Role.PEER], Programme.FIVE_DAY, today - timedelta(days=400))
     _qualify(logins[Role.PEER], Programme.FIVE_WEEK, today - timedelta(days=200))
     for index in range(11):
-        peer = _person(f"peer{index + 1}@{DEMO_DOMAIN}", demo_name(index), (Role.PEER,), password_hash)
+        peer = _person(
+            f"peer{index + 1}@{DEMO_DOMAIN}", demo_name(index), (Role.PEER,), password_hash
+        )
         _qualify(peer, Programme.FIVE_DAY, today - timedelta(days=300 + index * 20))
         if index % 2 == 0:
             _qualify(peer, Programme.FIVE_WEEK, today - timedelta(days=150 + index * 10))
@@ -120,3 +163,87 @@ def seed() -> DemoCollege:
 
 def is_demo_account(email: str) -> bool:
     return email.endswith("@" + DEMO_DOMAIN)
+
+
+# --- large data sets for benchmarks ----------------------------------------------------------
+
+
+@dataclass
+class ScaledCollege:
+    """Ids of the bulk-created people, handed to each package's scale seeder."""
+
+    scale: float
+    admin_id: int
+    peer_ids: list[int]
+    trainer_ids: list[int]
+    student_ids: list[int]
+    today: date
+
+
+def scale_seeders() -> list[Callable[[ScaledCollege], None]]:
+    return current_app.extensions.setdefault("college.scale_seeders", [])
+
+
+def _bulk_people(prefix: str, count: int, role: Role, password_hash: str) -> list[int]:
+    """Insert ``count`` people in one statement per role and return their ids in order."""
+    if count <= 0:
+        return []
+    now = now_utc()
+    rows = [
+        {
+            "email": f"{prefix}{number}@{DEMO_DOMAIN}",
+            "display_name": demo_name(number),
+            "password_hash": password_hash,
+            "language": "da" if number % 3 else "en",
+            "active": True,
+            "discreet": True,
+            "consent_version": current_app.config["PRIVACY_NOTICE_VERSION"],
+            "consented_at": now,
+            "created_at": now,
+        }
+        for number in range(1, count + 1)
+    ]
+    db.session.execute(sa.insert(User), rows)
+    ids = list(
+        db.session.scalars(
+            sa.select(User.id).where(User.email.like(f"{prefix}%@{DEMO_DOMAIN}")).order_by(User.id)
+        )
+    )
+    db.session.execute(
+        sa.insert(UserRole), [{"user_id": i, "role": str(role), "granted_at": now} for i in ids]
+    )
+    return ids
+
+
+def seed_scaled(scale: float) -> ScaledCollege:
+    """Build a large, realistic college fast: about 20,000 students at scale 1."""
+    college = seed()
+    password_hash = services.hash_password(DEMO_PASSWORD)
+    today = now_utc().date()
+    peer_ids = _bulk_people("bulkpeer", int(100 * scale), Role.PEER, password_hash)
+    if peer_ids:
+        db.session.execute(
+            sa.insert(Qualification),
+            [
+                {
+                    "user_id": i,
+                    "programme": str(Programme.FIVE_DAY),
+                    "granted_on": today - timedelta(days=500),
+                }
+                for i in peer_ids
+            ],
+        )
+    scaled = ScaledCollege(
+        scale=scale,
+        admin_id=college.admin.id,
+        peer_ids=[p.id for p in college.peers] + peer_ids,
+        trainer_ids=[t.id for t in college.trainers]
+        + _bulk_people("bulktrainer", int(60 * scale), Role.TRAINER, password_hash),
+        student_ids=[s.id for s in college.students]
+        + _bulk_people("bulkstudent", int(20000 * scale), Role.STUDENT, password_hash),
+        today=today,
+    )
+    for seeder in scale_seeders():
+        seeder(scaled)
+        db.session.flush()
+    return scaled

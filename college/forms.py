@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    SelectChoice,
     BooleanField,
     EmailField,
     HiddenField,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -29,7 +29,10 @@ def email_field(label: str | None = None) -> EmailField:
         validators=[
             DataRequired(_l("Please enter your email address.")),
             Length(max=254, message=_l("An email address can have at most 254 characters.")),
-            Email(_l("Please enter an email address like name@example.dk."), check_deliverability=False),
+            Email(
+                _l("Please enter an email address like name@example.dk."),
+                check_deliverability=False,
+            ),
         ],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )

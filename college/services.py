@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
 from importlib import resources
 
@@ -41,7 +41,9 @@ MAX_PASSWORD_LENGTH = 256
 
 class EmailTaken(DomainError):
     status_code = 409
-    message = _l("An account with this email address already exists. Log in or reset your password.")
+    message = _l(
+        "An account with this email address already exists. Log in or reset your password."
+    )
 
 
 class WeakPassword(DomainError):
@@ -319,7 +321,9 @@ def start_login_session(user: User) -> str:
     """Open a server-side session and return the raw token for the browser's cookie."""
     raw = secrets.token_urlsafe(32)
     lifetime = timedelta(days=current_app.config["SESSION_LIFETIME_DAYS"])
-    db.session.add(LoginSession(token_hash=hash_token(raw), user=user, expires_at=now_utc() + lifetime))
+    db.session.add(
+        LoginSession(token_hash=hash_token(raw), user=user, expires_at=now_utc() + lifetime)
+    )
     db.session.flush()
     return raw
 
@@ -426,12 +430,15 @@ def require_admin(actor: User) -> None:
 
 
 def _admin_count() -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(UserRole)
-        .join(User)
-        .where(UserRole.role == Role.ADMIN, User.active.is_(True))
-    ) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(UserRole)
+            .join(User)
+            .where(UserRole.role == Role.ADMIN, User.active.is_(True))
+        )
+        or 0
+    )
 
 
 def set_roles(actor: User, user: User, roles: set[Role]) -> None:
@@ -478,8 +485,6 @@ def make_admin(email: str, display_name: str, password: str) -> User:
     record_audit(None, "user.made_admin", user)
     db.session.flush()
     return user
-
-
 
 
 def update_settings(user: User, *, language: str, discreet: bool) -> None:

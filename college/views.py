@@ -111,7 +111,11 @@ def register() -> Any:
         except DomainError as error:
             form.form_errors.append(str(error))
         else:
-            enqueue_template(user, "college/welcome", _l("Welcome to %(college)s", college=current_app.config["COLLEGE_NAME"]))
+            enqueue_template(
+                user,
+                "college/welcome",
+                _l("Welcome to %(college)s", college=current_app.config["COLLEGE_NAME"]),
+            )
             auth.sign_in(user)
             db.session.commit()
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
@@ -221,7 +225,9 @@ def settings() -> Any:
     """Change your language and discreet mode."""
     form = SettingsForm(obj=current_user)
     if form.validate_on_submit():
-        services.update_settings(current_user, language=form.language.data, discreet=form.discreet.data)
+        services.update_settings(
+            current_user, language=form.language.data, discreet=form.discreet.data
+        )
         session["language"] = form.language.data
         db.session.commit()
         flash(_("Your settings are saved."), "success")

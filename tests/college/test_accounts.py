@@ -154,7 +154,9 @@ def test_inactive_login_is_throttled_per_account(client: FlaskClient, app: Flask
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         response = client.post("/auth/login", data={"email": user.email, "password": "wrong one!"})
         assert response.status_code == 401
-    response = client.post("/auth/login", data={"email": user.email, "password": factories.PASSWORD})
+    response = client.post(
+        "/auth/login", data={"email": user.email, "password": factories.PASSWORD}
+    )
     assert response.status_code == 429
     assert b"15 minutes" in response.data
 
@@ -181,7 +183,9 @@ def test_throttle_per_address_covers_many_accounts(client: FlaskClient, app: Fla
             data={"email": f"guess{number}@example.org", "password": "wrong one!"},
         )
     user = factories.make_student()
-    response = client.post("/auth/login", data={"email": user.email, "password": factories.PASSWORD})
+    response = client.post(
+        "/auth/login", data={"email": user.email, "password": factories.PASSWORD}
+    )
     assert response.status_code == 429
 
 
@@ -226,9 +230,7 @@ def test_change_password_signs_out_other_browsers(app: Flask, auth, client: Flas
     assert response.status_code == 302
     assert client.get("/me/settings").status_code == 200
     assert other.get("/me/settings").status_code == 302
-    assert db.session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.action == "password.changed")
-    )
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "password.changed"))
 
 
 def test_change_password_with_wrong_current_changes_nothing(auth, client: FlaskClient):
@@ -237,7 +239,11 @@ def test_change_password_with_wrong_current_changes_nothing(auth, client: FlaskC
     auth.login(user)
     response = client.post(
         "/auth/password",
-        data={"current": "wrong", "password": "a new and long phrase", "confirm": "a new and long phrase"},
+        data={
+            "current": "wrong",
+            "password": "a new and long phrase",
+            "confirm": "a new and long phrase",
+        },
     )
     assert response.status_code == 400
     assert b"current password is not right" in response.data
@@ -249,7 +255,11 @@ def test_change_password_mismatch(auth, client: FlaskClient):
     auth.login(user)
     response = client.post(
         "/auth/password",
-        data={"current": factories.PASSWORD, "password": "a new and long phrase", "confirm": "other"},
+        data={
+            "current": factories.PASSWORD,
+            "password": "a new and long phrase",
+            "confirm": "other",
+        },
     )
     assert response.status_code == 400
     assert b"not the same" in response.data

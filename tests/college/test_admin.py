@@ -63,9 +63,7 @@ def test_grant_roles(client: FlaskClient, auth):
     admin = factories.make_admin()
     person = factories.make_student()
     auth.login(admin)
-    response = client.post(
-        f"/admin/people/{person.id}/roles", data={"roles": ["student", "peer"]}
-    )
+    response = client.post(f"/admin/people/{person.id}/roles", data={"roles": ["student", "peer"]})
     assert response.status_code == 302
     assert person.roles == {Role.STUDENT, Role.PEER}
     assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "user.roles"))

@@ -28,9 +28,7 @@ def test_danish_catalogue_is_complete():
         if message.id
         and (
             message.fuzzy
-            or not (
-                all(message.string) if isinstance(message.string, tuple) else message.string
-            )
+            or not (all(message.string) if isinstance(message.string, tuple) else message.string)
         )
     ]
     assert not missing, f"{len(missing)} Danish messages missing, e.g. {missing[:5]}"
@@ -123,7 +121,14 @@ def test_error_pages_are_friendly(client: FlaskClient, method: str, path: str, s
 
 def test_pages_render_in_both_languages(client: FlaskClient):
     for language in ("en", "da"):
-        for path in ["/", "/privacy", "/accessibility", "/auth/login", "/auth/register", "/auth/reset"]:
+        for path in [
+            "/",
+            "/privacy",
+            "/accessibility",
+            "/auth/login",
+            "/auth/register",
+            "/auth/reset",
+        ]:
             response = client.get(path, headers={"Accept-Language": language})
             assert response.status_code == 200, (language, path)
             assert f'<html lang="{language}">'.encode() in response.data

@@ -1,0 +1,330 @@
+"""Run the benchmark: ``python -m bench.run [--scale N] [--duration S] [--smoke]``.
+
+Builds a PostgreSQL database with generated data, starts the college and a hello-world
+app under gunicorn with the same settings, drives each page with wrk at 1 and 16
+connections, counts SQL queries per request in-process, prints a table and writes
+``bench/results.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+PYTHON = sys.executable
+SERVER_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/")
+DATABASE = "college_bench"
+
+
+@dataclass
+class Scenario:
+    """One thing to measure: a request, and the share of hello world it must reach."""
+
+    name: str
+    path: str
+    target: float
+    headers: dict[str, str] = field(default_factory=dict)
+    script: str | None = None
+
+
+@dataclass
+class Measurement:
+    scenario: str
+    connections: int
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    errors: int
+    queries: int | None = None
+    ratio: float | None = None
+    target: float | None = None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url() -> str:
+    return SERVER_URL.rstrip("/") + "/" + DATABASE
+
+
+def recreate_database() -> None:
+    engine = sa.create_engine(SERVER_URL.rstrip("/") + "/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+        connection.execute(sa.text(f"CREATE DATABASE {DATABASE}"))
+    engine.dispose()
+
+
+def bench_environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": database_url(),
+            "SECRET_KEY": "bench-secret-key-not-for-production",
+            "MAIL_BACKEND": "files",
+            "MAIL_FILE_DIR": str(BENCH / ".data" / "mail"),
+            "COLLEGE_DEFAULT_LANGUAGE": "en",
+            "LOG_LEVEL": "WARNING",
+            "FLASK_APP": "wsgi.py",
+        }
+    )
+    return env
+
+
+def flask(*args: str) -> None:
+    subprocess.run([PYTHON, "-m", "flask", *args], cwd=ROOT, env=bench_environment(), check=True)
+
+
+def prepare_data(scale: float) -> None:
+    recreate_database()
+    flask("db", "upgrade")
+    flask("college", "demo", "--scale", str(scale))
+
+
+@contextmanager
+def gunicorn(app_path: str, workers: int = 4) -> Iterator[str]:
+    port = free_port()
+    command = [
+        PYTHON,
+        "-m",
+        "gunicorn",
+        "-w",
+        str(workers),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "--access-logfile",
+        "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+        app_path,
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=bench_environment())
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, process)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not start in {timeout} s")
+
+
+def run_wrk(url: str, connections: int, duration: float, scenario: Scenario) -> dict[str, Any]:
+    command = [
+        "wrk",
+        "-t",
+        str(min(connections, 2)),
+        "-c",
+        str(connections),
+        "-d",
+        f"{max(1, round(duration))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(BENCH / (scenario.script or "report.lua")),
+    ]
+    for name, value in scenario.headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(url + scenario.path)
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    for line in output.splitlines():
+        if line.startswith("BENCH_JSON "):
+            return json.loads(line.removeprefix("BENCH_JSON "))
+    raise RuntimeError(f"wrk printed no result:\n{output}")
+
+
+def count_queries(scenarios: list[Scenario]) -> dict[str, int]:
+    """SQL statements per request, measured in-process against the bench database."""
+    os.environ.update(bench_environment())
+    from college import create_app
+    from college.extensions import db
+
+    app = create_app()
+    counts: dict[str, int] = {}
+    with app.app_context():
+        statements: list[str] = []
+
+        def record(*args: Any) -> None:
+            statements.append(args[2])
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        client = app.test_client()
+        for scenario in scenarios:
+            headers = {k: v for k, v in scenario.headers.items() if k.lower() != "cookie"}
+            if "Cookie" in scenario.headers:
+                for part in scenario.headers["Cookie"].split(";"):
+                    name, _, value = part.strip().partition("=")
+                    client.set_cookie(name, value)
+            client.get(scenario.path, headers=headers)  # warm caches
+            statements.clear()
+            client.get(scenario.path, headers=headers)
+            counts[scenario.name] = len(statements)
+            client.delete_cookie("session")
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    return counts
+
+
+def build_scenarios(url: str) -> list[Scenario]:
+    """The pages to measure; those of features not installed are left out."""
+    from bench import scenarios
+
+    return scenarios.build(url, database_url())
+
+
+def measure(
+    url: str, scenarios: list[Scenario], connections: list[int], duration: float
+) -> list[Measurement]:
+    results = []
+    for scenario in scenarios:
+        for count in connections:
+            data = run_wrk(url, count, duration, scenario)
+            results.append(
+                Measurement(
+                    scenario=scenario.name,
+                    connections=count,
+                    rps=data["rps"],
+                    p50_ms=data["p50_ms"],
+                    p95_ms=data["p95_ms"],
+                    errors=data["errors"],
+                    target=scenario.target,
+                )
+            )
+            print(f"  {scenario.name:<32} c={count:<3} {data['rps']:>9.1f} req/s", flush=True)
+    return results
+
+
+def attach_ratios(
+    results: list[Measurement], hello: dict[int, float], queries: dict[str, int]
+) -> None:
+    for result in results:
+        result.ratio = (
+            result.rps / hello[result.connections] if hello.get(result.connections) else None
+        )
+        result.queries = queries.get(result.scenario)
+
+
+def print_table(results: list[Measurement], hello: dict[int, float]) -> None:
+    print()
+    header = (
+        f"{'scenario':<34}{'conns':>6}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}"
+        f"{'SQL':>5}{'× hello':>9}{'target':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for count, rps in sorted(hello.items()):
+        print(f"{'hello world':<34}{count:>6}{rps:>10.1f}{'':>9}{'':>9}{'':>5}{1.0:>9.2f}{'':>8}")
+    for r in results:
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
+        target = f"{r.target:.2f}" if r.target and r.connections == 16 else ""
+        queries = str(r.queries) if r.queries is not None else "-"
+        print(
+            f"{r.scenario:<34}{r.connections:>6}{r.rps:>10.1f}{r.p50_ms:>9.2f}{r.p95_ms:>9.2f}{queries:>5}{ratio:>9}{target:>8}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--connections", default="1,16")
+    parser.add_argument("--smoke", action="store_true", help="tiny data, one short run each")
+    parser.add_argument(
+        "--skip-data", action="store_true", help="reuse the existing bench database"
+    )
+    parser.add_argument("--output", default=str(BENCH / "results.json"))
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("wrk is missing: apt-get install wrk", file=sys.stderr)
+        return 2
+    if args.smoke:
+        args.scale, args.duration, args.connections = 0.002, 1.0, "1,4"
+    connections = [int(c) for c in args.connections.split(",")]
+
+    started = time.monotonic()
+    if not args.skip_data:
+        print(f"Building data at scale {args.scale} ...", flush=True)
+        prepare_data(args.scale)
+    data_seconds = time.monotonic() - started
+
+    hello: dict[int, float] = {}
+    with gunicorn("bench.hello:app") as url:
+        for count in connections:
+            hello[count] = run_wrk(url, count, args.duration, Scenario("hello world", "/", 1.0))[
+                "rps"
+            ]
+            print(f"  {'hello world':<32} c={count:<3} {hello[count]:>9.1f} req/s", flush=True)
+    with gunicorn("wsgi:app") as url:
+        scenarios = build_scenarios(url)
+        results = measure(url, scenarios, connections, args.duration)
+        extra = run_extra_benchmarks(url, args)
+    queries = count_queries(scenarios)
+    attach_ratios(results, hello, queries)
+    print_table(results, hello)
+    for line in extra.get("lines", []):
+        print(line)
+    payload = {
+        "taken_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "scale": args.scale,
+        "duration_seconds": args.duration,
+        "data_seconds": round(data_seconds, 1),
+        "hello_world_rps": hello,
+        "results": [asdict(r) for r in results],
+        "extra": extra.get("data", {}),
+    }
+    Path(args.output).write_text(json.dumps(payload, indent=2) + "\n")
+    failures = [r for r in results if r.errors]
+    return 1 if failures else 0
+
+
+def run_extra_benchmarks(url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Benchmarks that are not a single GET (enrolment), provided by bench.scenarios."""
+    from bench import scenarios
+
+    runner: Callable[..., dict[str, Any]] | None = getattr(scenarios, "run_extra", None)
+    return runner(url, database_url(), args) if runner else {}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,17 @@
+"""What the benchmark measures, and the targets from the performance issue."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bench.run import Scenario
+
+
+def build(url: str, database_url: str) -> list[Scenario]:
+    """Return the scenarios for the features present in this version of the app."""
+    return [Scenario("front page", "/", 0.5)]
+
+
+def run_extra(url: str, database_url: str, args: argparse.Namespace) -> dict[str, Any]:
+    return {}
