@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -89,3 +90,17 @@ def _begin_sqlite_transaction(connection: sa.Connection) -> None:
 
 def is_sqlite(bind: Engine | sa.Connection) -> bool:
     return bind.dialect.name == "sqlite"
+
+
+def start_write_transaction(session: sa.orm.Session) -> None:
+    """Begin a transaction that will write to contended rows.
+
+    On SQLite the write lock is taken up front (``BEGIN IMMEDIATE``), so concurrent
+    writers queue behind the busy timeout instead of failing on a stale snapshot.
+    On PostgreSQL this is a plain transaction; callers lock the rows they change.
+    """
+    if session.in_transaction():
+        session.commit()
+    bind = session.get_bind()
+    if isinstance(bind, Engine) and bind.dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})

@@ -165,3 +165,19 @@ class ConfirmForm(FlaskForm):
     """A form with only a CSRF token, for one-button actions."""
 
     submit = SubmitField()
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[
+            DataRequired(_l("Please enter your password.")),
+            Length(max=MAX_PASSWORD_LENGTH, message=_l("That password is too long.")),
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )
+    confirm = BooleanField(
+        _l("I understand that my account and my personal details will be erased."),
+        validators=[InputRequired(_l("Please tick the box to confirm."))],
+    )
+    submit = SubmitField(_l("Erase my account"))

@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -20,10 +21,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from college import auth, services
+from college import privacy as personal_data
 from college.errors import DomainError
 from college.extensions import db
 from college.forms import (
     ChangePasswordForm,
+    DeleteAccountForm,
     LanguageForm,
     LoginForm,
     RegisterForm,
@@ -233,3 +236,39 @@ def settings() -> Any:
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("me.settings"))
     return render_template("me/settings.html", form=form), 200 if not form.errors else 400
+
+
+@me_bp.get("/data")
+@login_required
+def my_data() -> str:
+    """Show everything the college stores about me."""
+    return render_template("me/data.html", data=personal_data.export_person(current_user))
+
+
+@me_bp.get("/data.json")
+@login_required
+def my_data_json() -> Any:
+    """Download everything the college stores about me as JSON."""
+    response = jsonify(personal_data.export_person(current_user))
+    response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@me_bp.route("/delete", methods=["GET", "POST"])
+@login_required
+def delete_account() -> Any:
+    """Erase my account, after I confirm with my password."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            personal_data.erase_person(current_user, current_user, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            auth.sign_out()
+            db.session.commit()
+            flash(_("Your account has been erased. Take good care of yourself."), "success")
+            return redirect(url_for("main.index"))
+    return render_template("me/delete.html", form=form), 200 if not form.errors else 400

@@ -1,0 +1,94 @@
+"""Export and erasure of personal data."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from college import privacy
+from college.extensions import db
+from college.models import LoginSession, OutboxMessage, User
+from tests import factories
+
+
+def tables_referencing_users() -> set[str]:
+    return {
+        table.name
+        for table in db.metadata.sorted_tables
+        for fk in table.foreign_keys
+        if fk.column.table.name == "users"
+    } | {"users"}
+
+
+def test_every_table_about_people_is_exported_and_erased(app: Flask):
+    covered = {table for entry in privacy.registered() for table in entry.tables}
+    missing = tables_referencing_users() - covered
+    assert not missing, f"tables with a user reference missing from the export: {missing}"
+
+
+def test_my_data_page_and_download(client: FlaskClient, auth):
+    user = factories.make_student(name="Karen Blixen", email="karen@example.org")
+    auth.login(user)
+    page = client.get("/me/data")
+    assert page.status_code == 200
+    assert b"Karen Blixen" in page.data
+    download = client.get("/me/data.json")
+    assert download.status_code == 200
+    assert "attachment" in download.headers["Content-Disposition"]
+    data = json.loads(download.data)
+    assert data["account"]["account"]["email"] == "karen@example.org"
+    assert data["account"]["roles"] == ["student"]
+
+
+def test_my_data_needs_login(client: FlaskClient):
+    assert client.get("/me/data").status_code == 302
+    assert client.get("/me/data.json").status_code == 302
+
+
+def test_erase_account_removes_personal_details(client: FlaskClient, auth):
+    user = factories.make_student(name="Karen Blixen", email="karen@example.org")
+    auth.login(user)
+    response = client.post("/me/delete", data={"password": factories.PASSWORD, "confirm": "y"})
+    assert response.status_code == 302
+    erased = db.session.get(User, user.id)
+    assert erased.email == f"erased-{user.id}@invalid"
+    assert erased.display_name == privacy.ERASED_NAME
+    assert erased.password_hash is None
+    assert erased.anonymised_at is not None
+    assert not erased.roles
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginSession)) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.recipient == "karen@example.org")
+        )
+        == 0
+    )
+    assert client.get("/me/settings").status_code == 302
+    response = client.post(
+        "/auth/login", data={"email": "karen@example.org", "password": factories.PASSWORD}
+    )
+    assert response.status_code == 401
+
+
+def test_erase_needs_the_password_and_confirmation(client: FlaskClient, auth):
+    user = factories.make_student()
+    auth.login(user)
+    response = client.post("/me/delete", data={"password": "wrong password", "confirm": "y"})
+    assert response.status_code == 400
+    assert b"password is not right" in response.data
+    response = client.post("/me/delete", data={"password": factories.PASSWORD})
+    assert response.status_code == 400
+    assert db.session.get(User, user.id).anonymised_at is None
+
+
+def test_the_only_admin_cannot_erase_themselves(client: FlaskClient, auth):
+    admin = factories.make_admin()
+    auth.login(admin)
+    response = client.post("/me/delete", data={"password": factories.PASSWORD, "confirm": "y"})
+    assert response.status_code == 400
+    assert b"only administrator" in response.data
