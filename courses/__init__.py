@@ -1,9 +1,66 @@
-"""Courses: terms, venues, partners, courses and sessions, enrolment, prospectus and feeds."""
+"""Courses: terms, venues, partners, courses and sessions, enrolment, prospectus and feeds.
+
+Other packages follow what happens here through ``app.extensions`` lists:
+
+- ``courses.session_change_listeners``: ``listener(session, kind, **details)`` after a
+  session of a published course is added, rescheduled, cancelled or given other
+  facilitators (its ``sequence`` is already bumped);
+- ``courses.course_change_listeners``: ``listener(course, kind, **details)`` when a
+  course is published, updated while public, cancelled or archived;
+- ``courses.detail_panels``: ``panel(course) -> Markup | None``, boxes on a course page;
+- ``courses.admin_course_links``: ``NavItem`` links on a course's admin page.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from college.templating import NavItem, add_nav_item
+from courses import models
+
+LABELS: dict[str, dict[Any, Any]] = {
+    "topic": models.TOPIC_LABELS,
+    "audience": models.AUDIENCE_LABELS,
+    "format": models.FORMAT_LABELS,
+    "status": models.COURSE_STATUS_LABELS,
+    "session_status": models.SESSION_STATUS_LABELS,
+    "role": models.ROLE_LABELS,
+    "partner_kind": models.PARTNER_KIND_LABELS,
+    "programme": models.PROGRAMME_LABELS,
+    "weekday": models.WEEKDAY_LABELS,
+}
+
+
+def course_label(kind: str, value: Any) -> str:
+    """A value's name in the reader's language, e.g. ``course_label("format", "online")``."""
+    label = LABELS[kind].get(value)
+    return str(label) if label is not None else str(value)
 
 
 def init_app(app: Flask) -> None:
     """Plug the courses package into the app."""
+    from college.privacy import PersonalData, register_personal_data
+    from courses import admin, api, demo, scaled, services, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(api.bp)
+    add_nav_item(app, "main", NavItem("courses.index", _l("Courses")))
+    for item in admin.NAV:
+        add_nav_item(app, "admin", item)
+    app.jinja_env.globals["course_label"] = course_label
+    app.jinja_env.globals["course_labels"] = LABELS
+    app.extensions.setdefault("college.demo_seeders", []).append(demo.seed)
+    app.extensions.setdefault("college.scale_seeders", []).append(scaled.seed_scaled)
+    register_personal_data(
+        app,
+        PersonalData(
+            "teaching",
+            ("course_facilitators", "session_facilitators"),
+            export=services.export_teaching,
+            erase=services.erase_teaching,
+        ),
+    )

@@ -1,0 +1,386 @@
+"""Terms, venues, partners, courses, their sessions and who facilitates them."""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from datetime import date, datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship, validates
+
+from college.db import Base, UTCDateTime, now_utc
+from college.models import Programme, User
+
+
+class CourseStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+    ARCHIVED = "archived"
+
+
+class Audience(StrEnum):
+    EVERYONE = "everyone"
+    RELATIVES = "relatives"
+    STAFF = "staff"
+
+
+class CourseFormat(StrEnum):
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    BLENDED = "blended"
+
+
+class Topic(StrEnum):
+    RECOVERY = "recovery"
+    MENTAL_HEALTH = "mental_health"
+    WELLBEING = "wellbeing"
+    RELATIONSHIPS = "relationships"
+    CREATIVITY = "creativity"
+    PRACTICAL = "practical"
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class FacilitatorRole(StrEnum):
+    PEER = "peer"
+    PROFESSIONAL = "professional"
+
+
+class PartnerKind(StrEnum):
+    REGION = "region"
+    MUNICIPALITY = "municipality"
+    ASSOCIATION = "association"
+
+
+class Weekday(StrEnum):
+    """Days as the prospectus filter names them; the value order is Python's weekday()."""
+
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+    @property
+    def number(self) -> int:
+        return list(Weekday).index(self)
+
+
+COURSE_STATUS_LABELS = {
+    CourseStatus.DRAFT: _l("Draft"),
+    CourseStatus.PUBLISHED: _l("Published"),
+    CourseStatus.CANCELLED: _l("Cancelled"),
+    CourseStatus.ARCHIVED: _l("Archived"),
+}
+AUDIENCE_LABELS = {
+    Audience.EVERYONE: _l("Everyone"),
+    Audience.RELATIVES: _l("Relatives and carers"),
+    Audience.STAFF: _l("Staff and professionals"),
+}
+FORMAT_LABELS = {
+    CourseFormat.IN_PERSON: _l("In person"),
+    CourseFormat.ONLINE: _l("Online"),
+    CourseFormat.BLENDED: _l("In person and online"),
+}
+TOPIC_LABELS = {
+    Topic.RECOVERY: _l("Recovery and hope"),
+    Topic.MENTAL_HEALTH: _l("Understanding mental health"),
+    Topic.WELLBEING: _l("Wellbeing in everyday life"),
+    Topic.RELATIONSHIPS: _l("Relatives and relationships"),
+    Topic.CREATIVITY: _l("Creativity"),
+    Topic.PRACTICAL: _l("Practical life"),
+}
+SESSION_STATUS_LABELS = {
+    SessionStatus.SCHEDULED: _l("Scheduled"),
+    SessionStatus.CANCELLED: _l("Cancelled"),
+}
+ROLE_LABELS = {
+    FacilitatorRole.PEER: _l("Peer trainer"),
+    FacilitatorRole.PROFESSIONAL: _l("Professional trainer"),
+}
+PARTNER_KIND_LABELS = {
+    PartnerKind.REGION: _l("Region"),
+    PartnerKind.MUNICIPALITY: _l("Municipality"),
+    PartnerKind.ASSOCIATION: _l("Association"),
+}
+PROGRAMME_LABELS = {
+    Programme.FIVE_DAY: _l("Five-day programme for peer workers"),
+    Programme.FIVE_WEEK: _l("Five-week programme for peer support"),
+}
+WEEKDAY_LABELS = {
+    Weekday.MONDAY: _l("Monday"),
+    Weekday.TUESDAY: _l("Tuesday"),
+    Weekday.WEDNESDAY: _l("Wednesday"),
+    Weekday.THURSDAY: _l("Thursday"),
+    Weekday.FRIDAY: _l("Friday"),
+    Weekday.SATURDAY: _l("Saturday"),
+    Weekday.SUNDAY: _l("Sunday"),
+}
+
+
+def fold_for_search(text: str) -> str:
+    """Fold text the same way for stored values and queries.
+
+    SQLite's ``lower()`` only knows ASCII, so Danish letters (Æ/æ, Ø/ø, Å/å) are
+    folded in Python when written, and the search compares folded with folded.
+    """
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def college_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["COLLEGE_TIMEZONE"])
+
+
+def local_weekday(moment: datetime) -> int:
+    """Monday is 0; the day as people at the college see it on their calendar."""
+    return moment.astimezone(college_zone()).weekday()
+
+
+def new_session_uid() -> str:
+    """A calendar UID that never changes, whatever happens to the session later."""
+    domain = current_app.config["COLLEGE_DOMAIN"]
+    return f"session-{secrets.token_hex(12)}@{domain}"
+
+
+course_partners = sa.Table(
+    "course_partners",
+    Base.metadata,
+    sa.Column("course_id", sa.ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("partner_id", sa.ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Term(Base):
+    """A teaching period; enrolment is open between its two moments."""
+
+    __tablename__ = "terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    enrolment_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    enrolment_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        sa.CheckConstraint("ends_on >= starts_on", name="dates_in_order"),
+        sa.CheckConstraint(
+            "enrolment_opens_at IS NULL OR enrolment_closes_at IS NULL"
+            " OR enrolment_closes_at > enrolment_opens_at",
+            name="enrolment_in_order",
+        ),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Term {self.id}>"
+
+
+class Venue(Base):
+    """Where sessions happen; an online venue keeps its link for enrolled people only."""
+
+    __tablename__ = "venues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    address: Mapped[str | None] = mapped_column(sa.String(300))
+    accessibility_notes: Mapped[str | None] = mapped_column(sa.String(2000))
+    is_online: Mapped[bool] = mapped_column(default=False)
+    meeting_link: Mapped[str | None] = mapped_column(sa.String(500))
+
+    def __repr__(self) -> str:
+        return f"<Venue {self.id}>"
+
+
+class Partner(Base):
+    """A region, municipality or association that co-hosts and co-produces courses."""
+
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+
+    def __repr__(self) -> str:
+        return f"<Partner {self.id}>"
+
+
+class Course(Base):
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(120))
+    summary: Mapped[str] = mapped_column(sa.String(300))
+    description: Mapped[str] = mapped_column(sa.Text)
+    learning_outcomes: Mapped[str] = mapped_column(sa.Text, default="")
+    topic: Mapped[str] = mapped_column(sa.String(32))
+    audience: Mapped[str] = mapped_column(sa.String(16), default=Audience.EVERYONE)
+    format: Mapped[str] = mapped_column(sa.String(16), default=CourseFormat.IN_PERSON)
+    capacity: Mapped[int]
+    # Places held by enrolments; changed only by atomic conditional updates.
+    seats_taken: Mapped[int] = mapped_column(default=0, server_default="0")
+    required_programme: Mapped[str] = mapped_column(sa.String(32))
+    status: Mapped[str] = mapped_column(sa.String(16), default=CourseStatus.DRAFT, index=True)
+    term_id: Mapped[int] = mapped_column(sa.ForeignKey("terms.id"), index=True)
+    venue_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("venues.id", ondelete="SET NULL"), index=True
+    )
+    # Title, summary and description folded by ``fold_for_search``.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    term: Mapped[Term] = relationship()
+    venue: Mapped[Venue | None] = relationship()
+    partners: Mapped[list[Partner]] = relationship(
+        secondary=course_partners, order_by=lambda: Partner.name
+    )
+    sessions: Mapped[list[CourseSession]] = relationship(
+        back_populates="course",
+        cascade="all, delete-orphan",
+        order_by=lambda: (CourseSession.starts_at, CourseSession.id),
+    )
+    facilitators: Mapped[list[CourseFacilitator]] = relationship(
+        back_populates="course",
+        cascade="all, delete-orphan",
+        order_by=lambda: (CourseFacilitator.role, CourseFacilitator.id),
+    )
+
+    # Filled by prospectus queries from an aggregate over scheduled sessions.
+    first_session_at: Mapped[datetime | None] = query_expression()
+    session_count: Mapped[int | None] = query_expression()
+
+    __table_args__ = (
+        sa.CheckConstraint("capacity > 0", name="capacity_positive"),
+        sa.CheckConstraint("seats_taken >= 0", name="seats_not_negative"),
+        sa.CheckConstraint("seats_taken <= capacity", name="seats_within_capacity"),
+    )
+
+    @validates("title", "summary", "description")
+    def _refresh_search_text(self, key: str, value: str | None) -> str | None:
+        parts: dict[str, str | None] = {
+            "title": self.title,
+            "summary": self.summary,
+            "description": self.description,
+        }
+        parts[key] = value
+        self.search_text = fold_for_search("\n".join(part or "" for part in parts.values()))
+        return value
+
+    @property
+    def places_left(self) -> int:
+        return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def outcomes(self) -> list[str]:
+        return [line.strip() for line in self.learning_outcomes.splitlines() if line.strip()]
+
+    @property
+    def scheduled_sessions(self) -> list[CourseSession]:
+        return [s for s in self.sessions if s.status == SessionStatus.SCHEDULED]
+
+    def pair(self, role: FacilitatorRole) -> list[User]:
+        return [f.user for f in self.facilitators if f.role == role]
+
+    def __repr__(self) -> str:
+        return f"<Course {self.id} {self.slug}>"
+
+
+class CourseFacilitator(Base):
+    """One of the course's default pair, copied onto every new session."""
+
+    __tablename__ = "course_facilitators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(16))
+
+    course: Mapped[Course] = relationship(back_populates="facilitators")
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("course_id", "user_id", name="uq_course_facilitators_course_user"),
+    )
+
+
+class CourseSession(Base):
+    """One meeting of a course; its UID and sequence let calendars follow every change."""
+
+    __tablename__ = "course_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Monday is 0, in the college's time zone; kept so both engines filter by day alike.
+    local_weekday: Mapped[int] = mapped_column(sa.SmallInteger)
+    venue_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("venues.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(sa.String(16), default=SessionStatus.SCHEDULED)
+    sequence: Mapped[int] = mapped_column(default=0)
+    uid: Mapped[str] = mapped_column(sa.String(255), unique=True, default=new_session_uid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    course: Mapped[Course] = relationship(back_populates="sessions")
+    venue: Mapped[Venue | None] = relationship()
+    facilitators: Mapped[list[SessionFacilitator]] = relationship(
+        back_populates="session",
+        cascade="all, delete-orphan",
+        order_by=lambda: (SessionFacilitator.role, SessionFacilitator.id),
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.CheckConstraint("sequence >= 0", name="sequence_not_negative"),
+        sa.CheckConstraint("local_weekday BETWEEN 0 AND 6", name="weekday_range"),
+        sa.Index("ix_course_sessions_course_starts", "course_id", "starts_at"),
+        sa.Index("ix_course_sessions_starts_at", "starts_at"),
+    )
+
+    @validates("starts_at")
+    def _refresh_weekday(self, key: str, value: datetime) -> datetime:
+        self.local_weekday = local_weekday(value)
+        return value
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == SessionStatus.CANCELLED
+
+    def people(self, role: FacilitatorRole) -> list[User]:
+        return [f.user for f in self.facilitators if f.role == role]
+
+    def __repr__(self) -> str:
+        return f"<CourseSession {self.id}>"
+
+
+class SessionFacilitator(Base):
+    """A person facilitating one session, as peer or professional trainer."""
+
+    __tablename__ = "session_facilitators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("course_sessions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(16))
+
+    session: Mapped[CourseSession] = relationship(back_populates="facilitators")
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "user_id", name="uq_session_facilitators_session_user"),
+    )

@@ -1,0 +1,56 @@
+"""What the courses package keeps about people: export and erasure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from college.db import now_utc
+from college.extensions import db
+from college.models import User
+from courses.models import Course, CourseFacilitator, CourseSession, SessionFacilitator
+from courses.services.events import SessionChange, session_changed
+
+
+def export_teaching(user: User) -> dict[str, Any]:
+    """What the courses package keeps about a person: where they teach."""
+    sessions = db.session.execute(
+        sa.select(
+            Course.title, CourseSession.starts_at, CourseSession.ends_at, SessionFacilitator.role
+        )
+        .join(CourseSession, SessionFacilitator.session_id == CourseSession.id)
+        .join(Course, CourseSession.course_id == Course.id)
+        .where(SessionFacilitator.user_id == user.id)
+        .order_by(CourseSession.starts_at)
+    )
+    pairs = db.session.execute(
+        sa.select(Course.title, CourseFacilitator.role)
+        .join(Course, CourseFacilitator.course_id == Course.id)
+        .where(CourseFacilitator.user_id == user.id)
+        .order_by(Course.title)
+    )
+    return {
+        "sessions_facilitated": [
+            {"course": t, "starts_at": s.isoformat(), "ends_at": e.isoformat(), "role": r}
+            for t, s, e, r in sessions
+        ],
+        "default_facilitator_of": [{"course": t, "role": r} for t, r in pairs],
+    }
+
+
+def erase_teaching(user: User) -> None:
+    """Take an erased person off courses and sessions still to come; the past stays counted."""
+    db.session.execute(sa.delete(CourseFacilitator).where(CourseFacilitator.user_id == user.id))
+    upcoming = db.session.scalars(
+        sa.select(SessionFacilitator)
+        .join(CourseSession, SessionFacilitator.session_id == CourseSession.id)
+        .where(SessionFacilitator.user_id == user.id, CourseSession.starts_at > now_utc())
+    ).all()
+    for row in upcoming:
+        session = row.session
+        session.facilitators.remove(row)
+        db.session.flush()
+        session_changed(
+            session, SessionChange.FACILITATORS, added_user_ids=[], removed_user_ids=[user.id]
+        )

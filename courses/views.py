@@ -1,0 +1,60 @@
+"""The public prospectus: the list of courses and one page per course."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, current_app, render_template, request
+from markupsafe import Markup
+
+from courses import prospectus
+from courses.models import Course
+
+bp = Blueprint("courses", __name__, url_prefix="/courses")
+
+# Where the enrolment package may answer ``POST /courses/<slug>/enrol``.
+ENROL_ENDPOINTS = ("enrolment.enrol", "courses.enrol")
+
+DetailPanel = Callable[[Course], Markup | None]
+
+
+def detail_panels() -> list[DetailPanel]:
+    """Callables other packages register to add a box (e.g. enrolment) to a course page.
+
+    Each returns ready HTML as ``Markup`` (plain strings are escaped) or ``None``.
+    """
+    return current_app.extensions.setdefault("courses.detail_panels", [])
+
+
+def enrol_endpoint() -> str | None:
+    return next((e for e in ENROL_ENDPOINTS if e in current_app.view_functions), None)
+
+
+@bp.get("/")
+def index() -> str:
+    """List published courses, searchable and filterable, without an account."""
+    parsed = prospectus.parse_filters(request.args, strict=False)
+    return render_template(
+        "courses/index.html",
+        page=prospectus.find_courses(parsed.filters),
+        filters=parsed.filters,
+        problems=parsed.problems,
+        terms=prospectus.listed_terms(),
+        venues=prospectus.listed_venues(),
+    )
+
+
+@bp.get("/<slug>")
+def detail(slug: str) -> str:
+    """Show everything a student needs to decide about one course."""
+    course = prospectus.find_course(slug)
+    if course is None:
+        abort(404)
+    panels = [html for html in (panel(course) for panel in detail_panels()) if html]
+    return render_template(
+        "courses/detail.html",
+        course=course,
+        venues=prospectus.venues_of(course),
+        panels=panels,
+        enrol_endpoint=enrol_endpoint(),
+    )
