@@ -18,7 +18,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
-CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+CSRF_PATTERN = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
 
 
 def free_port() -> int:
@@ -84,8 +86,18 @@ def gunicorn(database_url: str, tmp_path: Path, workers: int = 4) -> Iterator[st
     port = free_port()
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-            "--log-level", "warning", "--timeout", "60", "wsgi:app",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "60",
+            "wsgi:app",
         ],
         cwd=ROOT,
         env=server_environment(database_url, tmp_path),
