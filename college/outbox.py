@@ -13,6 +13,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any, Protocol
@@ -129,6 +130,10 @@ class _PreparedMessage(flask_mail.Message):
 
     def _message(self) -> Any:
         return self._mime
+
+    def as_bytes(self) -> bytes:
+        # smtplib sends bytes as they are; SMTP needs CRLF line ends (RFC 5321 2.3.8).
+        return self._mime.as_bytes(policy=SMTP_POLICY)
 
 
 # --- transports ----------------------------------------------------------------------------
