@@ -1,0 +1,214 @@
+"""Access-control proof: every route of the app against every kind of person.
+
+``ACCESS`` below is the one table to read. Each row names an endpoint, the method the check
+uses, and what each person gets. A route that is not in the table fails
+``test_every_route_has_a_row``, so a new page cannot ship without a decision about who may
+open it. Object-level rows use things that belong to "student" or "peer" and are opened by
+"other_student" or "other_peer".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from college import outbox
+from college.extensions import db
+from college.models import Qualification, Role, User
+from tests import factories
+
+PEOPLE = ("anonymous", "student", "other_student", "peer", "other_peer", "trainer", "admin")
+LOGIN = 302  # sent to the login page
+DENIED = 403
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    expected: dict[str, int] = field(default_factory=dict)
+
+
+def everyone(status: int = 200) -> dict[str, int]:
+    return dict.fromkeys(PEOPLE, status)
+
+
+def signed_in(status: int = 200) -> dict[str, int]:
+    return {**everyone(status), "anonymous": LOGIN}
+
+
+def admins(status: int = 200) -> dict[str, int]:
+    return {**everyone(DENIED), "anonymous": LOGIN, "admin": status}
+
+
+def get(expected: dict[str, int]) -> Row:
+    return Row("GET", expected)
+
+
+def post(expected: dict[str, int]) -> Row:
+    """A POST without form data: refused people never reach the form, others get its answer."""
+    return Row("POST", expected)
+
+
+# fmt: off
+ACCESS: dict[str, Row] = {
+    # --- public pages -------------------------------------------------------------------------
+    "main.index":                         get(everyone()),
+    "main.accessibility":                 get(everyone()),
+    "main.privacy":                       get(everyone()),
+    "main.set_language":                  post(everyone(302)),
+    "static":                             get(everyone()),
+    "courses.index":                      get(everyone()),
+    "courses.detail":                     get(everyone()),
+    "courses_api.list_courses":           get(everyone()),
+    "courses_api.get_course":             get(everyone()),
+    "courses_api.openapi":                get(everyone()),
+    # --- accounts -----------------------------------------------------------------------------
+    "auth.login":                         get(everyone()),
+    "auth.register":                      get({**everyone(302), "anonymous": 200}),
+    "auth.reset_request":                 get(everyone()),
+    "auth.reset_password":                get(everyone(400)),  # an unknown token
+    "auth.logout":                        post(everyone(302)),
+    "auth.change_password":               get(signed_in()),
+    "me.settings":                        get(signed_in()),
+    "me.my_data":                         get(signed_in()),
+    "me.my_data_json":                    get(signed_in()),
+    "me.delete_account":                  get(signed_in()),
+    # --- administration -----------------------------------------------------------------------
+    "admin.dashboard":                    get(admins()),
+    "admin.audit":                        get(admins()),
+    "admin.mail":                         get(admins()),
+    "admin.mail_retry":                   post(admins(302)),
+    "admin.people":                       get(admins()),
+    "admin.person":                       get(admins()),
+    "admin.person_roles":                 post(admins(302)),  # "needs a role", flashed
+    "admin.person_status":                post(admins(302)),
+    "courses_admin.courses":              get(admins()),
+    "courses_admin.course":               get(admins()),
+    "courses_admin.course_new":           get(admins()),
+    "courses_admin.course_edit":          get(admins()),
+    "courses_admin.course_pair":          get(admins()),
+    "courses_admin.course_status_confirm": get(admins(404)),  # no status asked for
+    "courses_admin.course_status":        post(admins(400)),
+    "courses_admin.session_new":          get(admins()),
+    "courses_admin.session_series":       get(admins()),
+    "courses_admin.session_reschedule":   get(admins()),
+    "courses_admin.session_cancel":       get(admins()),
+    "courses_admin.session_delete":       post(admins(302)),
+    "courses_admin.session_facilitators": get(admins()),
+    "courses_admin.terms":                get(admins()),
+    "courses_admin.term_new":             get(admins()),
+    "courses_admin.term_edit":            get(admins()),
+    "courses_admin.venues":               get(admins()),
+    "courses_admin.venue_new":            get(admins()),
+    "courses_admin.venue_edit":           get(admins()),
+    "courses_admin.partners":             get(admins()),
+    "courses_admin.partner_new":          get(admins()),
+    "courses_admin.partner_edit":         get(admins()),
+    "courses_admin.qualifications":       get(admins()),
+    "courses_admin.qualification_delete": post(admins(302)),
+}
+# fmt: on
+
+
+@dataclass
+class World:
+    """One of everything a route can point at, and the people who open them."""
+
+    people: dict[str, User]
+    values: dict[str, Any]
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    people = {
+        "student": factories.make_student(),
+        "other_student": factories.make_student(),
+        "peer": factories.make_peer(),
+        "other_peer": factories.make_peer(),
+        "trainer": factories.make_trainer(),
+        "admin": factories.make_admin(),
+    }
+    partner = factories.make_partner()
+    venue = factories.make_venue()
+    course = factories.make_published_course(
+        peer=people["peer"], trainer=people["trainer"], venue=venue, partners=(partner,)
+    )
+    session = course.sessions[0]
+    qualification = db.session.query(Qualification).filter_by(user_id=people["peer"].id).one()
+    message = outbox.enqueue("someone@example.org", "Subject", "Body")
+    message.status = "failed"
+    db.session.commit()
+    values = {
+        "course_id": course.id,
+        "slug": course.slug,
+        "session_id": session.id,
+        "term_id": course.term_id,
+        "venue_id": venue.id,
+        "partner_id": partner.id,
+        "qualification_id": qualification.id,
+        "message_id": message.id,
+        "user_id": people["student"].id,
+        "token": "not-a-real-token",
+        "filename": "css/site.css",
+    }
+    return World(people, values)
+
+
+def url_for_rule(app: Flask, endpoint: str, world: World) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **{name: world.values[name] for name in rule.arguments})
+
+
+def status_for(client: FlaskClient, row: Row, url: str) -> int:
+    response = client.get(url) if row.method == "GET" else client.post(url, data={})
+    response.close()  # static files are streamed from disk
+    return response.status_code
+
+
+def sign_in_as(client: FlaskClient, person: User | None) -> None:
+    client.post("/auth/logout")
+    if person is not None:
+        response = client.post(
+            "/auth/login", data={"email": person.email, "password": factories.PASSWORD}
+        )
+        assert response.status_code == 302, f"{person} could not sign in"
+
+
+def test_every_route_has_a_row(app: Flask):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = sorted(endpoints - ACCESS.keys())
+    stale = sorted(ACCESS.keys() - endpoints)
+    assert not missing, f"routes without a row in ACCESS: {missing}"
+    assert not stale, f"rows in ACCESS for routes that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("endpoint", sorted(ACCESS))
+def test_route_answers_each_person_as_the_table_says(
+    app: Flask, client: FlaskClient, world: World, endpoint: str
+):
+    row = ACCESS[endpoint]
+    url = url_for_rule(app, endpoint, world)
+    seen = {}
+    for who in PEOPLE:
+        sign_in_as(client, world.people.get(who))
+        seen[who] = status_for(client, row, url)
+    wrong = {
+        who: (seen[who], row.expected[who]) for who in PEOPLE if seen[who] != row.expected[who]
+    }
+    assert not wrong, f"{row.method} {url}: got (status, expected) {wrong}"
+
+
+def test_a_refused_post_changes_nothing(app: Flask, client: FlaskClient, world: World):
+    student = world.people["student"]
+    sign_in_as(client, world.people["other_student"])
+    url = url_for_rule(app, "admin.person_roles", world)
+    assert client.post(url, data={"roles": ["admin"]}).status_code == DENIED
+    db.session.refresh(student)
+    assert student.roles == {Role.STUDENT}
