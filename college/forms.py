@@ -167,6 +167,14 @@ class ConfirmForm(FlaskForm):
     submit = SubmitField()
 
 
+class ConsentForm(FlaskForm):
+    consent = BooleanField(
+        _l("I have read the new privacy notice and agree that the college keeps my details."),
+        validators=[InputRequired(_l("Please accept the privacy notice to go on."))],
+    )
+    submit = SubmitField(_l("Accept and continue"))
+
+
 class DeleteAccountForm(FlaskForm):
     password = PasswordField(
         _l("Your password"),

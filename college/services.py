@@ -487,6 +487,22 @@ def make_admin(email: str, display_name: str, password: str) -> User:
     return user
 
 
+def needs_new_consent(user: User, version: str) -> bool:
+    """True when the person agreed to an older privacy notice than ``version``.
+
+    Accounts made by administrators (staff) never gave consent and are not asked:
+    their details are kept because they work here, not because they agreed.
+    """
+    return user.consent_version is not None and user.consent_version != version
+
+
+def record_consent(user: User, version: str) -> None:
+    """Record that the person agreed to privacy notice ``version`` now."""
+    user.consent_version = version
+    user.consented_at = now_utc()
+    record_audit(user, "consent.given", user, version)
+
+
 def update_settings(user: User, *, language: str, discreet: bool) -> None:
     set_language(user, language)
     user.discreet = discreet

@@ -26,6 +26,7 @@ from college.errors import DomainError
 from college.extensions import db
 from college.forms import (
     ChangePasswordForm,
+    ConsentForm,
     DeleteAccountForm,
     LanguageForm,
     LoginForm,
@@ -217,6 +218,52 @@ def change_password() -> Any:
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("me.settings"))
     return render_template("auth/change_password.html", form=form), 200 if not form.errors else 400
+
+
+# --- consent to a changed privacy notice ----------------------------------------------------
+
+# Pages a person may still open before agreeing to a new privacy notice: reading it, leaving,
+# switching language, and taking their data with them.
+BEFORE_CONSENT = {
+    "static",
+    "main.privacy",
+    "main.set_language",
+    "auth.logout",
+    "me.consent",
+    "me.my_data",
+    "me.my_data_json",
+    "me.delete_account",
+}
+
+
+@bp.before_app_request
+def ask_for_new_consent() -> Any:
+    """Send a signed-in person to the new privacy notice until they accept it."""
+    if request.endpoint in BEFORE_CONSENT or request.blueprint in ("courses_api",):
+        return None
+    if not current_user.is_authenticated:
+        return None
+    if services.needs_new_consent(current_user, current_app.config["PRIVACY_NOTICE_VERSION"]):
+        return redirect(url_for("me.consent", next=request.full_path.rstrip("?")))
+    return None
+
+
+@me_bp.route("/consent", methods=["GET", "POST"])
+@login_required
+def consent() -> Any:
+    """Read the changed privacy notice and accept it."""
+    version = current_app.config["PRIVACY_NOTICE_VERSION"]
+    if not services.needs_new_consent(current_user, version):
+        return redirect(safe_next(request.args.get("next")))
+    form = ConsentForm()
+    if form.validate_on_submit():
+        services.record_consent(current_user, version)
+        db.session.commit()
+        flash(_("Thank you. You can carry on where you were."), "success")
+        return redirect(safe_next(request.args.get("next")))
+    return render_template("me/consent.html", form=form, version=version), (
+        200 if not form.errors else 400
+    )
 
 
 # --- personal settings ---------------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
+from flask import current_app
+
 from college import services
 from college.extensions import db
 from college.models import Programme, Qualification, Role, User
@@ -29,7 +31,7 @@ def make_user(
         language=language,
         roles=roles,
     )
-    user.consent_version = "test"
+    user.consent_version = current_app.config["PRIVACY_NOTICE_VERSION"]
     db.session.flush()
     return user
 

@@ -74,6 +74,7 @@ ACCESS: dict[str, Row] = {
     "auth.logout":                        post(everyone(302)),
     "auth.change_password":               get(signed_in()),
     "me.settings":                        get(signed_in()),
+    "me.consent":                         get(signed_in(302)),  # nothing new to agree to
     "me.my_data":                         get(signed_in()),
     "me.my_data_json":                    get(signed_in()),
     "me.delete_account":                  get(signed_in()),
