@@ -57,6 +57,17 @@ def deliver_mail(once: bool, interval: float) -> None:
         time.sleep(interval)
 
 
+@college_cli.command("apply-retention")
+def apply_retention_command() -> None:
+    """Remove personal details the college no longer needs (safe to run daily from cron)."""
+    from college.retention import apply_retention
+
+    counts = apply_retention()
+    db.session.commit()
+    for what, count in counts.items():
+        click.echo(f"{what}: {count}")
+
+
 @college_cli.command("demo")
 @click.option("--force", is_flag=True, help="Add the demo even if the database has data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if there is data.")

@@ -94,5 +94,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "ARGON2_TIME_COST": _env_int("ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_COST": _env_int("ARGON2_MEMORY_COST", 65536),
         "TRUST_PROXY": _env_bool("TRUST_PROXY", production),
+        "RETENTION_MONTHS_AFTER_TERM": _env_int("RETENTION_MONTHS_AFTER_TERM", 12),
+        "RETENTION_INACTIVE_YEARS": _env_int("RETENTION_INACTIVE_YEARS", 3),
+        "RETENTION_MAIL_DAYS": _env_int("RETENTION_MAIL_DAYS", 90),
         "COLLEGE_PACKAGES": ("courses", "peers"),
     }

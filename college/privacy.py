@@ -81,9 +81,16 @@ def export_person(user: User) -> dict[str, Any]:
     return data
 
 
-def erase_person(actor: User, user: User, password: str | None = None) -> None:
-    """Erase a person's account: personal data removed or anonymised, figures kept."""
-    if actor.id == user.id and (password is None or not verify_password(user, password)):
+def erase_person(actor: User | None, user: User, password: str | None = None) -> None:
+    """Erase a person's account: personal data removed or anonymised, figures kept.
+
+    ``actor`` is None when the college's retention rules erase an account.
+    """
+    if (
+        actor is not None
+        and actor.id == user.id
+        and (password is None or not verify_password(user, password))
+    ):
         raise InvalidCredentials(_l("Your password is not right."))
     from college.services import _admin_count
 
@@ -93,7 +100,8 @@ def erase_person(actor: User, user: User, password: str | None = None) -> None:
     # Packages first (they may still need the person, e.g. to withdraw enrolments).
     for entry in reversed(registered()):
         entry.erase(user)
-    record_audit(actor if actor.id != user_id else None, "user.erased", user)
+    by_someone_else = actor is not None and actor.id != user_id
+    record_audit(actor if by_someone_else else None, "user.erased", user)
     db.session.flush()
     log.info("account %s erased", user_id)
 
