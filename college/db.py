@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 import sqlalchemy.orm
@@ -86,6 +86,11 @@ def _begin_sqlite_transaction(connection: sa.Connection) -> None:
         return
     mode = connection.get_execution_options().get("sqlite_begin", "")
     connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def changed_rows(result: sa.Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (``Session.execute`` is typed too loosely)."""
+    return cast("sa.CursorResult[Any]", result).rowcount or 0
 
 
 def is_sqlite(bind: Engine | sa.Connection) -> bool:

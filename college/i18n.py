@@ -13,10 +13,10 @@ def select_locale() -> str:
     if not has_request_context():
         return current_app.config["COLLEGE_DEFAULT_LANGUAGE"]
     if current_user and current_user.is_authenticated and current_user.language in languages:
-        return current_user.language
+        return str(current_user.language)
     chosen = session.get("language")
     if chosen in languages:
-        return chosen
+        return str(chosen)
     best = request.accept_languages.best_match(languages)
     return best or current_app.config["COLLEGE_DEFAULT_LANGUAGE"]
 

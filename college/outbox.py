@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 
-from college.db import now_utc
+from college.db import changed_rows, now_utc
 from college.extensions import db, mail
 from college.models import OutboxMessage, OutboxStatus, User
 
@@ -234,7 +234,7 @@ def _claim(message_id: int, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return changed_rows(result) == 1
 
 
 def backoff_delay(attempts: int) -> timedelta:

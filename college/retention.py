@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from college.db import now_utc
+from college.db import changed_rows, now_utc
 from college.extensions import db
 from college.models import (
     LoginSession,
@@ -47,7 +47,7 @@ def purge_sent_mail(now: datetime) -> int:
             OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_at < cutoff
         )
     )
-    return result.rowcount or 0
+    return changed_rows(result)
 
 
 def purge_expired_sign_ins(now: datetime) -> int:
@@ -55,7 +55,7 @@ def purge_expired_sign_ins(now: datetime) -> int:
     resets = db.session.execute(
         sa.delete(PasswordResetToken).where(PasswordResetToken.expires_at < now)
     )
-    return (sessions.rowcount or 0) + (resets.rowcount or 0)
+    return changed_rows(sessions) + changed_rows(resets)
 
 
 def inactive_students(now: datetime) -> list[User]:
