@@ -59,13 +59,12 @@ def register_for(actor: User, session: CourseSession) -> list[tuple[User, str | 
         )
         .order_by(User.display_name, User.id)
     ).all()
-    marks = dict(
-        db.session.execute(
-            sa.select(Attendance.student_id, Attendance.status).where(
-                Attendance.session_id == session.id
-            )
-        ).tuples()
+    rows = db.session.execute(
+        sa.select(Attendance.student_id, Attendance.status).where(
+            Attendance.session_id == session.id
+        )
     )
+    marks = {student_id: status for student_id, status in rows}
     record_audit(actor, "register.viewed", session, f"course={session.course_id}")
     return [(student, marks.get(student.id)) for student in students]
 

@@ -118,6 +118,7 @@ def send(
         offer_url=absolute_url("enrolment.offer", enrolment_id=enrolment.id),
         course_url=absolute_url("courses.detail", slug=course.slug),
         my_courses_url=absolute_url("enrolment.my_courses"),
+        courses_url=absolute_url("courses.index"),
         **context,
     )
     log.info("enrolment %s: %s email queued", enrolment.id, kind)

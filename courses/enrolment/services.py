@@ -192,11 +192,12 @@ def enrol(
         check_enrolment_open(course, now)
         if course.audience != Audience.EVERYONE and not belongs:
             raise ConfirmAudience()
+    # Nobody passes the queue: with people waiting, a free place is theirs, not a newcomer's.
+    queue_is_empty = head_of_list(course) is None
     if enrolment is None:
         enrolment = Enrolment(course=course, student=student, status=EnrolmentStatus.WAITLISTED)
         db.session.add(enrolment)
-    # Nobody passes the queue: with people waiting, a free place is theirs, not a newcomer's.
-    if head_of_list(course) is None and _take_seat(course):
+    if queue_is_empty and _take_seat(course):
         _set_status(enrolment, EnrolmentStatus.ENROLLED, now)
         notices.send(enrolment, "enrolled")
         _notify("enrolled", enrolment)
