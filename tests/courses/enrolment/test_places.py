@@ -80,9 +80,7 @@ def test_the_database_refuses_a_second_row_for_the_same_person(small_course):
     student = factories.make_student()
     services.enrol(student, course)
     with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
-        db.session.add(
-            Enrolment(course=course, student=student, status=EnrolmentStatus.WAITLISTED)
-        )
+        db.session.add(Enrolment(course=course, student=student, status=EnrolmentStatus.WAITLISTED))
         db.session.flush()
 
 
@@ -205,14 +203,14 @@ def test_accepting_an_offer_gives_the_place_and_a_second_click_changes_nothing(s
 
 
 def test_an_offer_is_only_for_its_person(small_course):
-    course, (head, second), (offer, _) = offered_course(small_course)
+    _course, (_head, second), (offer, _) = offered_course(small_course)
     with pytest.raises(services.NotFound):
         services.accept_offer(second, offer)
     assert offer.status == EnrolmentStatus.OFFERED
 
 
 def test_declining_passes_the_place_on_without_penalty(small_course):
-    course, (head, second), (offer, next_in_line) = offered_course(small_course)
+    course, (head, _second), (offer, next_in_line) = offered_course(small_course)
     services.decline_offer(head, offer)
     assert offer.status == EnrolmentStatus.DECLINED
     assert next_in_line.status == EnrolmentStatus.OFFERED
@@ -240,13 +238,13 @@ def test_an_unanswered_offer_expires_and_moves_on_exactly_once(small_course):
 
 
 def test_an_expired_offer_with_no_one_behind_frees_the_place(small_course):
-    course, (head,), (offer,) = offered_course(small_course, waiting=1)
+    course, (_head,), (offer,) = offered_course(small_course, waiting=1)
     assert services.expire_offers(now=offer.offer_expires_at) == 1
     assert course.seats_taken == 0
 
 
 def test_raising_the_capacity_offers_the_new_places_in_order(small_course, admin):
-    course, queue, entries = offered_course(small_course, waiting=4)
+    course, _queue, entries = offered_course(small_course, waiting=4)
     assert [e.status for e in entries] == ["offered", "waitlisted", "waitlisted", "waitlisted"]
     details = course_services.CourseDetails(
         title=course.title,
@@ -273,8 +271,8 @@ def test_an_admin_removal_passes_the_place_on_and_is_audited(small_course, admin
     services.remove_by_admin(admin, place)
     assert place.status == EnrolmentStatus.WITHDRAWN
     assert waiting.status == EnrolmentStatus.OFFERED
-    actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.actor_id == admin.id))
-    assert "enrolment.removed" in list(actions)
+    query = sa.select(AuditEvent.action).where(AuditEvent.actor_id == admin.id)
+    assert "enrolment.removed" in list(db.session.scalars(query))
 
 
 def test_only_admins_remove_or_reorder(small_course):
