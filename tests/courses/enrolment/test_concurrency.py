@@ -57,8 +57,7 @@ def prepare(database_url: str) -> None:
     meta = sa.MetaData()
     meta.reflect(engine, only=["users", "user_roles", "terms", "courses", "course_sessions"])
     users, roles, terms, courses, sessions = (
-        meta.tables[name]
-        for name in ("users", "user_roles", "terms", "courses", "course_sessions")
+        meta.tables[name] for name in ("users", "user_roles", "terms", "courses", "course_sessions")
     )
     naive = engine.dialect.name == "sqlite"
 
@@ -179,7 +178,9 @@ def rows(database_url: str) -> tuple[list[tuple[int, str, int | None]], int]:
         found = connection.execute(
             sa.text("SELECT student_id, status, waitlist_number FROM enrolments")
         ).all()
-        taken = connection.scalar(sa.text(f"SELECT seats_taken FROM courses WHERE slug = '{SLUG}'"))
+        taken = connection.scalar(
+            sa.text("SELECT seats_taken FROM courses WHERE slug = :slug"), {"slug": SLUG}
+        )
     engine.dispose()
     return [tuple(r) for r in found], taken
 
