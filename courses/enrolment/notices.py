@@ -219,25 +219,10 @@ def _people_with_a_place(course_id: int) -> list[Enrolment]:
     )
 
 
-def _future_sessions_left(session: CourseSession) -> int:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(CourseSession)
-            .where(
-                CourseSession.course_id == session.course_id,
-                CourseSession.status == SessionStatus.SCHEDULED,
-                CourseSession.starts_at > now_utc(),
-            )
-        )
-        or 0
-    )
-
-
 def on_session_change(session: CourseSession, kind: str, **details: Any) -> None:
     """Tell the people with a place when one of their sessions is cancelled or moved."""
     if kind == "cancelled":
-        if not _future_sessions_left(session):
+        if details.get("with_course"):
             # The whole course is being cancelled: one message comes from on_course_change.
             return
         for enrolment in _people_with_a_place(session.course_id):
