@@ -34,11 +34,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from college import auth, i18n, privacy, security, templating
+    from college import auth, i18n, privacy, security, templating, transactions
     from college.errors import register_error_handlers
     from college.extensions import csrf, db, mail, migrate
 
     db.init_app(app)
+    transactions.init_app(app)  # first, so the write lock comes before any read
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     mail.init_app(app)

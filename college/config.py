@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
+PRIVACY_NOTICE_VERSION = "2026-11"
 
 
 class ConfigurationError(RuntimeError):
@@ -67,7 +68,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "COLLEGE_BASE_URL": os.environ.get("COLLEGE_BASE_URL", "http://127.0.0.1:5000"),
         "COLLEGE_DEFAULT_LANGUAGE": os.environ.get("COLLEGE_DEFAULT_LANGUAGE", "da"),
         "LANGUAGES": ("en", "da"),
-        "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11"),
+        "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", PRIVACY_NOTICE_VERSION),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "files"),
         "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR", str(instance_path / "mail")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),

@@ -10,6 +10,7 @@ open it. Object-level rows use things that belong to "student" or "peer" and are
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,8 +18,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from college import outbox
+from college.db import now_utc
 from college.extensions import db
 from college.models import Qualification, Role, User
+from courses.enrolment.models import EnrolmentStatus
 from tests import factories
 
 PEOPLE = ("anonymous", "student", "other_student", "peer", "other_peer", "trainer", "admin")
@@ -42,6 +45,16 @@ def signed_in(status: int = 200) -> dict[str, int]:
 
 def admins(status: int = 200) -> dict[str, int]:
     return {**everyone(DENIED), "anonymous": LOGIN, "admin": status}
+
+
+def owner_only(status: int = 200) -> dict[str, int]:
+    """Things that belong to "student": anyone else is told it does not exist."""
+    return {**signed_in(404), "student": status}
+
+
+def facilitators(status: int = 200) -> dict[str, int]:
+    """The session's own peer and professional trainer, and administrators."""
+    return {**admins(status), "peer": status, "trainer": status, "other_peer": DENIED}
 
 
 def get(expected: dict[str, int]) -> Row:
@@ -111,6 +124,20 @@ ACCESS: dict[str, Row] = {
     "courses_admin.partner_edit":         get(admins()),
     "courses_admin.qualifications":       get(admins()),
     "courses_admin.qualification_delete": post(admins(302)),
+    # --- enrolment: "student" holds an offered place; others must not see or touch it --------
+    "enrolment.enrol":                    post(signed_in(302)),
+    "enrolment.withdraw":                 post(signed_in(302)),
+    "enrolment.my_courses":               get(signed_in()),
+    "enrolment.offer":                    get(owner_only()),
+    "enrolment.accept":                   post(owner_only(302)),
+    "enrolment.decline":                  post(owner_only(302)),
+    "enrolment.certificate":              get(owner_only(404)),  # no certificate before the end
+    "enrolment.give_feedback":            get(owner_only()),  # says when it opens
+    "enrolment.apologies":                post(signed_in(302)),
+    "enrolment.register":                 get(facilitators()),
+    "enrolment_admin.enrolments":         get(admins()),
+    "enrolment_admin.move":               post(admins(302)),
+    "enrolment_admin.remove":             post(admins(302)),
 }
 # fmt: on
 
@@ -140,6 +167,8 @@ def world(app: Flask) -> World:
     )
     session = course.sessions[0]
     qualification = db.session.query(Qualification).filter_by(user_id=people["peer"].id).one()
+    enrolment = factories.make_enrolment(course, people["student"], status=EnrolmentStatus.OFFERED)
+    enrolment.offer_expires_at = now_utc() + timedelta(days=1)
     message = outbox.enqueue("someone@example.org", "Subject", "Body")
     message.status = "failed"
     db.session.commit()
@@ -152,6 +181,8 @@ def world(app: Flask) -> World:
         "partner_id": partner.id,
         "qualification_id": qualification.id,
         "message_id": message.id,
+        "enrolment_id": enrolment.id,
+        "direction": "up",
         "user_id": people["student"].id,
         "token": "not-a-real-token",
         "filename": "css/site.css",

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from college.db import now_utc
+from college.db import changed_rows, now_utc
 from college.errors import DomainError, NotFound
 from college.extensions import db
 from college.models import User
@@ -67,7 +67,7 @@ def give_feedback(
         .values(feedback_given=True)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if changed_rows(claimed) != 1:
         raise FeedbackAlreadyGiven()
     db.session.refresh(enrolment, ["feedback_given"])
     text = (comment or "").strip() or None
@@ -98,10 +98,12 @@ def feedback_summary(course: Course) -> FeedbackSummary:
     }
     # Sorted by text, not by when they came, so order tells nothing about who wrote what.
     comments = sorted(
-        db.session.scalars(
+        comment
+        for comment in db.session.scalars(
             sa.select(Feedback.comment).where(
                 Feedback.course_id == course.id, Feedback.comment.is_not(None)
             )
         )
+        if comment
     )
-    return FeedbackSummary(answers=answers, averages=averages, comments=[c for c in comments if c])
+    return FeedbackSummary(answers=answers, averages=averages, comments=comments)

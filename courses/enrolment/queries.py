@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm
@@ -52,7 +53,7 @@ def is_enrolled(student_id: int, course_id: int) -> bool:
     return found is not None
 
 
-def _queue(course_id: int) -> sa.Select[tuple[Enrolment]]:
+def _queue(course_id: int) -> sa.Select[Any]:
     return (
         sa.select(Enrolment)
         .where(Enrolment.course_id == course_id, Enrolment.status == EnrolmentStatus.WAITLISTED)

@@ -20,7 +20,7 @@ import sqlalchemy.orm
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from college.db import now_utc
+from college.db import changed_rows, now_utc
 from college.errors import DomainError, Forbidden, NotFound
 from college.extensions import db
 from college.models import Role, User
@@ -122,7 +122,7 @@ def _take_seat(course: Course) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(course, ["seats_taken"])
-    return result.rowcount == 1
+    return changed_rows(result) == 1
 
 
 def _release_seat(course: Course) -> None:
