@@ -16,7 +16,7 @@ def select_locale() -> str:
         return current_user.language
     chosen = session.get("language")
     if chosen in languages:
-        return chosen
+        return str(chosen)
     best = request.accept_languages.best_match(languages)
     return best or current_app.config["COLLEGE_DEFAULT_LANGUAGE"]
 

@@ -234,7 +234,7 @@ def _claim(message_id: int, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return getattr(result, "rowcount", 0) == 1
 
 
 def backoff_delay(attempts: int) -> timedelta:
