@@ -490,3 +490,35 @@ def make_admin(email: str, display_name: str, password: str) -> User:
 def update_settings(user: User, *, language: str, discreet: bool) -> None:
     set_language(user, language)
     user.discreet = discreet
+
+
+# --- calendar feed addresses ---------------------------------------------------------------
+
+CALENDAR_TOKEN_BYTES = 32
+MAX_CALENDAR_TOKEN_LENGTH = 64
+
+
+def renew_calendar_token(user: User) -> str:
+    """Give the person a new secret feed address; any earlier one stops working at once."""
+    token = secrets.token_urlsafe(CALENDAR_TOKEN_BYTES)
+    user.calendar_token = token
+    db.session.flush()
+    log.info("calendar token renewed user=%s", user.id)
+    return token
+
+
+def revoke_calendar_token(user: User) -> None:
+    """Switch the person's feed address off; calendars that use it get "not found"."""
+    user.calendar_token = None
+    db.session.flush()
+    log.info("calendar token revoked user=%s", user.id)
+
+
+def find_user_by_calendar_token(token: str) -> User | None:
+    """The active person whose feed address holds ``token``, if any."""
+    if not token or len(token) > MAX_CALENDAR_TOKEN_LENGTH:
+        return None
+    user = db.session.scalar(sa.select(User).where(User.calendar_token == token))
+    if user is None or not user.is_active:
+        return None
+    return user
