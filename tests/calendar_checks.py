@@ -59,16 +59,17 @@ def node_problem() -> str | None:
     return None
 
 
-def parse_with_icaljs(data: bytes) -> dict[str, Any] | None:
-    """ical.js's reading of the text; None when Node is missing outside CI."""
+def parse_with_icaljs(texts: list[bytes]) -> list[dict[str, Any]] | None:
+    """ical.js's reading of each text, in one Node process; None when Node is missing."""
     problem = node_problem()
     if problem:
         if IN_CI:
             pytest.fail(f"ical.js is required in CI: {problem}")
         return None
+    payload = json.dumps([text.decode("utf-8") for text in texts]).encode("utf-8")
     result = subprocess.run(
         ["node", str(NODE_SCRIPT)],
-        input=data,
+        input=payload,
         capture_output=True,
         cwd=ROOT,
         check=False,
@@ -140,29 +141,39 @@ def _parse_vobject(data: bytes) -> list[tuple[str, int, str, datetime, datetime,
     return found
 
 
-def check_calendar(data: bytes) -> ParsedCalendar:
-    """Assert the shared rules and that all three parsers read the same events."""
-    check_lines(data)
-    parsed = _parse_icalendar(data)
+def check_calendars(texts: list[bytes]) -> list[ParsedCalendar]:
+    """Assert the shared rules and that all three parsers read the same events, for each text."""
+    results = []
+    for data in texts:
+        check_lines(data)
+        results.append(_parse_icalendar(data))
     expected = [
-        (e.uid, e.sequence, e.status, e.starts_at, e.ends_at, e.summary) for e in parsed.events
+        [(e.uid, e.sequence, e.status, e.starts_at, e.ends_at, e.summary) for e in parsed.events]
+        for parsed in results
     ]
-    assert _parse_vobject(data) == expected
-    icaljs = parse_with_icaljs(data)
+    assert [_parse_vobject(data) for data in texts] == expected
+    icaljs = parse_with_icaljs(texts) if texts else []
     if icaljs is not None:
-        assert icaljs["method"] == parsed.method
+        assert [c["method"] for c in icaljs] == [parsed.method for parsed in results]
         seen = [
-            (
-                e["uid"],
-                e["sequence"],
-                e["status"],
-                datetime.fromisoformat(e["dtstart"]),
-                datetime.fromisoformat(e["dtend"]),
-                e["summary"],
-            )
-            for e in icaljs["events"]
+            [
+                (
+                    e["uid"],
+                    e["sequence"],
+                    e["status"],
+                    datetime.fromisoformat(e["dtstart"]),
+                    datetime.fromisoformat(e["dtend"]),
+                    e["summary"],
+                )
+                for e in calendar["events"]
+            ]
+            for calendar in icaljs
         ]
         assert seen == expected
         # A TZID that ical.js could not resolve would leave the time floating.
-        assert all(event["zone"] != "floating" for event in icaljs["events"])
-    return parsed
+        assert all(e["zone"] != "floating" for c in icaljs for e in c["events"])
+    return results
+
+
+def check_calendar(data: bytes) -> ParsedCalendar:
+    return check_calendars([data])[0]
