@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 PYTHON = sys.executable
 SERVER_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/")
-DATABASE = "college_bench"
+DATABASE = os.environ.get("BENCH_DATABASE", "college_bench")
 
 
 @dataclass

@@ -14,4 +14,7 @@ def build(url: str, database_url: str) -> list[Scenario]:
 
 
 def run_extra(url: str, database_url: str, args: argparse.Namespace) -> dict[str, Any]:
-    return {}
+    """Enrolments per second through HTTP, next to hello world driven the same way."""
+    from bench import enrolment
+
+    return enrolment.run(url, database_url, smoke=args.smoke)

@@ -43,7 +43,7 @@ def course_label(kind: str, value: Any) -> str:
 def init_app(app: Flask) -> None:
     """Plug the courses package into the app."""
     from college.privacy import PersonalData, register_personal_data
-    from courses import admin, api, demo, feeds, invites, scaled, services, views
+    from courses import admin, api, demo, enrolment, feeds, invites, scaled, services, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(admin.bp)
@@ -66,3 +66,5 @@ def init_app(app: Flask) -> None:
             erase=services.erase_teaching,
         ),
     )
+    # After the courses' own seeders and personal data, so enrolment builds on them.
+    enrolment.init_app(app)

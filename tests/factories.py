@@ -228,3 +228,33 @@ def make_published_course(
         )
     db.session.expire(course, ["sessions"])
     return course
+
+
+# --- enrolment -------------------------------------------------------------------------------
+
+from courses.enrolment.models import Enrolment, EnrolmentStatus  # noqa: E402
+
+
+def make_enrolment(
+    course: Course,
+    student: User | None = None,
+    *,
+    status: EnrolmentStatus = EnrolmentStatus.ENROLLED,
+    waitlist_number: int | None = None,
+) -> Enrolment:
+    """A row as it would be after the services ran; a place held counts in ``seats_taken``."""
+    enrolment = Enrolment(
+        course=course,
+        student=student or make_student(),
+        status=str(status),
+        waitlist_number=waitlist_number,
+    )
+    if status in (EnrolmentStatus.ENROLLED, EnrolmentStatus.OFFERED):
+        course.seats_taken += 1
+    db.session.add(enrolment)
+    db.session.flush()
+    return enrolment
+
+
+def make_students(count: int) -> list[User]:
+    return [make_student() for _ in range(count)]

@@ -31,7 +31,10 @@ SessionListener = Callable[..., None]
 
 
 def session_change_listeners() -> list[SessionListener]:
-    """Called as ``listener(session, kind, **details)`` after a published session changes."""
+    """Called as ``listener(session, kind, **details)`` after a published session changes.
+
+    A session cancelled because its whole course is gets ``with_course=True``.
+    """
     return current_app.extensions.setdefault("courses.session_change_listeners", [])
 
 

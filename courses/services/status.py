@@ -68,7 +68,8 @@ def cancel_course(actor: User, course: Course) -> Course:
     for session in course.scheduled_sessions:
         if session.starts_at > now:
             session.status = SessionStatus.CANCELLED
-            session_changed(session, SessionChange.CANCELLED)
+            # ``with_course``: listeners may send one notice for the course instead.
+            session_changed(session, SessionChange.CANCELLED, with_course=True)
     course.status = CourseStatus.CANCELLED
     course_changed(course, CourseChange.CANCELLED)
     record_audit(actor, "course.cancelled", course, course.slug)

@@ -1,0 +1,100 @@
+"""Admin pages for a course's enrolments and waiting list, and feedback summaries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from college.auth import roles_required
+from college.errors import DomainError
+from college.extensions import db
+from college.models import Role, User
+from college.services import record_audit
+from courses.enrolment import services
+from courses.enrolment.feedback import feedback_summary
+from courses.enrolment.forms import FEEDBACK_LABELS, ActionForm
+from courses.enrolment.models import Enrolment
+from courses.enrolment.queries import waiting_list
+from courses.enrolment.transactions import commit_with_retry
+from courses.models import Course
+
+bp = Blueprint("enrolment_admin", __name__, url_prefix="/admin/courses")
+
+# Show the "plan another run" hint from this many people waiting.
+DEMAND_HINT_FROM = 5
+
+
+def me() -> User:
+    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
+
+
+@bp.before_request
+@roles_required(Role.ADMIN)
+def require_admin() -> None:
+    """Only administrators manage enrolments."""
+
+
+@bp.get("/<int:course_id>/enrolments")
+def enrolments(course_id: int) -> str:
+    """Show who is enrolled and who is waiting, with the demand for another run."""
+    course = db.get_or_404(Course, course_id)
+    enrolled = services.enrolments_of(course)
+    waiting = waiting_list(course)
+    record_audit(me(), "enrolments.viewed", course)
+    db.session.commit()
+    return render_template(
+        "admin/enrolment/enrolments.html",
+        course=course,
+        enrolled=enrolled,
+        waiting=waiting,
+        demand_hint=len(waiting) >= DEMAND_HINT_FROM,
+        summary=feedback_summary(course),
+        form=ActionForm(),
+        feedback_labels=FEEDBACK_LABELS,
+    )
+
+
+def _course_enrolment_or_404(course_id: int, enrolment_id: int) -> Enrolment:
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.course_id != course_id:
+        abort(404)
+    return enrolment
+
+
+@bp.post("/<int:course_id>/enrolments/<int:enrolment_id>/move/<direction>")
+def move(course_id: int, enrolment_id: int, direction: str) -> Any:
+    """Move someone up or down the waiting list."""
+    if direction not in {"up", "down"}:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    enrolment = _course_enrolment_or_404(course_id, enrolment_id)
+    steps = -1 if direction == "up" else 1
+    try:
+        commit_with_retry(lambda: services.move_in_queue(me(), enrolment, steps))
+    except DomainError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("The waiting list is updated."), "success")
+    return redirect(url_for("enrolment_admin.enrolments", course_id=course_id))
+
+
+@bp.post("/<int:course_id>/enrolments/<int:enrolment_id>/remove")
+def remove(course_id: int, enrolment_id: int) -> Any:
+    """Take someone off the course or its waiting list (the place passes on)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    enrolment = _course_enrolment_or_404(course_id, enrolment_id)
+    try:
+        commit_with_retry(lambda: services.remove_by_admin(me(), enrolment))
+    except DomainError as error:
+        flash(str(error), "error")
+    else:
+        flash(
+            _("%(name)s is no longer on this course.", name=enrolment.student.display_name),
+            "success",
+        )
+    return redirect(url_for("enrolment_admin.enrolments", course_id=course_id))

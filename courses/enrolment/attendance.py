@@ -1,0 +1,182 @@
+"""Attendance registers that do not punish: apologies, warm notes, completion.
+
+Missing sessions never removes anyone. An absence sends a "we missed you" note once; a
+course counts as completed at a configurable share of its held sessions.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from college.db import now_utc
+from college.errors import DomainError, Forbidden, NotFound
+from college.extensions import db
+from college.models import Role, User
+from college.services import record_audit
+from courses.enrolment import notices
+from courses.enrolment.models import Attendance, AttendanceStatus, Enrolment, EnrolmentStatus
+from courses.enrolment.queries import find_enrolment, is_enrolled, last_session_end
+from courses.models import Course, CourseSession, SessionStatus
+
+log = logging.getLogger(__name__)
+
+DEFAULT_COMPLETION_SHARE = 0.75
+
+
+class NotAFacilitator(Forbidden):
+    message = _l("Only the trainers of this session and administrators can keep its register.")
+
+
+class SessionAlreadyStarted(DomainError):
+    message = _l("This session has already started.")
+
+
+class SessionNotOpen(DomainError):
+    message = _l("This session is cancelled.")
+
+
+def can_keep_register(actor: User, session: CourseSession) -> bool:
+    if actor.has_role(Role.ADMIN):
+        return True
+    return any(f.user_id == actor.id for f in session.facilitators)
+
+
+def register_for(actor: User, session: CourseSession) -> list[tuple[User, str | None]]:
+    """The enrolled students of a session with their marks, for its facilitators (audited)."""
+    if not can_keep_register(actor, session):
+        raise NotAFacilitator()
+    students = db.session.scalars(
+        sa.select(User)
+        .join(Enrolment, Enrolment.student_id == User.id)
+        .where(
+            Enrolment.course_id == session.course_id,
+            Enrolment.status == EnrolmentStatus.ENROLLED,
+        )
+        .order_by(User.display_name, User.id)
+    ).all()
+    rows = db.session.execute(
+        sa.select(Attendance.student_id, Attendance.status).where(
+            Attendance.session_id == session.id
+        )
+    )
+    marks = {student_id: status for student_id, status in rows}
+    record_audit(actor, "register.viewed", session, f"course={session.course_id}")
+    return [(student, marks.get(student.id)) for student in students]
+
+
+def mark_attendance(
+    actor: User, session: CourseSession, marks: dict[int, AttendanceStatus]
+) -> None:
+    """Record the register; an absence sends a warm note once and never removes anyone."""
+    if not can_keep_register(actor, session):
+        raise NotAFacilitator()
+    if session.status != SessionStatus.SCHEDULED:
+        raise SessionNotOpen()
+    existing = {
+        a.student_id: a
+        for a in db.session.scalars(
+            sa.select(Attendance).where(Attendance.session_id == session.id)
+        )
+    }
+    now = now_utc()
+    for student_id, status in marks.items():
+        if not is_enrolled(student_id, session.course_id):
+            raise NotFound()
+        attendance = existing.get(student_id)
+        if attendance is None:
+            attendance = Attendance(session=session, student_id=student_id, status=status)
+            db.session.add(attendance)
+        attendance.status = status
+        attendance.recorded_by_id = actor.id
+        attendance.recorded_at = now
+        if status == AttendanceStatus.ABSENT and not attendance.missed_note_sent:
+            attendance.missed_note_sent = True
+            _send_missed_note(student_id, session)
+    record_audit(actor, "register.saved", session, f"course={session.course_id}")
+    db.session.flush()
+
+
+def _send_missed_note(student_id: int, session: CourseSession) -> None:
+    enrolment = db.session.scalar(
+        sa.select(Enrolment).where(
+            Enrolment.course_id == session.course_id, Enrolment.student_id == student_id
+        )
+    )
+    if enrolment is not None:
+        notices.send(enrolment, "missed", session=session)
+
+
+def send_apologies(student: User, session: CourseSession, now: datetime | None = None) -> None:
+    """Let the trainers know you cannot come; no reason is asked."""
+    now = now or now_utc()
+    if not is_enrolled(student.id, session.course_id):
+        raise NotFound()
+    if session.status != SessionStatus.SCHEDULED:
+        raise SessionNotOpen()
+    if session.starts_at <= now:
+        raise SessionAlreadyStarted()
+    attendance = db.session.scalar(
+        sa.select(Attendance).where(
+            Attendance.session_id == session.id, Attendance.student_id == student.id
+        )
+    )
+    if attendance is None:
+        attendance = Attendance(
+            session=session, student_id=student.id, status=AttendanceStatus.APOLOGIES
+        )
+        db.session.add(attendance)
+    attendance.status = AttendanceStatus.APOLOGIES
+    attendance.recorded_by_id = student.id
+    attendance.recorded_at = now
+    db.session.flush()
+
+
+def completion_share() -> float:
+    return float(current_app.config.get("COMPLETION_SHARE", DEFAULT_COMPLETION_SHARE))
+
+
+def attendance_share(student: User, course: Course, now: datetime | None = None) -> float | None:
+    """Share of the course's sessions held so far that the student was present at."""
+    now = now or now_utc()
+    held = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(CourseSession)
+        .where(
+            CourseSession.course_id == course.id,
+            CourseSession.status == SessionStatus.SCHEDULED,
+            CourseSession.starts_at <= now,
+        )
+    )
+    if not held:
+        return None
+    present = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Attendance)
+        .join(CourseSession, CourseSession.id == Attendance.session_id)
+        .where(
+            CourseSession.course_id == course.id,
+            CourseSession.status == SessionStatus.SCHEDULED,
+            CourseSession.starts_at <= now,
+            Attendance.student_id == student.id,
+            Attendance.status == AttendanceStatus.PRESENT,
+        )
+    )
+    return (present or 0) / held
+
+
+def has_completed(student: User, course: Course, now: datetime | None = None) -> bool:
+    """Completed: the course has ended and the student was there often enough."""
+    now = now or now_utc()
+    enrolment = find_enrolment(course, student)
+    ended = last_session_end(course)
+    if enrolment is None or enrolment.status != EnrolmentStatus.ENROLLED or ended is None:
+        return False
+    if ended > now:
+        return False
+    share = attendance_share(student, course, now)
+    return share is not None and share >= completion_share()

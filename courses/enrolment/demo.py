@@ -1,0 +1,175 @@
+"""Demo enrolments: the demo student's courses, a full course with a queue, a past course.
+
+Places are taken through the services, so the demo obeys the same rules as real sign-ups.
+The finished course is built directly (the services do not schedule the past), with its
+register kept and enough anonymous feedback for the results to show.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import time, timedelta
+
+import sqlalchemy as sa
+
+from college.db import now_utc
+from college.demo import DemoCollege, ScaledCollege
+from college.extensions import db
+from college.models import User
+from courses.enrolment import services
+from courses.enrolment.models import (
+    Attendance,
+    AttendanceStatus,
+    Enrolment,
+    EnrolmentStatus,
+    Feedback,
+)
+from courses.models import (
+    Course,
+    CourseFacilitator,
+    CourseSession,
+    CourseStatus,
+    FacilitatorRole,
+    SessionFacilitator,
+    Term,
+)
+from courses.times import to_utc
+
+PAST_COURSE_SLUG = "hab-og-handlekraft"
+FULL_COURSE_TITLE = "Kreativitet og recovery"
+STUDENT_COURSES = ("Mindfulness i hverdagen", "Hverdagsøkonomi – overblik uden skam")
+
+
+def _course(title: str) -> Course | None:
+    return db.session.scalar(sa.select(Course).where(Course.title == title))
+
+
+def seed(college: DemoCollege) -> None:
+    """Add enrolments, a waiting list and a finished course with feedback to the demo."""
+    me, others = college.students[0], college.students[1:]
+    for title in STUDENT_COURSES:
+        course = _course(title)
+        if course is not None:
+            services.enrol(me, course, belongs=True)
+    full = _course(FULL_COURSE_TITLE)
+    if full is not None:
+        for student in others[: full.capacity + 2]:
+            services.enrol(student, full, belongs=True)
+        # The demo student waits third in line; a few more people join after them.
+        services.enrol(me, full, belongs=True)
+        for student in others[full.capacity + 2 : full.capacity + 5]:
+            services.enrol(student, full, belongs=True)
+    _seed_past_course(college, [me, *others[:9]])
+
+
+def _seed_past_course(college: DemoCollege, students: list[User]) -> None:
+    # Early in the term under way, so it shows as finished next to the courses still to come.
+    term = db.session.scalars(
+        sa.select(Term).where(Term.starts_on <= college.today).order_by(Term.starts_on.desc())
+    ).first()
+    if term is None:
+        return
+    # Saturday mornings, when no other demo course meets, so no one is booked twice.
+    start = term.starts_on + timedelta(days=(5 - term.starts_on.weekday()) % 7)
+    peer, trainer = college.peers[0], college.trainers[0]
+    course = Course(
+        slug=PAST_COURSE_SLUG,
+        title="Håb og handlekraft",
+        summary="Fire aftener om håb, mening og de små skridt i hverdagen.",
+        description="Vi deler erfaringer og prøver redskaber, der gør hverdagen lettere.",
+        learning_outcomes="At finde håb i små skridt\nAt kende sine egne redskaber",
+        topic="recovery",
+        audience="everyone",
+        format="in_person",
+        capacity=12,
+        seats_taken=len(students),
+        required_programme="five_day",
+        status=str(CourseStatus.PUBLISHED),
+        term=term,
+        published_at=now_utc() - timedelta(weeks=12),
+        facilitators=[
+            CourseFacilitator(user=peer, role=str(FacilitatorRole.PEER)),
+            CourseFacilitator(user=trainer, role=str(FacilitatorRole.PROFESSIONAL)),
+        ],
+    )
+    db.session.add(course)
+    sessions = []
+    for week in range(4):
+        starts = to_utc(start + timedelta(weeks=week), time(10))
+        if starts.date() >= college.today:
+            break
+        sessions.append(
+            CourseSession(
+                course=course,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                facilitators=[
+                    SessionFacilitator(user=peer, role=str(FacilitatorRole.PEER)),
+                    SessionFacilitator(user=trainer, role=str(FacilitatorRole.PROFESSIONAL)),
+                ],
+            )
+        )
+    db.session.add_all(sessions)
+    db.session.flush()
+    picker = random.Random(4)  # noqa: S311 - repeatable demo data
+    for index, student in enumerate(students):
+        db.session.add(
+            Enrolment(
+                course=course,
+                student=student,
+                status=EnrolmentStatus.ENROLLED,
+                feedback_given=index > 0,
+                feedback_invited_at=now_utc() - timedelta(weeks=3),
+            )
+        )
+        for number, session in enumerate(sessions):
+            present = index == 0 or number != index % 4
+            mark = AttendanceStatus.PRESENT if present else AttendanceStatus.APOLOGIES
+            db.session.add(
+                Attendance(session=session, student=student, status=mark, recorded_by_id=peer.id)
+            )
+        if index > 0:
+            db.session.add(
+                Feedback(
+                    course_id=course.id,
+                    hope=picker.randint(6, 10),
+                    knowledge=picker.randint(5, 10),
+                    everyday_tools=picker.randint(5, 9),
+                    connectedness=picker.randint(6, 10),
+                    comment="Rart at møde andre, der forstår." if index % 3 == 0 else None,
+                )
+            )
+    db.session.flush()
+
+
+def seed_scaled(scaled: ScaledCollege) -> None:
+    """Fill the bulk courses about two thirds, in one insert, for realistic page loads."""
+    courses = db.session.execute(
+        sa.select(Course.id, Course.capacity).where(
+            Course.slug.like("hold-%"), Course.status == CourseStatus.PUBLISHED
+        )
+    ).all()
+    students = scaled.student_ids
+    if not students:
+        return
+    now = now_utc()
+    rows, cursor = [], 0
+    for course_id, capacity in courses:
+        taken = capacity * 2 // 3
+        for _ in range(taken):
+            rows.append(
+                {
+                    "course_id": course_id,
+                    "student_id": students[cursor % len(students)],
+                    "status": str(EnrolmentStatus.ENROLLED),
+                    "created_at": now,
+                    "updated_at": now,
+                    "feedback_given": False,
+                }
+            )
+            cursor += 1
+        db.session.execute(
+            sa.update(Course).where(Course.id == course_id).values(seats_taken=taken)
+        )
+    if rows:
+        db.session.execute(sa.insert(Enrolment), rows)

@@ -1,0 +1,59 @@
+"""Forms for enrolment, the register and feedback."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from courses.enrolment.models import FEEDBACK_AREAS
+
+FEEDBACK_LABELS = {
+    "hope": _l("I feel more hope for my own recovery"),
+    "knowledge": _l("I learned something I can use"),
+    "everyday_tools": _l("I have new tools for everyday life"),
+    "connectedness": _l("I felt connected to the others on the course"),
+}
+
+
+class ActionForm(FlaskForm):
+    """A button that only carries the CSRF token."""
+
+
+class EnrolForm(FlaskForm):
+    belongs = BooleanField(
+        _l("This course is for a particular group, and I belong to it."),
+    )
+    submit = SubmitField(_l("Enrol"))
+
+
+def score_field(area: str) -> IntegerField:
+    return IntegerField(
+        FEEDBACK_LABELS[area],
+        validators=[
+            InputRequired(_l("Please choose a number from 0 to 10.")),
+            NumberRange(min=0, max=10, message=_l("Please choose a number from 0 to 10.")),
+        ],
+        description=_l("0 means not at all, 10 means very much."),
+        render_kw={"min": 0, "max": 10, "inputmode": "numeric"},
+    )
+
+
+class FeedbackForm(FlaskForm):
+    hope = score_field("hope")
+    knowledge = score_field("knowledge")
+    everyday_tools = score_field("everyday_tools")
+    connectedness = score_field("connectedness")
+    comment = TextAreaField(
+        _l("Anything else you want to tell us? (optional)"),
+        validators=[
+            Optional(),
+            Length(max=2000, message=_l("Please keep your comment under 2,000 characters.")),
+        ],
+        description=_l("Please do not write your name or anything that could identify you."),
+    )
+    submit = SubmitField(_l("Send feedback"))
+
+    def scores(self) -> dict[str, int]:
+        return {area: getattr(self, area).data for area in FEEDBACK_AREAS}

@@ -1,0 +1,120 @@
+"""Enrolment, waiting list, attendance and anonymous feedback."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from college.db import Base, UTCDateTime, now_utc
+from college.models import User
+from courses.models import Course, CourseSession
+
+
+class EnrolmentStatus(StrEnum):
+    ENROLLED = "enrolled"
+    WAITLISTED = "waitlisted"
+    # A freed place held for the head of the waiting list until they answer.
+    OFFERED = "offered"
+    WITHDRAWN = "withdrawn"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+# Statuses that hold one of the course's places (``Course.seats_taken``).
+SEAT_HOLDING = (EnrolmentStatus.ENROLLED, EnrolmentStatus.OFFERED)
+ACTIVE = (EnrolmentStatus.ENROLLED, EnrolmentStatus.OFFERED, EnrolmentStatus.WAITLISTED)
+
+
+class Enrolment(Base):
+    """One student's place (or place in the queue) on one course; one row per pair."""
+
+    __tablename__ = "enrolments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # Place in the queue, handed out in arrival order under the course lock (first come,
+    # first served); positions shown to people are ranks, so leaving never leaves a gap.
+    waitlist_number: Mapped[int | None]
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feedback_invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set once feedback is given; the feedback itself carries no link back here.
+    feedback_given: Mapped[bool] = mapped_column(default=False)
+
+    course: Mapped[Course] = relationship()
+    student: Mapped[User] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("course_id", "student_id", name="uq_enrolments_course_student"),
+        sa.UniqueConstraint("course_id", "waitlist_number", name="uq_enrolments_course_queue"),
+        sa.Index("ix_enrolments_student_status", "student_id", "status"),
+        sa.Index("ix_enrolments_status_offer", "status", "offer_expires_at"),
+    )
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in SEAT_HOLDING
+
+
+class AttendanceStatus(StrEnum):
+    PRESENT = "present"
+    APOLOGIES = "apologies"
+    ABSENT = "absent"
+
+
+class Attendance(Base):
+    """A mark on a session's register; never a reason to remove anyone."""
+
+    __tablename__ = "attendances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("course_sessions.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    missed_note_sent: Mapped[bool] = mapped_column(default=False)
+
+    session: Mapped[CourseSession] = relationship()
+    student: Mapped[User] = relationship(foreign_keys=[student_id])
+
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "student_id", name="uq_attendances_session_student"),
+        sa.Index("ix_attendances_student_id", "student_id"),
+    )
+
+
+class Feedback(Base):
+    """Anonymous ratings of a course: no student, no timestamp, nothing to trace back."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True
+    )
+    hope: Mapped[int]
+    knowledge: Mapped[int]
+    everyday_tools: Mapped[int]
+    connectedness: Mapped[int]
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "hope BETWEEN 0 AND 10 AND knowledge BETWEEN 0 AND 10 "
+            "AND everyday_tools BETWEEN 0 AND 10 AND connectedness BETWEEN 0 AND 10",
+            name="scores_in_range",
+        ),
+    )
+
+
+FEEDBACK_AREAS = ("hope", "knowledge", "everyday_tools", "connectedness")

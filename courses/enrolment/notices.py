@@ -1,0 +1,249 @@
+"""Emails about places, sessions and feedback, queued in the outbox in each person's language.
+
+A discreet person (the default) gets subjects and previews that never name the course or
+its topic, so a lock screen does not tell anyone they attend the college.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from college.db import now_utc
+from college.extensions import db
+from college.outbox import enqueue_template
+from college.urls import absolute_url
+from courses.enrolment.models import SEAT_HOLDING, Enrolment, EnrolmentStatus
+from courses.enrolment.queries import first_session_start
+from courses.models import Course, CourseSession, CourseStatus, SessionStatus
+
+log = logging.getLogger(__name__)
+
+REMINDER_BEFORE = timedelta(days=2)
+# Feedback is asked for while the course is fresh in mind, and never long after.
+FEEDBACK_WINDOW = timedelta(days=60)
+
+# kind: (subject naming the course, discreet subject)
+SUBJECTS: dict[str, tuple[Any, Any]] = {
+    "enrolled": (
+        _l("Your place is confirmed: %(course)s"),
+        _l("Your place is confirmed — %(college)s"),
+    ),
+    "waitlisted": (
+        _l("You are on the waiting list: %(course)s"),
+        _l("You are on a waiting list — %(college)s"),
+    ),
+    "offered": (
+        _l("A place is free for you: %(course)s"),
+        _l("A place is free for you — %(college)s"),
+    ),
+    "promoted": (
+        _l("You have a place: %(course)s"),
+        _l("You have a place — %(college)s"),
+    ),
+    "offer_expired": (
+        _l("The place we held has passed on: %(course)s"),
+        _l("About the place we held for you — %(college)s"),
+    ),
+    "withdrawn": (
+        _l("You have withdrawn: %(course)s"),
+        _l("Your withdrawal is confirmed — %(college)s"),
+    ),
+    "reminder": (_l("Starting soon: %(course)s"), _l("Starting soon — %(college)s")),
+    "missed": (_l("We missed you: %(course)s"), _l("We missed you — %(college)s")),
+    "feedback": (_l("How was %(course)s?"), _l("How was your course? — %(college)s")),
+    "session_cancelled": (
+        _l("A session is cancelled: %(course)s"),
+        _l("A change to your course — %(college)s"),
+    ),
+    "session_moved": (
+        _l("A session has moved: %(course)s"),
+        _l("A change to your course — %(college)s"),
+    ),
+    "course_cancelled": (
+        _l("Cancelled: %(course)s"),
+        _l("A change to your course — %(college)s"),
+    ),
+}
+
+
+@dataclass
+class Formatted:
+    """A lazy message with parameters, rendered when the outbox renders it in a language."""
+
+    message: Any
+    params: dict[str, Any]
+
+    def __str__(self) -> str:
+        return str(self.message) % self.params
+
+
+def subject_for(kind: str, enrolment: Enrolment) -> Formatted:
+    open_subject, discreet_subject = SUBJECTS[kind]
+    college = current_app.config["COLLEGE_NAME"]
+    if enrolment.student.discreet:
+        return Formatted(discreet_subject, {"college": college})
+    return Formatted(open_subject, {"course": enrolment.course.title, "college": college})
+
+
+def send(
+    enrolment: Enrolment,
+    kind: str,
+    calendar: tuple[str, str] | None = None,
+    **context: Any,
+) -> None:
+    """Queue the ``templates/email/courses/<kind>`` message to the enrolment's student.
+
+    ``calendar`` is where an iTIP invite (METHOD, ics text) will ride along.
+    """
+    student = enrolment.student
+    course = enrolment.course
+    # Discreet mode keeps the course's name out of the preview lines as well.
+    course_name = _l("your course") if student.discreet else course.title
+    db.session.flush()
+    enqueue_template(
+        student,
+        f"courses/{kind}",
+        subject_for(kind, enrolment),
+        calendar=calendar,
+        course=course,
+        course_name=course_name,
+        enrolment=enrolment,
+        offer_url=absolute_url("enrolment.offer", enrolment_id=enrolment.id),
+        course_url=absolute_url("courses.detail", slug=course.slug),
+        my_courses_url=absolute_url("enrolment.my_courses"),
+        courses_url=absolute_url("courses.index"),
+        **context,
+    )
+    log.info("enrolment %s: %s email queued", enrolment.id, kind)
+
+
+# --- reminders and feedback invitations -------------------------------------------------------
+
+
+def _first_start() -> Any:
+    return (
+        sa.select(sa.func.min(CourseSession.starts_at))
+        .where(
+            CourseSession.course_id == Enrolment.course_id,
+            CourseSession.status == SessionStatus.SCHEDULED,
+        )
+        .scalar_subquery()
+    )
+
+
+def _last_end() -> Any:
+    return (
+        sa.select(sa.func.max(CourseSession.ends_at))
+        .where(
+            CourseSession.course_id == Enrolment.course_id,
+            CourseSession.status == SessionStatus.SCHEDULED,
+        )
+        .scalar_subquery()
+    )
+
+
+def _published() -> Any:
+    return Enrolment.course_id.in_(
+        sa.select(Course.id).where(Course.status == CourseStatus.PUBLISHED)
+    )
+
+
+def send_reminders(now: datetime | None = None) -> int:
+    """Remind enrolled students before a course's first session; never twice."""
+    now = now or now_utc()
+    first_start = _first_start()
+    due = db.session.scalars(
+        sa.select(Enrolment)
+        .where(
+            Enrolment.status == EnrolmentStatus.ENROLLED,
+            Enrolment.reminder_sent_at.is_(None),
+            _published(),
+            first_start > now,
+            first_start <= now + REMINDER_BEFORE,
+        )
+        .order_by(Enrolment.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for enrolment in due:
+        enrolment.reminder_sent_at = now
+        send(enrolment, "reminder", starts_at=first_session_start(enrolment.course))
+    db.session.flush()
+    return len(due)
+
+
+def invite_feedback(now: datetime | None = None) -> int:
+    """Invite each enrolled student of a course that ended to give feedback, once."""
+    now = now or now_utc()
+    last_end = _last_end()
+    due = db.session.scalars(
+        sa.select(Enrolment)
+        .where(
+            Enrolment.status == EnrolmentStatus.ENROLLED,
+            Enrolment.feedback_invited_at.is_(None),
+            Enrolment.feedback_given.is_(False),
+            _published(),
+            last_end <= now,
+            last_end > now - FEEDBACK_WINDOW,
+        )
+        .order_by(Enrolment.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for enrolment in due:
+        enrolment.feedback_invited_at = now
+        send(
+            enrolment,
+            "feedback",
+            feedback_url=absolute_url("enrolment.give_feedback", enrolment_id=enrolment.id),
+        )
+    db.session.flush()
+    return len(due)
+
+
+# --- changes to courses and sessions ----------------------------------------------------------
+
+
+def _people_with_a_place(course_id: int) -> list[Enrolment]:
+    return list(
+        db.session.scalars(
+            sa.select(Enrolment)
+            .where(Enrolment.course_id == course_id, Enrolment.status.in_(list(SEAT_HOLDING)))
+            .order_by(Enrolment.id)
+        )
+    )
+
+
+def on_session_change(session: CourseSession, kind: str, **details: Any) -> None:
+    """Tell the people with a place when one of their sessions is cancelled or moved."""
+    if kind == "cancelled":
+        if details.get("with_course"):
+            # The whole course is being cancelled: one message comes from on_course_change.
+            return
+        for enrolment in _people_with_a_place(session.course_id):
+            send(enrolment, "session_cancelled", session=session)
+    elif kind == "rescheduled":
+        before = details.get("before") or {}
+        for enrolment in _people_with_a_place(session.course_id):
+            send(enrolment, "session_moved", session=session, before=before.get("starts_at"))
+
+
+def on_course_change(course: Course, kind: str, **details: Any) -> None:
+    """A cancelled course: everyone with a place or in the queue hears it once."""
+    if kind != "cancelled":
+        return
+    everyone = db.session.scalars(
+        sa.select(Enrolment)
+        .where(
+            Enrolment.course_id == course.id,
+            Enrolment.status.in_([*SEAT_HOLDING, EnrolmentStatus.WAITLISTED]),
+        )
+        .order_by(Enrolment.id)
+    )
+    for enrolment in everyone:
+        send(enrolment, "course_cancelled")

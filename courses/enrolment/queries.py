@@ -1,0 +1,108 @@
+"""Read-only questions about enrolments that several modules ask."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm
+
+from college.extensions import db
+from college.models import User
+from courses.enrolment.models import Enrolment, EnrolmentStatus
+from courses.models import Course, CourseSession, SessionStatus
+
+
+def first_session_start(course: Course) -> datetime | None:
+    return db.session.scalar(
+        sa.select(sa.func.min(CourseSession.starts_at)).where(
+            CourseSession.course_id == course.id,
+            CourseSession.status == SessionStatus.SCHEDULED,
+        )
+    )
+
+
+def last_session_end(course: Course) -> datetime | None:
+    return db.session.scalar(
+        sa.select(sa.func.max(CourseSession.ends_at)).where(
+            CourseSession.course_id == course.id,
+            CourseSession.status == SessionStatus.SCHEDULED,
+        )
+    )
+
+
+def find_enrolment(course: Course, student: User) -> Enrolment | None:
+    """The student's row for the course, read afresh (another request may have changed it)."""
+    return db.session.scalar(
+        sa.select(Enrolment)
+        .where(Enrolment.course_id == course.id, Enrolment.student_id == student.id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def is_enrolled(student_id: int, course_id: int) -> bool:
+    found = db.session.scalar(
+        sa.select(Enrolment.id).where(
+            Enrolment.course_id == course_id,
+            Enrolment.student_id == student_id,
+            Enrolment.status == EnrolmentStatus.ENROLLED,
+        )
+    )
+    return found is not None
+
+
+def _queue(course_id: int) -> sa.Select[tuple[Enrolment]]:
+    return (
+        sa.select(Enrolment)
+        .where(Enrolment.course_id == course_id, Enrolment.status == EnrolmentStatus.WAITLISTED)
+        .order_by(Enrolment.waitlist_number)
+    )
+
+
+def waiting_list(course: Course) -> list[Enrolment]:
+    """The waiting list in order, with the people loaded (for admins)."""
+    query = _queue(course.id).options(sa.orm.joinedload(Enrolment.student))
+    return list(db.session.scalars(query.execution_options(populate_existing=True)))
+
+
+def head_of_list(course: Course) -> Enrolment | None:
+    query = _queue(course.id).limit(1).execution_options(populate_existing=True)
+    return db.session.scalars(query).first()
+
+
+def waitlist_position(enrolment: Enrolment) -> int | None:
+    """1 for the head of the list; None when not waiting. Positions never have gaps."""
+    if enrolment.status != EnrolmentStatus.WAITLISTED or enrolment.waitlist_number is None:
+        return None
+    ahead = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Enrolment)
+        .where(
+            Enrolment.course_id == enrolment.course_id,
+            Enrolment.status == EnrolmentStatus.WAITLISTED,
+            Enrolment.waitlist_number < enrolment.waitlist_number,
+        )
+    )
+    return (ahead or 0) + 1
+
+
+def next_waitlist_number(course: Course) -> int:
+    """The number after the last one handed out; called with the course locked."""
+    last = db.session.scalar(
+        sa.select(sa.func.max(Enrolment.waitlist_number)).where(Enrolment.course_id == course.id)
+    )
+    return (last or 0) + 1
+
+
+def waiting_counts(course_ids: Iterable[int]) -> dict[int, int]:
+    """How many people wait for each course: the demand that asks for another run."""
+    ids = list(course_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Enrolment.course_id, sa.func.count())
+        .where(Enrolment.course_id.in_(ids), Enrolment.status == EnrolmentStatus.WAITLISTED)
+        .group_by(Enrolment.course_id)
+    )
+    return {course_id: count for course_id, count in rows}

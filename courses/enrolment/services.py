@@ -1,0 +1,465 @@
+"""Rules for places on a course: enrolment, the waiting list and its offers.
+
+Every change to who holds a place runs with the course row locked (``FOR UPDATE`` on
+PostgreSQL; on SQLite, which ignores that, the caller holds the database write lock from
+``start_write_transaction`` — see ``courses.enrolment.transactions``). ``Course.seats_taken``
+moves only through a conditional update that CHECK constraints back, so capacity holds
+whatever the concurrency. A freed place goes to the head of the waiting list in the same
+transaction, so no one can take it in between.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from college.db import now_utc
+from college.errors import DomainError, Forbidden, NotFound
+from college.extensions import db
+from college.models import Role, User
+from college.services import record_audit
+from courses.enrolment import notices
+from courses.enrolment.models import ACTIVE, Enrolment, EnrolmentStatus
+from courses.enrolment.queries import (
+    find_enrolment,
+    first_session_start,
+    head_of_list,
+    last_session_end,
+    next_waitlist_number,
+    waiting_list,
+    waitlist_position,
+)
+from courses.models import Audience, Course, CourseSession, CourseStatus, SessionStatus
+
+log = logging.getLogger(__name__)
+
+OFFER_HOLD = timedelta(hours=48)
+# An offer never runs closer to the start than this, so the person can still plan.
+OFFER_MARGIN = timedelta(hours=12)
+DIRECT_WHEN_STARTING_WITHIN = timedelta(days=1)
+
+
+class CourseNotOpen(DomainError):
+    message = _l("This course is not open for enrolment.")
+
+
+class EnrolmentClosed(DomainError):
+    message = _l("Enrolment for this course is closed.")
+
+
+class EnrolmentNotYetOpen(DomainError):
+    message = _l("Enrolment for this course opens on %(date)s.")
+
+
+class CourseAlreadyStarted(DomainError):
+    message = _l("This course has already started, so it is no longer possible to enrol.")
+
+
+class ConfirmAudience(DomainError):
+    message = _l("Please confirm that you belong to the group this course is for.")
+
+
+class NothingToWithdraw(DomainError):
+    message = _l("You are not enrolled on this course or its waiting list.")
+
+
+class NotWaiting(DomainError):
+    message = _l("This person is not on the waiting list.")
+
+
+class OfferNotAvailable(DomainError):
+    status_code = 409
+    message = _l("This offer is no longer available.")
+
+
+# --- listeners (calendar invites subscribe here) ---------------------------------------------
+
+EnrolmentListener = Callable[[str, Enrolment], None]
+
+
+def enrolment_listeners() -> list[EnrolmentListener]:
+    """Called as ``listener(kind, enrolment)`` when someone gets or loses a place.
+
+    ``kind`` is ``"enrolled"`` or ``"withdrawn"``; invites and calendar feeds hang here.
+    """
+    return current_app.extensions.setdefault("courses.enrolment_listeners", [])
+
+
+def _notify(kind: str, enrolment: Enrolment) -> None:
+    for listener in enrolment_listeners():
+        listener(kind, enrolment)
+
+
+# --- locking and seats -------------------------------------------------------------------------
+
+
+def lock_course(course_id: int) -> Course:
+    """Load the course afresh with its row locked for the rest of the transaction."""
+    course = db.session.execute(
+        sa.select(Course)
+        .where(Course.id == course_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if course is None:
+        raise NotFound()
+    return course
+
+
+def _take_seat(course: Course) -> bool:
+    """Take one place if any is left; the condition makes overbooking impossible."""
+    result = db.session.execute(
+        sa.update(Course)
+        .where(Course.id == course.id, Course.seats_taken < Course.capacity)
+        .values(seats_taken=Course.seats_taken + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(course, ["seats_taken"])
+    return result.rowcount == 1
+
+
+def _release_seat(course: Course) -> None:
+    db.session.execute(
+        sa.update(Course)
+        .where(Course.id == course.id, Course.seats_taken > 0)
+        .values(seats_taken=Course.seats_taken - 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(course, ["seats_taken"])
+
+
+def seats_left(course: Course) -> int:
+    return max(course.capacity - course.seats_taken, 0)
+
+
+def _set_status(enrolment: Enrolment, status: EnrolmentStatus, now: datetime) -> None:
+    enrolment.status = status
+    enrolment.updated_at = now
+    if status != EnrolmentStatus.OFFERED:
+        enrolment.offer_expires_at = None
+    if status != EnrolmentStatus.WAITLISTED:
+        enrolment.waitlist_number = None
+
+
+# --- enrolment ---------------------------------------------------------------------------------
+
+
+def check_enrolment_open(course: Course, now: datetime) -> None:
+    """Raise the reason why enrolment is not possible now, if there is one."""
+    if course.status != CourseStatus.PUBLISHED:
+        raise CourseNotOpen()
+    term = course.term
+    if term.enrolment_opens_at is not None and now < term.enrolment_opens_at:
+        from college.templating import format_day
+
+        raise EnrolmentNotYetOpen(date=format_day(term.enrolment_opens_at, "long"))
+    if term.enrolment_closes_at is not None and now > term.enrolment_closes_at:
+        raise EnrolmentClosed()
+    starts = first_session_start(course)
+    if starts is not None and now >= starts:
+        raise CourseAlreadyStarted()
+
+
+def enrol(
+    student: User,
+    course: Course,
+    *,
+    belongs: bool = False,
+    now: datetime | None = None,
+    override: bool = False,
+) -> Enrolment:
+    """Give the student a place, or a place on the waiting list; repeating is harmless.
+
+    Courses for relatives or staff ask only that people say they belong there (``belongs``);
+    no proof and no diagnosis. ``override`` lets an administrator enrol outside the dates.
+    """
+    now = now or now_utc()
+    course = lock_course(course.id)
+    enrolment = find_enrolment(course, student)
+    if enrolment is not None and enrolment.status in ACTIVE:
+        return enrolment
+    if override:
+        if course.status != CourseStatus.PUBLISHED:
+            raise CourseNotOpen()
+    else:
+        check_enrolment_open(course, now)
+        if course.audience != Audience.EVERYONE and not belongs:
+            raise ConfirmAudience()
+    # Nobody passes the queue: with people waiting, a free place is theirs, not a newcomer's.
+    queue_is_empty = head_of_list(course) is None
+    if enrolment is None:
+        enrolment = Enrolment(course=course, student=student, status=EnrolmentStatus.WAITLISTED)
+        db.session.add(enrolment)
+    if queue_is_empty and _take_seat(course):
+        _set_status(enrolment, EnrolmentStatus.ENROLLED, now)
+        notices.send(enrolment, "enrolled")
+        _notify("enrolled", enrolment)
+    else:
+        _set_status(enrolment, EnrolmentStatus.WAITLISTED, now)
+        enrolment.waitlist_number = next_waitlist_number(course)
+        db.session.flush()
+        notices.send(enrolment, "waitlisted", position=waitlist_position(enrolment))
+    db.session.flush()
+    log.info("enrolment %s on course %s is %s", enrolment.id, course.id, enrolment.status)
+    return enrolment
+
+
+def withdraw(
+    actor: User, enrolment: Enrolment, *, now: datetime | None = None, notify: bool = True
+) -> None:
+    """Leave a course or its waiting list; a freed place goes to the next person."""
+    now = now or now_utc()
+    if actor.id != enrolment.student_id and not actor.has_role(Role.ADMIN):
+        raise NotFound()
+    course = lock_course(enrolment.course_id)
+    db.session.refresh(enrolment)
+    if enrolment.status not in ACTIVE:
+        raise NothingToWithdraw()
+    held_seat = enrolment.holds_seat
+    was_enrolled = enrolment.status == EnrolmentStatus.ENROLLED
+    _set_status(enrolment, EnrolmentStatus.WITHDRAWN, now)
+    if held_seat:
+        _pass_place_on(course, now)
+    if actor.id != enrolment.student_id:
+        record_audit(actor, "enrolment.removed", enrolment, f"course={course.id}")
+    if notify:
+        notices.send(enrolment, "withdrawn")
+    db.session.flush()
+    if was_enrolled:
+        _notify("withdrawn", enrolment)
+    log.info("enrolment %s withdrawn", enrolment.id)
+
+
+def offer_deadline(starts: datetime | None, now: datetime) -> datetime:
+    """How long a place is held: 48 hours, less when the course starts sooner."""
+    expires = now + OFFER_HOLD
+    if starts is not None:
+        expires = min(expires, starts - OFFER_MARGIN)
+    return expires
+
+
+def _pass_place_on(course: Course, now: datetime) -> Enrolment | None:
+    """Offer a place that is already counted as taken to the head of the list, or free it."""
+    head = head_of_list(course)
+    if head is None:
+        _release_seat(course)
+        return None
+    starts = first_session_start(course)
+    if starts is not None and starts - now <= DIRECT_WHEN_STARTING_WITHIN:
+        # No time to wait for an answer: the place is simply theirs.
+        _set_status(head, EnrolmentStatus.ENROLLED, now)
+        notices.send(head, "promoted")
+        db.session.flush()
+        _notify("enrolled", head)
+        log.info("enrolment %s promoted from the waiting list", head.id)
+        return head
+    expires = offer_deadline(starts, now)
+    _set_status(head, EnrolmentStatus.OFFERED, now)
+    head.offer_expires_at = expires
+    notices.send(head, "offered", expires_at=expires)
+    db.session.flush()
+    log.info("enrolment %s offered a place", head.id)
+    return head
+
+
+def fill_free_places(course: Course, *, now: datetime | None = None) -> int:
+    """Offer every free place to the waiting list in order (e.g. after capacity is raised)."""
+    now = now or now_utc()
+    course = lock_course(course.id)
+    offered = 0
+    while head_of_list(course) is not None and _take_seat(course):
+        _pass_place_on(course, now)
+        offered += 1
+    return offered
+
+
+def on_course_change(course: Course, kind: str, **details: object) -> None:
+    """Courses tell us a public course changed; more places may now be free for the queue."""
+    if kind == "updated" and course.status == CourseStatus.PUBLISHED:
+        fill_free_places(course)
+
+
+# --- offers ------------------------------------------------------------------------------------
+
+
+def accept_offer(student: User, enrolment: Enrolment, *, now: datetime | None = None) -> None:
+    """Take the place held for you; a second click changes nothing."""
+    now = now or now_utc()
+    if enrolment.student_id != student.id:
+        raise NotFound()
+    lock_course(enrolment.course_id)
+    db.session.refresh(enrolment)
+    if enrolment.status == EnrolmentStatus.ENROLLED:
+        return
+    if enrolment.status != EnrolmentStatus.OFFERED or (
+        enrolment.offer_expires_at is not None and enrolment.offer_expires_at <= now
+    ):
+        raise OfferNotAvailable()
+    _set_status(enrolment, EnrolmentStatus.ENROLLED, now)
+    notices.send(enrolment, "enrolled")
+    db.session.flush()
+    _notify("enrolled", enrolment)
+
+
+def decline_offer(student: User, enrolment: Enrolment, *, now: datetime | None = None) -> None:
+    """Say "not now": no penalty, and the place goes to the next person."""
+    now = now or now_utc()
+    if enrolment.student_id != student.id:
+        raise NotFound()
+    course = lock_course(enrolment.course_id)
+    db.session.refresh(enrolment)
+    if enrolment.status != EnrolmentStatus.OFFERED:
+        raise OfferNotAvailable()
+    _set_status(enrolment, EnrolmentStatus.DECLINED, now)
+    _pass_place_on(course, now)
+    db.session.flush()
+
+
+def expire_offers(now: datetime | None = None) -> int:
+    """Pass on every offer nobody answered in time. Running it twice changes nothing."""
+    now = now or now_utc()
+    due = db.session.execute(
+        sa.select(Enrolment.id, Enrolment.course_id)
+        .where(Enrolment.status == EnrolmentStatus.OFFERED, Enrolment.offer_expires_at <= now)
+        .order_by(Enrolment.offer_expires_at, Enrolment.id)
+    ).all()
+    expired = 0
+    for enrolment_id, course_id in due:
+        course = lock_course(course_id)
+        enrolment = db.session.get_one(Enrolment, enrolment_id, populate_existing=True)
+        # Someone may have answered, or another worker expired it, since the list was read.
+        if enrolment.status != EnrolmentStatus.OFFERED:
+            continue
+        _set_status(enrolment, EnrolmentStatus.EXPIRED, now)
+        notices.send(enrolment, "offer_expired")
+        _pass_place_on(course, now)
+        expired += 1
+    db.session.flush()
+    return expired
+
+
+# --- admin actions on the waiting list ---------------------------------------------------------
+
+
+def move_in_queue(actor: User, enrolment: Enrolment, steps: int) -> None:
+    """Swap a waiting-list entry with its neighbour (admins only, audited)."""
+    if not actor.has_role(Role.ADMIN):
+        raise Forbidden()
+    course = lock_course(enrolment.course_id)
+    queue = waiting_list(course)
+    if enrolment not in queue:
+        raise NotWaiting()
+    index = queue.index(enrolment)
+    other = index + (1 if steps > 0 else -1)
+    if not 0 <= other < len(queue):
+        return
+    neighbour = queue[other]
+    mine, theirs = enrolment.waitlist_number, neighbour.waitlist_number
+    # The pair is unique per course, so step aside before taking the other number.
+    enrolment.waitlist_number = None
+    db.session.flush()
+    neighbour.waitlist_number = mine
+    db.session.flush()
+    enrolment.waitlist_number = theirs
+    record_audit(actor, "waitlist.moved", enrolment, f"course={course.id} steps={steps}")
+    db.session.flush()
+
+
+def remove_by_admin(actor: User, enrolment: Enrolment, *, now: datetime | None = None) -> None:
+    """Take someone off a course or its waiting list; a freed place passes on (audited)."""
+    if not actor.has_role(Role.ADMIN):
+        raise Forbidden()
+    withdraw(actor, enrolment, now=now)
+
+
+def enrolments_of(course: Course) -> list[Enrolment]:
+    """People with a place or a place held for them, for the admin page."""
+    return list(
+        db.session.scalars(
+            sa.select(Enrolment)
+            .where(
+                Enrolment.course_id == course.id,
+                Enrolment.status.in_([EnrolmentStatus.ENROLLED, EnrolmentStatus.OFFERED]),
+            )
+            .options(sa.orm.joinedload(Enrolment.student))
+            .order_by(Enrolment.updated_at, Enrolment.id)
+        )
+    )
+
+
+# --- my courses --------------------------------------------------------------------------------
+
+
+@dataclass
+class MyCourse:
+    enrolment: Enrolment
+    course: Course
+    next_session: CourseSession | None
+    position: int | None
+    completed: bool
+    can_give_feedback: bool
+
+
+def my_courses(student: User, now: datetime | None = None) -> tuple[list[MyCourse], list[MyCourse]]:
+    """The student's upcoming and past courses, with positions and next sessions."""
+    from courses.enrolment.attendance import has_completed
+
+    now = now or now_utc()
+    enrolments = (
+        db.session.scalars(
+            sa.select(Enrolment)
+            .where(Enrolment.student_id == student.id, Enrolment.status.in_(list(ACTIVE)))
+            .options(
+                sa.orm.joinedload(Enrolment.course).selectinload(Course.sessions),
+            )
+            .order_by(Enrolment.created_at.desc(), Enrolment.id.desc())
+        )
+        .unique()
+        .all()
+    )
+    upcoming: list[MyCourse] = []
+    past: list[MyCourse] = []
+    for enrolment in enrolments:
+        course = enrolment.course
+        sessions = [s for s in course.sessions if s.status == SessionStatus.SCHEDULED]
+        next_session = next((s for s in sessions if s.ends_at > now), None)
+        ended = bool(sessions) and next_session is None
+        enrolled = enrolment.status == EnrolmentStatus.ENROLLED
+        item = MyCourse(
+            enrolment=enrolment,
+            course=course,
+            next_session=next_session,
+            position=waitlist_position(enrolment),
+            completed=ended and enrolled and has_completed(student, course, now),
+            can_give_feedback=ended and enrolled and not enrolment.feedback_given,
+        )
+        (past if ended else upcoming).append(item)
+    return upcoming, past
+
+
+# --- personal data -----------------------------------------------------------------------------
+
+
+def withdraw_for_erasure(user: User, now: datetime | None = None) -> None:
+    """An erased person leaves every course that has not ended; their places pass on.
+
+    Finished courses stay as they were (the account itself is anonymised by the core),
+    so attendance figures and anonymous feedback keep counting.
+    """
+    now = now or now_utc()
+    active = db.session.scalars(
+        sa.select(Enrolment)
+        .where(Enrolment.student_id == user.id, Enrolment.status.in_(list(ACTIVE)))
+        .order_by(Enrolment.id)
+    ).all()
+    for enrolment in active:
+        ends = last_session_end(enrolment.course)
+        if ends is None or ends > now or enrolment.status != EnrolmentStatus.ENROLLED:
+            withdraw(user, enrolment, now=now, notify=False)

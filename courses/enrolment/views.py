@@ -1,0 +1,253 @@
+"""Enrol, withdraw, answer offers, My courses, registers, certificates and feedback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from college.auth import roles_required
+from college.errors import DomainError
+from college.extensions import db
+from college.models import Role, User
+from courses.enrolment import attendance, feedback, services
+from courses.enrolment.forms import ActionForm, EnrolForm, FeedbackForm
+from courses.enrolment.models import AttendanceStatus, Enrolment, EnrolmentStatus
+from courses.enrolment.queries import waitlist_position
+from courses.enrolment.transactions import commit_with_retry
+from courses.models import Course, CourseSession, CourseStatus, SessionStatus
+
+bp = Blueprint("enrolment", __name__)
+
+
+def me() -> User:
+    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
+
+
+def course_or_404(slug: str) -> Course:
+    """A course people can see; drafts do not exist for them."""
+    course = db.session.scalar(sa.select(Course).where(Course.slug == slug))
+    if course is None or course.status == CourseStatus.DRAFT:
+        abort(404)
+    return course
+
+
+def own_enrolment_or_404(enrolment_id: int) -> Enrolment:
+    """Someone else's enrolment looks exactly like one that does not exist."""
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.student_id != current_user.id:
+        abort(404)
+    return enrolment
+
+
+def outcome_message(enrolment: Enrolment) -> str:
+    if enrolment.status == EnrolmentStatus.ENROLLED:
+        return _("You are enrolled. We look forward to seeing you!")
+    if enrolment.status == EnrolmentStatus.OFFERED:
+        return _("A place is being held for you. Please accept it on My courses.")
+    return _(
+        "The course is full, so you are on the waiting list as number %(position)s. "
+        "We will email you as soon as a place is free.",
+        position=waitlist_position(enrolment),
+    )
+
+
+@bp.post("/courses/<slug>/enrol")
+@login_required
+def enrol(slug: str) -> Any:
+    """Enrol on a course, or join its waiting list."""
+    form = EnrolForm()
+    if not form.validate_on_submit():
+        abort(400)
+    course = course_or_404(slug)
+    try:
+        enrolment = commit_with_retry(
+            lambda: services.enrol(me(), course, belongs=bool(form.belongs.data))
+        )
+    except DomainError as error:
+        flash(str(error), "error")
+        return redirect(url_for("courses.detail", slug=slug))
+    flash(outcome_message(enrolment), "success")
+    return redirect(url_for("enrolment.my_courses"))
+
+
+@bp.post("/courses/<slug>/withdraw")
+@login_required
+def withdraw(slug: str) -> Any:
+    """Withdraw from a course or its waiting list."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    course = course_or_404(slug)
+
+    def leave() -> None:
+        enrolment = services.find_enrolment(course, me())
+        if enrolment is None:
+            raise services.NothingToWithdraw()
+        services.withdraw(me(), enrolment)
+
+    try:
+        commit_with_retry(leave)
+    except DomainError as error:
+        flash(str(error), "error")
+        return redirect(url_for("enrolment.my_courses"))
+    flash(_("You have withdrawn. You are always welcome to sign up again."), "success")
+    return redirect(url_for("enrolment.my_courses"))
+
+
+@bp.get("/me/courses")
+@login_required
+def my_courses() -> str:
+    """Show my upcoming and past courses and waiting lists."""
+    upcoming, past = services.my_courses(me())
+    return render_template(
+        "enrolment/my_courses.html", upcoming=upcoming, past=past, form=ActionForm()
+    )
+
+
+@bp.get("/me/enrolments/<int:enrolment_id>/offer")
+@login_required
+def offer(enrolment_id: int) -> str:
+    """Show a place held for me, with accept and "not now" buttons."""
+    enrolment = own_enrolment_or_404(enrolment_id)
+    return render_template("enrolment/offer.html", enrolment=enrolment, form=ActionForm())
+
+
+@bp.post("/me/enrolments/<int:enrolment_id>/accept")
+@login_required
+def accept(enrolment_id: int) -> Any:
+    """Accept the place held for me."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    enrolment = own_enrolment_or_404(enrolment_id)
+    try:
+        commit_with_retry(lambda: services.accept_offer(me(), enrolment))
+    except DomainError as error:
+        flash(str(error), "error")
+        return redirect(url_for("enrolment.my_courses"))
+    flash(_("The place is yours. Welcome!"), "success")
+    return redirect(url_for("enrolment.my_courses"))
+
+
+@bp.post("/me/enrolments/<int:enrolment_id>/decline")
+@login_required
+def decline(enrolment_id: int) -> Any:
+    """Say "not now" to a place held for me."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    enrolment = own_enrolment_or_404(enrolment_id)
+    try:
+        commit_with_retry(lambda: services.decline_offer(me(), enrolment))
+    except DomainError as error:
+        flash(str(error), "error")
+        return redirect(url_for("enrolment.my_courses"))
+    flash(
+        _("That is fine. The place goes to the next person, and you can sign up again any time."),
+        "success",
+    )
+    return redirect(url_for("enrolment.my_courses"))
+
+
+@bp.post("/me/sessions/<int:session_id>/apologies")
+@login_required
+def apologies(session_id: int) -> Any:
+    """Tell the trainers I cannot come to a session (no reason needed)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = db.get_or_404(CourseSession, session_id)
+    try:
+        attendance.send_apologies(me(), session)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Thank you for letting us know. We hope to see you next time."), "success")
+    return redirect(url_for("enrolment.my_courses"))
+
+
+@bp.get("/me/enrolments/<int:enrolment_id>/certificate")
+@login_required
+def certificate(enrolment_id: int) -> str:
+    """Show a print-ready certificate of participation."""
+    enrolment = own_enrolment_or_404(enrolment_id)
+    if not attendance.has_completed(me(), enrolment.course):
+        abort(404)
+    sessions = [s for s in enrolment.course.sessions if s.status == SessionStatus.SCHEDULED]
+    return render_template(
+        "enrolment/certificate.html",
+        enrolment=enrolment,
+        course=enrolment.course,
+        sessions=sessions,
+    )
+
+
+@bp.route("/me/enrolments/<int:enrolment_id>/feedback", methods=["GET", "POST"])
+@login_required
+def give_feedback(enrolment_id: int) -> Any:
+    """Give anonymous feedback on a course I took."""
+    enrolment = own_enrolment_or_404(enrolment_id)
+    course = enrolment.course
+    try:
+        feedback.check_feedback_allowed(me(), course)
+    except DomainError as error:
+        return render_template("enrolment/feedback_closed.html", course=course, message=str(error))
+    form = FeedbackForm()
+    if form.validate_on_submit():
+        try:
+            feedback.give_feedback(me(), course, form.scores(), form.comment.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Thank you! Your answers help us make the courses better."), "success")
+            return redirect(url_for("enrolment.my_courses"))
+    status = 400 if form.errors else 200
+    return render_template("enrolment/feedback.html", course=course, form=form), status
+
+
+def parse_marks(form: Any) -> dict[int, AttendanceStatus] | None:
+    """``mark-<student id>`` fields as statuses, or None when any is not understood."""
+    marks: dict[int, AttendanceStatus] = {}
+    for key, value in form.items():
+        if not key.startswith("mark-") or not value:
+            continue
+        student_id = key.removeprefix("mark-")
+        if not student_id.isdigit() or value not in set(AttendanceStatus):
+            return None
+        marks[int(student_id)] = AttendanceStatus(value)
+    return marks
+
+
+@bp.route("/courses/sessions/<int:session_id>/register", methods=["GET", "POST"])
+@roles_required(Role.PEER, Role.TRAINER, Role.ADMIN)
+def register(session_id: int) -> Any:
+    """Keep the attendance register of a session I facilitate."""
+    session = db.get_or_404(CourseSession, session_id)
+    if not attendance.can_keep_register(me(), session):
+        abort(403)
+    form = ActionForm()
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        marks = parse_marks(request.form)
+        try:
+            if marks is None:
+                raise DomainError(_("Please choose present, sent apologies or absent."))
+            attendance.mark_attendance(me(), session, marks)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            status = 400
+        else:
+            db.session.commit()
+            flash(_("The register is saved."), "success")
+            return redirect(url_for("enrolment.register", session_id=session.id))
+    rows = attendance.register_for(me(), session)
+    db.session.commit()
+    html = render_template("enrolment/register.html", session=session, rows=rows, form=form)
+    return html, status

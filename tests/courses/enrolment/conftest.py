@@ -1,0 +1,37 @@
+"""Helpers for enrolment tests: mail sent to a person, and a course to fill."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+
+from college.extensions import db
+from college.models import OutboxMessage, User
+from courses.models import Course
+from tests import factories
+
+
+def mail_to(user: User) -> list[OutboxMessage]:
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.recipient == user.email)
+            .order_by(OutboxMessage.id)
+        )
+    )
+
+
+def subjects_to(user: User) -> list[str]:
+    return [m.subject for m in mail_to(user)]
+
+
+@pytest.fixture
+def small_course(peer: User, trainer: User) -> Callable[..., Course]:
+    def make(capacity: int = 2, **kwargs: object) -> Course:
+        return factories.make_published_course(
+            peer=peer, trainer=trainer, capacity=capacity, **kwargs
+        )
+
+    return make

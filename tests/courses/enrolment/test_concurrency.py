@@ -1,0 +1,212 @@
+"""Capacity under real concurrency: many students enrol at once through gunicorn.
+
+Each test builds its own database (a SQLite file or a new PostgreSQL database), serves
+the app with four gunicorn workers, signs the students in over HTTP, and then releases
+every enrol request at the same moment.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from tests.conftest import PG_URL
+from tests.servers import csrf_token, fresh_database, gunicorn, migrate
+
+pytestmark = pytest.mark.slow
+
+CAPACITY = 20
+STUDENTS = 200
+PASSWORD = "a calm river at dawn"
+SLUG = "crowded-course"
+
+
+@dataclass
+class Served:
+    url: str
+    database_url: str
+    engine_name: str
+
+
+@pytest.fixture
+def served(engine_name: str, tmp_path: Path) -> Iterator[Served]:
+    with fresh_database(engine_name, tmp_path, PG_URL) as database_url:
+        migrate(database_url, tmp_path)
+        prepare(database_url)
+        with gunicorn(database_url, tmp_path, workers=4) as url:
+            yield Served(url, database_url, engine_name)
+
+
+def prepare(database_url: str) -> None:
+    """One published course and many students, written in bulk (cheap hashes, as the server)."""
+    from argon2 import PasswordHasher
+
+    now = datetime.now(UTC)
+    password_hash = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+    starts = datetime(2030, 9, 10, 15, 0, tzinfo=UTC)
+    engine = sa.create_engine(database_url)
+    meta = sa.MetaData()
+    meta.reflect(engine, only=["users", "user_roles", "terms", "courses", "course_sessions"])
+    users, roles, terms, courses, sessions = (
+        meta.tables[name] for name in ("users", "user_roles", "terms", "courses", "course_sessions")
+    )
+    naive = engine.dialect.name == "sqlite"
+
+    def moment(value: datetime) -> datetime:
+        return value.replace(tzinfo=None) if naive else value
+
+    with engine.begin() as connection:
+        connection.execute(
+            users.insert(),
+            [
+                {
+                    "email": f"crowd{n}@example.org",
+                    "display_name": f"Student {n}",
+                    "password_hash": password_hash,
+                    "language": "en",
+                    "active": True,
+                    "discreet": True,
+                    "consent_version": "test",
+                    "consented_at": moment(now),
+                    "created_at": moment(now),
+                }
+                for n in range(STUDENTS + 1)
+            ],
+        )
+        ids = connection.scalars(sa.select(users.c.id)).all()
+        connection.execute(
+            roles.insert(),
+            [{"user_id": i, "role": "student", "granted_at": moment(now)} for i in ids],
+        )
+        term_id = connection.execute(
+            terms.insert().values(
+                name="Crowded term", starts_on=date(2030, 9, 1), ends_on=date(2030, 12, 20)
+            )
+        ).inserted_primary_key[0]
+        course_id = connection.execute(
+            courses.insert().values(
+                slug=SLUG,
+                title="A popular course",
+                summary="Many want to come.",
+                description="Many want to come.",
+                learning_outcomes="",
+                topic="wellbeing",
+                audience="everyone",
+                format="in_person",
+                capacity=CAPACITY,
+                seats_taken=0,
+                required_programme="five_day",
+                status="published",
+                term_id=term_id,
+                search_text="a popular course",
+                created_at=moment(now),
+                updated_at=moment(now),
+            )
+        ).inserted_primary_key[0]
+        connection.execute(
+            sessions.insert().values(
+                course_id=course_id,
+                starts_at=moment(starts),
+                ends_at=moment(starts + timedelta(hours=2)),
+                local_weekday=1,
+                status="scheduled",
+                sequence=0,
+                uid="crowded-1@college.test",
+                created_at=moment(now),
+                updated_at=moment(now),
+            )
+        )
+    engine.dispose()
+
+
+def signed_in(url: str, number: int) -> tuple[requests.Session, str]:
+    """A browser session for ``crowd<number>`` and the CSRF token of the course page."""
+    browser = requests.Session()
+    for _attempt in range(5):
+        token = csrf_token(browser.get(f"{url}/auth/login", timeout=30).text)
+        answer = browser.post(
+            f"{url}/auth/login",
+            data={"email": f"crowd{number}@example.org", "password": PASSWORD, "csrf_token": token},
+            allow_redirects=False,
+            timeout=30,
+        )
+        if answer.status_code == 302:
+            break
+    else:
+        raise AssertionError(f"crowd{number} could not sign in")
+    page = browser.get(f"{url}/courses/{SLUG}", timeout=30)
+    return browser, csrf_token(page.text)
+
+
+def all_at_once(jobs: list[Callable[[], Any]]) -> list[Any]:
+    """Run every job in its own thread, released together by a barrier."""
+    barrier = threading.Barrier(len(jobs))
+
+    def run(job: Callable[[], Any]) -> Any:
+        barrier.wait()
+        return job()
+
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        return list(pool.map(run, jobs))
+
+
+def enrol_job(url: str, browser: requests.Session, token: str) -> Callable[[], int]:
+    def job() -> int:
+        answer = browser.post(
+            f"{url}/courses/{SLUG}/enrol",
+            data={"csrf_token": token},
+            allow_redirects=False,
+            timeout=120,
+        )
+        return answer.status_code
+
+    return job
+
+
+def rows(database_url: str) -> tuple[list[tuple[int, str, int | None]], int]:
+    engine = sa.create_engine(database_url)
+    with engine.connect() as connection:
+        found = connection.execute(
+            sa.text("SELECT student_id, status, waitlist_number FROM enrolments")
+        ).all()
+        taken = connection.scalar(
+            sa.text("SELECT seats_taken FROM courses WHERE slug = :slug"), {"slug": SLUG}
+        )
+    engine.dispose()
+    return [tuple(r) for r in found], taken
+
+
+def test_simultaneous_enrolments_never_overbook_and_queue_without_gaps(served: Served):
+    # Signing in is not what is measured here; on SQLite it goes one at a time.
+    with ThreadPoolExecutor(max_workers=1 if served.engine_name == "sqlite" else 4) as pool:
+        people = list(pool.map(lambda n: signed_in(served.url, n), range(1, STUDENTS + 1)))
+    statuses = all_at_once([enrol_job(served.url, b, t) for b, t in people])
+    assert not [s for s in statuses if s >= 500]
+    assert set(statuses) == {302}
+    found, taken = rows(served.database_url)
+    assert len(found) == STUDENTS
+    assert len({student for student, _, _ in found}) == STUDENTS
+    enrolled = [r for r in found if r[1] == "enrolled"]
+    waiting = sorted(number for _, status, number in found if status == "waitlisted")
+    assert len(enrolled) == CAPACITY
+    assert taken == CAPACITY
+    assert waiting == list(range(1, STUDENTS - CAPACITY + 1))
+
+
+def test_ten_simultaneous_clicks_from_one_student_are_one_enrolment(served: Served):
+    browser, token = signed_in(served.url, 0)
+    statuses = all_at_once([enrol_job(served.url, browser, token) for _ in range(10)])
+    assert set(statuses) == {302}
+    found, taken = rows(served.database_url)
+    assert len(found) == 1
+    assert found[0][1] == "enrolled"
+    assert taken == 1
