@@ -219,6 +219,50 @@ def on_course_change(course: Course, kind: str, **details: Any) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Listen to changes of sessions and courses."""
-    app.extensions.setdefault("courses.session_change_listeners", []).append(on_session_change)
-    app.extensions.setdefault("courses.course_change_listeners", []).append(on_course_change)
+    """Listen to changes of sessions, courses and places; name enrolled students."""
+    extensions = app.extensions
+    extensions.setdefault("courses.session_change_listeners", []).append(on_session_change)
+    extensions.setdefault("courses.course_change_listeners", []).append(on_course_change)
+    extensions.setdefault("courses.enrolment_listeners", []).append(on_enrolment)
+    extensions.setdefault("courses.session_participants", []).append(enrolled_students)
+    extensions.setdefault("courses.personal_feed_sources", []).append(enrolled_session_ids)
+
+
+# --- enrolled students -------------------------------------------------------------------------
+
+
+def enrolled_students(session: CourseSession) -> list[User]:
+    """Students with a confirmed place on the session's course (an offer is not yet one)."""
+    from courses.enrolment.models import Enrolment, EnrolmentStatus
+
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(Enrolment, Enrolment.student_id == User.id)
+            .where(
+                Enrolment.course_id == session.course_id,
+                Enrolment.status == EnrolmentStatus.ENROLLED,
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def on_enrolment(kind: str, enrolment: Any) -> None:
+    """After the plain confirmation: a REQUEST per session ahead; CANCELs on withdrawal."""
+    for session in upcoming_sessions(enrolment.course):
+        if kind == "enrolled":
+            send_request(session, enrolment.student)
+        elif kind == "withdrawn":
+            withdraw_from(session, enrolment.student)
+
+
+def enrolled_session_ids(user: User) -> sa.Select[Any]:
+    """The personal feed's sessions from the person's confirmed places."""
+    from courses.enrolment.models import Enrolment, EnrolmentStatus
+
+    return (
+        sa.select(CourseSession.id)
+        .join(Enrolment, Enrolment.course_id == CourseSession.course_id)
+        .where(Enrolment.student_id == user.id, Enrolment.status == EnrolmentStatus.ENROLLED)
+    )
