@@ -16,6 +16,8 @@ give identical bytes. Cancelled sessions stay for 30 days so subscribers see the
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -333,11 +335,7 @@ def feed_response(feed: Feed) -> Response:
     if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
         response = Response(status=304, headers=headers)
     else:
-        with force_locale(feed.language):
-            events = [calendar_event(facts, feed.viewer) for facts in feed.facts]
-            body = build_feed(
-                events, name=feed.name, zone_name=current_app.config["COLLEGE_TIMEZONE"]
-            )
+        body = cached_body(etag, lambda: render(feed))
         response = Response(body, mimetype="text/calendar", headers=headers)
         response.headers["Content-Type"] = "text/calendar; charset=utf-8"
         response.headers["Content-Disposition"] = f'inline; filename="{feed.filename}"'
@@ -345,6 +343,40 @@ def feed_response(feed: Feed) -> Response:
     if last_modified is not None:
         response.last_modified = last_modified
     return response
+
+
+def render(feed: Feed) -> bytes:
+    with force_locale(feed.language):
+        events = [calendar_event(facts, feed.viewer) for facts in feed.facts]
+        return build_feed(events, name=feed.name, zone_name=current_app.config["COLLEGE_TIMEZONE"])
+
+
+# Building the text is the slow part (the library takes a few milliseconds per event), and
+# the ETag names exactly what was built, so each process keeps recent bodies by ETag and
+# every subscriber of an unchanged feed gets them without a rebuild. Only a cache: any
+# process can rebuild the same bytes.
+_bodies: OrderedDict[str, bytes] = OrderedDict()
+_bodies_lock = threading.Lock()
+MAX_CACHED_BYTES = 32 * 1024 * 1024
+
+
+def cached_body(etag: str, build: Callable[[], bytes]) -> bytes:
+    with _bodies_lock:
+        body = _bodies.get(etag)
+        if body is not None:
+            _bodies.move_to_end(etag)
+            return body
+    body = build()
+    with _bodies_lock:
+        _bodies[etag] = body
+        while sum(len(b) for b in _bodies.values()) > MAX_CACHED_BYTES and len(_bodies) > 1:
+            _bodies.popitem(last=False)
+    return body
+
+
+def clear_feed_cache() -> None:
+    with _bodies_lock:
+        _bodies.clear()
 
 
 def public_language() -> str:
