@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 from datetime import timedelta
 from functools import cache
@@ -496,6 +497,7 @@ def update_settings(user: User, *, language: str, discreet: bool) -> None:
 
 CALENDAR_TOKEN_BYTES = 32
 MAX_CALENDAR_TOKEN_LENGTH = 64
+TOKEN_CHARS = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def renew_calendar_token(user: User) -> str:
@@ -516,7 +518,8 @@ def revoke_calendar_token(user: User) -> None:
 
 def find_user_by_calendar_token(token: str) -> User | None:
     """The active person whose feed address holds ``token``, if any."""
-    if not token or len(token) > MAX_CALENDAR_TOKEN_LENGTH:
+    # Tokens are URL-safe base64; anything else (a NUL byte, say) is not worth a query.
+    if not token or len(token) > MAX_CALENDAR_TOKEN_LENGTH or not TOKEN_CHARS.fullmatch(token):
         return None
     user = db.session.scalar(sa.select(User).where(User.calendar_token == token))
     if user is None or not user.is_active:

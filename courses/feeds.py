@@ -16,6 +16,7 @@ give identical bytes. Cancelled sessions stay for 30 days so subscribers see the
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -58,6 +59,7 @@ PRIVATE_CACHE = "private, max-age=900"
 # Part of every ETag: change it when the text of events changes for the same data.
 FEED_FORMAT = "feed-1"
 MAX_SLUG_LENGTH = 80
+SLUG_CHARS = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_ID = 2_147_483_647  # PostgreSQL's integer; larger ids cannot exist
 SIGNED_IN = tuple(str(role) for role in Role)
 
@@ -388,7 +390,7 @@ def public_language() -> str:
 
 
 def public_course(slug: str) -> Course:
-    if len(slug) > MAX_SLUG_LENGTH:
+    if len(slug) > MAX_SLUG_LENGTH or not SLUG_CHARS.fullmatch(slug):
         abort(404)
     course = db.session.scalar(
         sa.select(Course).where(Course.slug == slug, Course.status != CourseStatus.DRAFT)
