@@ -10,7 +10,9 @@ from bench.run import Scenario
 
 def build(url: str, database_url: str) -> list[Scenario]:
     """Return the scenarios for the features present in this version of the app."""
-    return [Scenario("front page", "/", 0.5)]
+    from bench import calendar
+
+    return [Scenario("front page", "/", 0.5), *calendar.scenarios(url, database_url)]
 
 
 def run_extra(url: str, database_url: str, args: argparse.Namespace) -> dict[str, Any]:

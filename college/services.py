@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 from datetime import timedelta
 from functools import cache
@@ -506,3 +507,37 @@ def record_consent(user: User, version: str) -> None:
 def update_settings(user: User, *, language: str, discreet: bool) -> None:
     set_language(user, language)
     user.discreet = discreet
+
+
+# --- calendar feed addresses ---------------------------------------------------------------
+
+CALENDAR_TOKEN_BYTES = 32
+MAX_CALENDAR_TOKEN_LENGTH = 64
+TOKEN_CHARS = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def renew_calendar_token(user: User) -> str:
+    """Give the person a new secret feed address; any earlier one stops working at once."""
+    token = secrets.token_urlsafe(CALENDAR_TOKEN_BYTES)
+    user.calendar_token = token
+    db.session.flush()
+    log.info("calendar token renewed user=%s", user.id)
+    return token
+
+
+def revoke_calendar_token(user: User) -> None:
+    """Switch the person's feed address off; calendars that use it get "not found"."""
+    user.calendar_token = None
+    db.session.flush()
+    log.info("calendar token revoked user=%s", user.id)
+
+
+def find_user_by_calendar_token(token: str) -> User | None:
+    """The active person whose feed address holds ``token``, if any."""
+    # Tokens are URL-safe base64; anything else (a NUL byte, say) is not worth a query.
+    if not token or len(token) > MAX_CALENDAR_TOKEN_LENGTH or not TOKEN_CHARS.fullmatch(token):
+        return None
+    user = db.session.scalar(sa.select(User).where(User.calendar_token == token))
+    if user is None or not user.is_active:
+        return None
+    return user

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import (
     Blueprint,
@@ -27,6 +27,7 @@ from college.extensions import db
 from college.forms import (
     ChangePasswordForm,
     ConsentForm,
+    ConfirmForm,
     DeleteAccountForm,
     LanguageForm,
     LoginForm,
@@ -319,3 +320,57 @@ def delete_account() -> Any:
             flash(_("Your account has been erased. Take good care of yourself."), "success")
             return redirect(url_for("main.index"))
     return render_template("me/delete.html", form=form), 200 if not form.errors else 400
+
+
+# --- my calendar -----------------------------------------------------------------------------
+
+# A domain package that serves personal feeds names its endpoint here (it takes ``token``).
+PERSONAL_FEED_ENDPOINT = "college.personal_feed_endpoint"
+
+
+def feed_links(token: str | None) -> dict[str, str] | None:
+    """The ways to subscribe to a personal feed: https, webcal and Google Calendar."""
+    endpoint = current_app.extensions.get(PERSONAL_FEED_ENDPOINT)
+    if not token or not endpoint:
+        return None
+    feed = absolute_url(endpoint, token=token)
+    webcal = "webcal://" + feed.split("://", 1)[1]
+    google = "https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe="")
+    return {"feed": feed, "webcal": webcal, "google": google}
+
+
+@me_bp.get("/calendar")
+@login_required
+def calendar() -> Any:
+    """Show my personal calendar address, with ways to subscribe, renew or switch it off."""
+    return render_template(
+        "me/calendar.html", links=feed_links(current_user.calendar_token), form=ConfirmForm()
+    )
+
+
+@me_bp.post("/calendar/renew")
+@login_required
+def renew_calendar() -> Any:
+    """Make a new calendar address; the old one stops working."""
+    if ConfirmForm().validate_on_submit():
+        had_one = current_user.calendar_token is not None
+        services.renew_calendar_token(current_user)
+        db.session.commit()
+        flash(
+            _("You have a new calendar address. The old one no longer works.")
+            if had_one
+            else _("Your calendar address is ready."),
+            "success",
+        )
+    return redirect(url_for("me.calendar"))
+
+
+@me_bp.post("/calendar/revoke")
+@login_required
+def revoke_calendar() -> Any:
+    """Switch my calendar address off."""
+    if ConfirmForm().validate_on_submit():
+        services.revoke_calendar_token(current_user)
+        db.session.commit()
+        flash(_("Your calendar address is switched off."), "success")
+    return redirect(url_for("me.calendar"))

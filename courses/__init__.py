@@ -43,11 +43,13 @@ def course_label(kind: str, value: Any) -> str:
 def init_app(app: Flask) -> None:
     """Plug the courses package into the app."""
     from college.privacy import PersonalData, register_personal_data
-    from courses import admin, api, demo, enrolment, scaled, services, views
+    from courses import admin, api, demo, enrolment, feeds, invites, scaled, services, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
+    feeds.init_app(app)
+    invites.init_app(app)
     add_nav_item(app, "main", NavItem("courses.index", _l("Courses")))
     for item in admin.NAV:
         add_nav_item(app, "admin", item)

@@ -209,27 +209,31 @@ def invite_feedback(now: datetime | None = None) -> int:
 # --- changes to courses and sessions ----------------------------------------------------------
 
 
-def _people_with_a_place(course_id: int) -> list[Enrolment]:
+def _people_offered_a_place(course_id: int) -> list[Enrolment]:
     return list(
         db.session.scalars(
             sa.select(Enrolment)
-            .where(Enrolment.course_id == course_id, Enrolment.status.in_(list(SEAT_HOLDING)))
+            .where(Enrolment.course_id == course_id, Enrolment.status == EnrolmentStatus.OFFERED)
             .order_by(Enrolment.id)
         )
     )
 
 
 def on_session_change(session: CourseSession, kind: str, **details: Any) -> None:
-    """Tell the people with a place when one of their sessions is cancelled or moved."""
+    """Tell people offered a place when one of the sessions is cancelled or moved.
+
+    Enrolled students hear it from their calendar invitation for that session
+    (``courses.invites``), which carries the same details: one message, not two.
+    """
     if kind == "cancelled":
         if details.get("with_course"):
             # The whole course is being cancelled: one message comes from on_course_change.
             return
-        for enrolment in _people_with_a_place(session.course_id):
+        for enrolment in _people_offered_a_place(session.course_id):
             send(enrolment, "session_cancelled", session=session)
     elif kind == "rescheduled":
         before = details.get("before") or {}
-        for enrolment in _people_with_a_place(session.course_id):
+        for enrolment in _people_offered_a_place(session.course_id):
             send(enrolment, "session_moved", session=session, before=before.get("starts_at"))
 
 

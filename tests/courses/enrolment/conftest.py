@@ -13,14 +13,12 @@ from courses.models import Course
 from tests import factories
 
 
-def mail_to(user: User) -> list[OutboxMessage]:
-    return list(
-        db.session.scalars(
-            sa.select(OutboxMessage)
-            .where(OutboxMessage.recipient == user.email)
-            .order_by(OutboxMessage.id)
-        )
-    )
+def mail_to(user: User, *, invitations: bool = False) -> list[OutboxMessage]:
+    """Plain mail to a person; with ``invitations`` also the calendar invitations."""
+    statement = sa.select(OutboxMessage).where(OutboxMessage.recipient == user.email)
+    if not invitations:
+        statement = statement.where(OutboxMessage.calendar_method.is_(None))
+    return list(db.session.scalars(statement.order_by(OutboxMessage.id)))
 
 
 def subjects_to(user: User) -> list[str]:

@@ -146,19 +146,25 @@ def test_feedback_invitations_and_reminders_go_out_once(small_course):
 
 def test_cancelled_or_moved_sessions_are_told_to_people_with_a_place(small_course, admin):
     course, (student,) = ended_course_with(small_course, 1)
-    waiting_course = course
     second, third = course.sessions[1], course.sessions[2]
+    before = len(mail_to(student, invitations=True))
     course_services.cancel_session(admin, second)
     course_services.reschedule_session(
         admin, third, third.starts_at + timedelta(days=1), third.ends_at + timedelta(days=1), None
     )
-    assert subjects_to(student)[-2:] == [
-        "A change to your course — Recovery College",
-        "A change to your course — Recovery College",
+    # Enrolled students hear of a change through that session's calendar invitation.
+    changes = mail_to(student, invitations=True)[before:]
+    assert [(m.calendar_method, m.subject.split(":")[0]) for m in changes] == [
+        ("CANCEL", "Cancelled"),
+        ("REQUEST", "Changed"),
     ]
-    course_services.cancel_course(admin, waiting_course)
-    assert len(mail_to(student)) == 4  # one message for the whole cancelled course
-    assert "is cancelled" in mail_to(student)[-1].text_body
+    assert all("Course session — Recovery College" in m.subject for m in changes)
+    course_services.cancel_course(admin, course)
+    last = mail_to(student, invitations=True)[before + 2 :]
+    plain = [m for m in last if m.calendar_method is None]
+    assert len(plain) == 1  # one message for the whole cancelled course
+    assert "is cancelled" in plain[0].text_body
+    assert [m.calendar_method for m in last if m.calendar_method] == ["CANCEL", "CANCEL"]
 
 
 def test_emails_are_written_in_the_persons_language(small_course):

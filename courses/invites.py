@@ -1,0 +1,268 @@
+"""Calendar invitations by email (iTIP over iMIP): one message per participant per session.
+
+A course has several sessions and an iTIP object carries one UID, so each session is its
+own invitation: a ``REQUEST`` when someone joins it or it changes (time, place), and a
+``CANCEL`` when it is cancelled or the person leaves it. Each message lists only its one
+participant and goes out in their language; a discreet person's subject, entry and body
+name no course. Sending each session on its own (rather than one recurring event with
+overrides) means a change to one session touches exactly that session in every calendar,
+and no client has to get RRULE/RECURRENCE-ID arithmetic across clock changes right.
+
+The SEQUENCE of an invitation is the session's stored ``sequence``. The session services
+raise it on every change a calendar must apply before the listeners here run; a person's
+withdrawal raises it too (``withdraw_from``), so every message a person receives about a
+session carries a higher number than the one before.
+
+Who takes part: the session's facilitators, plus whoever ``courses.session_participants``
+callables (``source(session) -> list[User]``) name, e.g. enrolled students.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask_babel import force_locale, format_date, format_time
+from flask_babel import lazy_gettext as _l
+
+from college.calendar import Mailbox, Method, build_invite
+from college.db import now_utc
+from college.extensions import db
+from college.models import User
+from college.outbox import enqueue_template
+from college.urls import absolute_url
+from courses.feeds import (
+    SessionFacts,
+    Viewer,
+    calendar_event,
+    details_link,
+    entry_location,
+    entry_title,
+    facts_of,
+)
+from courses.models import Course, CourseSession, CourseStatus, SessionStatus
+from courses.services.events import CourseChange, SessionChange
+
+log = logging.getLogger(__name__)
+
+ParticipantSource = Callable[[CourseSession], list[User]]
+
+SUBJECTS = {
+    "new": _l("Session %(number)s of %(count)s: %(title)s, %(when)s"),
+    "changed": _l("Changed: session %(number)s of %(count)s: %(title)s, %(when)s"),
+    "cancelled": _l("Cancelled: session %(number)s of %(count)s: %(title)s, %(when)s"),
+}
+
+
+def session_participants() -> list[ParticipantSource]:
+    """Callables naming the people (besides facilitators) who take part in a session."""
+    return current_app.extensions.setdefault("courses.session_participants", [])
+
+
+# --- sending one invitation ---------------------------------------------------------------------
+
+
+def _position(session: CourseSession) -> tuple[int, int]:
+    """Which session of the course this is, counting the sessions that still take place."""
+    counted = [s for s in session.course.sessions if s is session or not s.is_cancelled]
+    return counted.index(session) + 1, len(counted)
+
+
+def _when(facts: SessionFacts) -> str:
+    return f"{format_date(facts.starts_at, 'full')} {format_time(facts.starts_at, 'short')}"
+
+
+def _organizer() -> Mailbox:
+    config = current_app.config
+    return Mailbox(config["MAIL_DEFAULT_SENDER"], config["COLLEGE_NAME"])
+
+
+def _queue(session: CourseSession, person: User, method: Method, occasion: str) -> None:
+    facts = facts_of(session)
+    viewer = Viewer(person.id, person.discreet)
+    number, count = _position(session)
+    with force_locale(person.language):
+        event = calendar_event(facts, viewer)
+        ics = build_invite(
+            event,
+            method=method,
+            organizer=_organizer(),
+            attendee=Mailbox(person.email, person.display_name),
+            sent_at=now_utc(),
+            zone_name=current_app.config["COLLEGE_TIMEZONE"],
+        ).decode("utf-8")
+        title = entry_title(facts, viewer)
+        when = _when(facts)
+        subject = str(
+            SUBJECTS[occasion] % {"number": number, "count": count, "title": title, "when": when}
+        )
+        location = entry_location(facts, viewer)
+        link = details_link(facts, viewer)
+    teaches = any(uid == person.id for uid, _name in facts.facilitators)
+    enqueue_template(
+        person,
+        f"calendar/{'cancel' if method == Method.CANCEL else 'request'}",
+        subject,
+        calendar=(str(method), ics),
+        title=title,
+        number=number,
+        count=count,
+        starts_at=facts.starts_at,
+        ends_at=facts.ends_at,
+        location=location,
+        meeting_link=facts.meeting_link if facts.online else None,
+        details_url=link,
+        occasion=occasion,
+        teaches=teaches,
+        colleagues=[name for uid, name in facts.facilitators if uid != person.id],
+        calendar_page=absolute_url("me.calendar"),
+    )
+    log.info(
+        "calendar %s queued session=%s user=%s seq=%s",
+        method,
+        session.id,
+        person.id,
+        session.sequence,
+    )
+
+
+def send_request(session: CourseSession, person: User, *, changed: bool = False) -> None:
+    """Invite one person to one session (again, with ``changed``, after a change)."""
+    if person.is_active and not session.is_cancelled:
+        _queue(session, person, Method.REQUEST, "changed" if changed else "new")
+
+
+def send_cancel(session: CourseSession, person: User) -> None:
+    """Take one session out of one person's calendar."""
+    if person.is_active:
+        _queue(session, person, Method.CANCEL, "cancelled")
+
+
+def withdraw_from(session: CourseSession, person: User) -> None:
+    """The person leaves the session: CANCEL with a raised SEQUENCE.
+
+    The sequence goes up by two: the CANCEL carries the first number, so a later
+    REQUEST (the person coming back) carries a higher one than the CANCEL did.
+    """
+    session.sequence += 1
+    send_cancel(session, person)
+    session.sequence += 1
+    db.session.flush()
+
+
+# --- who hears about a change -------------------------------------------------------------------
+
+
+def _still_ahead(session: CourseSession) -> bool:
+    return session.ends_at > now_utc()
+
+
+def facilitators_of(session: CourseSession) -> list[User]:
+    return [f.user for f in session.facilitators]
+
+
+def participants_of(session: CourseSession) -> list[User]:
+    """Everyone taking part in a session, each once: facilitators first."""
+    people: dict[int, User] = {}
+    for person in facilitators_of(session):
+        people.setdefault(person.id, person)
+    for source in session_participants():
+        for person in source(session):
+            people.setdefault(person.id, person)
+    return list(people.values())
+
+
+def _users(ids: Iterable[int]) -> list[User]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(wanted)).order_by(User.id)))
+
+
+def on_session_change(session: CourseSession, kind: str, **details: Any) -> None:
+    """Keep the calendars of everyone taking part in step with one session."""
+    if not _still_ahead(session):
+        return
+    if kind == SessionChange.ADDED:
+        for person in participants_of(session):
+            send_request(session, person)
+    elif kind == SessionChange.RESCHEDULED:
+        for person in participants_of(session):
+            send_request(session, person, changed=True)
+    elif kind == SessionChange.CANCELLED:
+        for person in participants_of(session):
+            send_cancel(session, person)
+    elif kind == SessionChange.FACILITATORS:
+        for person in _users(details.get("added_user_ids", ())):
+            send_request(session, person)
+        for person in _users(details.get("removed_user_ids", ())):
+            send_cancel(session, person)
+
+
+def upcoming_sessions(course: Course) -> list[CourseSession]:
+    return [s for s in course.sessions if s.status == SessionStatus.SCHEDULED and _still_ahead(s)]
+
+
+def on_course_change(course: Course, kind: str, **details: Any) -> None:
+    """A course going public invites its facilitators to each session still ahead.
+
+    Cancelling a course cancels its sessions one by one, and each of those is heard
+    by ``on_session_change``; nothing more to send here.
+    """
+    if kind == CourseChange.PUBLISHED and course.status == CourseStatus.PUBLISHED:
+        for session in upcoming_sessions(course):
+            for person in facilitators_of(session):
+                send_request(session, person)
+
+
+def init_app(app: Flask) -> None:
+    """Listen to changes of sessions, courses and places; name enrolled students."""
+    extensions = app.extensions
+    extensions.setdefault("courses.session_change_listeners", []).append(on_session_change)
+    extensions.setdefault("courses.course_change_listeners", []).append(on_course_change)
+    extensions.setdefault("courses.enrolment_listeners", []).append(on_enrolment)
+    extensions.setdefault("courses.session_participants", []).append(enrolled_students)
+    extensions.setdefault("courses.personal_feed_sources", []).append(enrolled_session_ids)
+
+
+# --- enrolled students -------------------------------------------------------------------------
+
+
+def enrolled_students(session: CourseSession) -> list[User]:
+    """Students with a confirmed place on the session's course (an offer is not yet one)."""
+    from courses.enrolment.models import Enrolment, EnrolmentStatus
+
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(Enrolment, Enrolment.student_id == User.id)
+            .where(
+                Enrolment.course_id == session.course_id,
+                Enrolment.status == EnrolmentStatus.ENROLLED,
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def on_enrolment(kind: str, enrolment: Any) -> None:
+    """After the plain confirmation: a REQUEST per session ahead; CANCELs on withdrawal."""
+    for session in upcoming_sessions(enrolment.course):
+        if kind == "enrolled":
+            send_request(session, enrolment.student)
+        elif kind == "withdrawn":
+            withdraw_from(session, enrolment.student)
+
+
+def enrolled_session_ids(user: User) -> sa.Select[Any]:
+    """The personal feed's sessions from the person's confirmed places."""
+    from courses.enrolment.models import Enrolment, EnrolmentStatus
+
+    return (
+        sa.select(CourseSession.id)
+        .join(Enrolment, Enrolment.course_id == CourseSession.course_id)
+        .where(Enrolment.student_id == user.id, Enrolment.status == EnrolmentStatus.ENROLLED)
+    )

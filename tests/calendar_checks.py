@@ -1,0 +1,179 @@
+"""Check calendar text the way calendar clients will read it, with three independent parsers.
+
+``check_calendar`` asserts the rules every calendar the college sends must follow (CRLF,
+lines of at most 75 octets, a VTIMEZONE for every TZID) and parses the text with Python's
+``icalendar``, ``vobject`` and Mozilla's ``ical.js`` under Node; every parser must agree on
+each event's UID, SEQUENCE, STATUS and start and end as UTC instants.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import icalendar
+import pytest
+import vobject
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE_SCRIPT = Path(__file__).with_name("ical_parse.mjs")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@dataclass(frozen=True)
+class ParsedEvent:
+    uid: str
+    sequence: int
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    summary: str
+    description: str
+    location: str
+    attendees: tuple[str, ...]
+    organizer: str | None
+
+
+@dataclass(frozen=True)
+class ParsedCalendar:
+    method: str | None
+    events: list[ParsedEvent]
+    properties: dict[str, str]
+
+    def by_uid(self) -> dict[str, ParsedEvent]:
+        return {event.uid: event for event in self.events}
+
+
+def node_problem() -> str | None:
+    """Why ical.js cannot run here, or None when it can."""
+    if shutil.which("node") is None:
+        return "node is not installed"
+    if not (ROOT / "node_modules" / "ical.js" / "package.json").exists():
+        return "ical.js is not installed (run `make node-tools`)"
+    return None
+
+
+def parse_with_icaljs(texts: list[bytes]) -> list[dict[str, Any]] | None:
+    """ical.js's reading of each text, in one Node process; None when Node is missing."""
+    problem = node_problem()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"ical.js is required in CI: {problem}")
+        return None
+    payload = json.dumps([text.decode("utf-8") for text in texts]).encode("utf-8")
+    result = subprocess.run(
+        ["node", str(NODE_SCRIPT)],
+        input=payload,
+        capture_output=True,
+        cwd=ROOT,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    return json.loads(result.stdout)
+
+
+def check_lines(data: bytes) -> None:
+    assert data.endswith(b"\r\n")
+    lines = data.split(b"\r\n")[:-1]
+    for line in lines:
+        assert b"\n" not in line and b"\r" not in line, f"bare line break in {line!r}"
+        assert len(line) <= 75, f"{len(line)} octets: {line!r}"
+
+
+def _utc(value: Any) -> datetime:
+    assert isinstance(value, datetime), f"{value!r} is a date, not a time"
+    assert value.tzinfo is not None, f"{value!r} is a floating time"
+    return value.astimezone(UTC)
+
+
+def _parse_icalendar(data: bytes) -> ParsedCalendar:
+    calendar = icalendar.Calendar.from_ical(data)
+    zones = {str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")}
+    events = []
+    for event in calendar.walk("VEVENT"):
+        for name in ("DTSTART", "DTEND"):
+            tzid = event[name].params.get("TZID")
+            assert tzid is None or tzid in zones, f"{name} uses {tzid} without a VTIMEZONE"
+        attendees = event.get("ATTENDEE", [])
+        if not isinstance(attendees, list):
+            attendees = [attendees]
+        organizer = event.get("ORGANIZER")
+        events.append(
+            ParsedEvent(
+                uid=str(event["UID"]),
+                sequence=int(event.get("SEQUENCE", 0)),
+                status=str(event.get("STATUS", "")),
+                starts_at=_utc(event.decoded("DTSTART")),
+                ends_at=_utc(event.decoded("DTEND")),
+                summary=str(event.get("SUMMARY", "")),
+                description=str(event.get("DESCRIPTION", "")),
+                location=str(event.get("LOCATION", "")),
+                attendees=tuple(str(a) for a in attendees),
+                organizer=str(organizer) if organizer is not None else None,
+            )
+        )
+    method = calendar.get("METHOD")
+    properties = {str(k): str(v) for k, v in calendar.property_items(recursive=False)}
+    return ParsedCalendar(str(method) if method else None, events, properties)
+
+
+def _parse_vobject(data: bytes) -> list[tuple[str, int, str, datetime, datetime, str]]:
+    calendar = vobject.readOne(data.decode("utf-8"))
+    found = []
+    for event in getattr(calendar, "vevent_list", []):
+        found.append(
+            (
+                event.uid.value,
+                int(event.sequence.value) if hasattr(event, "sequence") else 0,
+                event.status.value if hasattr(event, "status") else "",
+                _utc(event.dtstart.value),
+                _utc(event.dtend.value),
+                event.summary.value,
+            )
+        )
+    return found
+
+
+def check_calendars(texts: list[bytes]) -> list[ParsedCalendar]:
+    """Assert the shared rules and that all three parsers read the same events, for each text."""
+    results = []
+    for data in texts:
+        check_lines(data)
+        results.append(_parse_icalendar(data))
+    expected = [
+        [(e.uid, e.sequence, e.status, e.starts_at, e.ends_at, e.summary) for e in parsed.events]
+        for parsed in results
+    ]
+    assert [_parse_vobject(data) for data in texts] == expected
+    icaljs = parse_with_icaljs(texts) if texts else []
+    if icaljs is not None:
+        assert [c["method"] for c in icaljs] == [parsed.method for parsed in results]
+        seen = [
+            [
+                (
+                    e["uid"],
+                    e["sequence"],
+                    e["status"],
+                    datetime.fromisoformat(e["dtstart"]),
+                    datetime.fromisoformat(e["dtend"]),
+                    e["summary"],
+                )
+                for e in calendar["events"]
+            ]
+            for calendar in icaljs
+        ]
+        assert seen == expected
+        # A TZID that ical.js could not resolve would leave the time floating.
+        assert all(e["zone"] != "floating" for c in icaljs for e in c["events"])
+    return results
+
+
+def check_calendar(data: bytes) -> ParsedCalendar:
+    return check_calendars([data])[0]
