@@ -37,8 +37,10 @@ Fixtures (reuse them in your own journeys):
     1280 px wide, ``base_url`` set to the live server so ``page.goto("/courses/")`` works), and
     a page in it. ``phone_page`` is a 390 px wide page in its own context.
 
-``admin_page`` / ``student_page`` (function)
-    A page already logged in as the demo administrator / the demo student.
+``logged_in`` (function)
+    ``logged_in(email, password=DEMO_PASSWORD, width=1280)`` opens a page in a new context
+    logged in as that account (the login form runs once per session; its cookie is reused).
+    ``admin_page`` / ``student_page`` are such pages for the demo administrator / student.
 
 Helpers in ``tests/browser/helpers.py``: ``login(page, email, password)``,
 ``logout(page)``, ``assert_accessible(page)`` (axe-core, WCAG 2.1 A/AA, fails on serious and
@@ -56,7 +58,7 @@ import os
 import shutil
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
@@ -299,11 +301,14 @@ def browser(playwright_driver: Any) -> Iterator[Any]:
     instance.close()
 
 
-def new_context(browser: Any, live_server: LiveServer, width: int = 1280, height: int = 900) -> Any:
+def new_context(
+    browser: Any, live_server: LiveServer, width: int = 1280, height: int = 900, **options: Any
+) -> Any:
     context = browser.new_context(
         base_url=live_server.url,
         locale="en-GB",
         viewport={"width": width, "height": height},
+        **options,
     )
     context.set_default_timeout(10_000)
     return context
@@ -355,13 +360,47 @@ def phone_page(browser: Any, live_server: LiveServer, page_problems: PageProblem
     ctx.close()
 
 
-@pytest.fixture
-def admin_page(page: Any) -> Any:
-    helpers.login(page, helpers.DEMO_ADMIN, helpers.DEMO_PASSWORD)
-    return page
+@pytest.fixture(scope="session")
+def login_states(browser: Any, live_server: LiveServer) -> dict[str, Any]:
+    """Cookies of accounts logged in once per session, by email (see ``logged_in``)."""
+    return {}
 
 
 @pytest.fixture
-def student_page(page: Any) -> Any:
-    helpers.login(page, helpers.DEMO_STUDENT, helpers.DEMO_PASSWORD)
-    return page
+def logged_in(
+    browser: Any,
+    live_server: LiveServer,
+    login_states: dict[str, Any],
+    page_problems: PageProblems,
+) -> Iterator[Callable[..., Any]]:
+    """``logged_in(email, password=DEMO_PASSWORD)``: a new page in a context logged in as them.
+
+    The login happens through the form once per session; later contexts reuse its cookie, so
+    do not log these pages out (use ``helpers.login`` on ``page`` for that).
+    """
+    contexts: list[Any] = []
+
+    def open_page(email: str, password: str = helpers.DEMO_PASSWORD, width: int = 1280) -> Any:
+        if email not in login_states:
+            ctx = new_context(browser, live_server)
+            helpers.login(ctx.new_page(), email, password)
+            login_states[email] = ctx.storage_state()
+            ctx.close()
+        ctx = new_context(browser, live_server, width=width, storage_state=login_states[email])
+        ctx.on("page", page_problems.watch)
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield open_page
+    for ctx in contexts:
+        ctx.close()
+
+
+@pytest.fixture
+def admin_page(logged_in: Callable[..., Any]) -> Any:
+    return logged_in(helpers.DEMO_ADMIN)
+
+
+@pytest.fixture
+def student_page(logged_in: Callable[..., Any]) -> Any:
+    return logged_in(helpers.DEMO_STUDENT)
