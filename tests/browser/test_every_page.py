@@ -196,3 +196,19 @@ def test_the_checker_reports_a_serious_violation(page: Any) -> None:
     )
     with pytest.raises(AssertionError, match="label"):
         assert_accessible(page)
+
+
+def test_no_page_scrolls_sideways_on_a_phone(
+    phone_page: Any, logged_in: Callable[..., Any], live_server: Any
+) -> None:
+    """At 390 px, wide content (tables) scrolls inside its own region, never the whole page."""
+    member = logged_in(EVERY_ROLE, width=390)
+    too_wide = []
+    for rule in RULES:
+        path = build_path(live_server, rule)
+        page = phone_page if rule.endpoint.startswith("auth.") else member
+        visit(page, path)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
+        if overflow > 0:
+            too_wide.append(f"{path} is {overflow}px too wide")
+    assert not too_wide, "\n".join(too_wide)
