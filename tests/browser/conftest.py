@@ -100,6 +100,14 @@ def missing_browser_tools() -> str | None:
     return None
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test in this folder, so ``-m "not browser"`` always leaves them out."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
 def browser_tools() -> None:
     """Skip (or, in CI, fail) when Chromium, Playwright or axe-core is missing."""

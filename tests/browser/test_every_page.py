@@ -212,3 +212,48 @@ def test_no_page_scrolls_sideways_on_a_phone(
         if overflow > 0:
             too_wide.append(f"{path} is {overflow}px too wide")
     assert not too_wide, "\n".join(too_wide)
+
+
+# Forms submitted empty, to check the page with its error summary and field messages.
+FORMS_WITH_ERRORS = [
+    ("reset-request", "/auth/reset", False),
+    ("reset-password", "rule:auth.reset_password", False),
+    ("login", "/auth/login", False),
+    ("change-password", "/auth/password", True),
+    ("delete-account", "/me/delete", True),
+    ("course-new", "/admin/courses/new", True),
+    ("course-pair", "rule:courses_admin.course_pair", True),
+    ("session-new", "rule:courses_admin.session_new", True),
+    ("session-series", "rule:courses_admin.session_series", True),
+    ("term-new", "/admin/terms/new", True),
+    ("venue-new", "/admin/venues/new", True),
+    ("partner-new", "/admin/partners/new", True),
+    ("qualification", "/admin/qualifications", True),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "member"), [f[1:] for f in FORMS_WITH_ERRORS], ids=[f[0] for f in FORMS_WITH_ERRORS]
+)
+def test_forms_with_their_error_messages_pass_axe(
+    page: Any, logged_in: Callable[..., Any], live_server: Any, path: str, member: bool
+) -> None:
+    if path.startswith("rule:"):
+        rule = next(rule for rule in RULES if rule.endpoint == path.removeprefix("rule:"))
+        path = build_path(live_server, rule)
+    if member:
+        page = logged_in(EVERY_ROLE)
+    visit(page, path)
+    form = page.locator("main form[method=post][novalidate]").last
+    form.evaluate(
+        """form => {
+            for (const field of form.elements) {
+                if (field.type === 'hidden' || field.type === 'submit') continue;
+                if (field.type === 'checkbox' || field.type === 'radio') field.checked = false;
+                else field.value = '';
+            }
+        }"""
+    )
+    form.locator("[type=submit]").last.click()
+    expect(page.locator(".error-summary")).to_be_focused()
+    assert_accessible(page)
