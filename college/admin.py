@@ -21,7 +21,7 @@ from college.models import OutboxMessage, Role, User, UserRole
 from college.reports import dashboard_panels
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-bp.record_once(lambda state: audit_log.init_app(state.app))
+bp.record_once(lambda state: audit_log.init_app(state.app))  # type: ignore[arg-type]
 
 ROLE_LABELS = {
     Role.STUDENT: _l("Student"),

@@ -157,7 +157,7 @@ def _about_person(person_id: int) -> sa.ColumnElement[bool]:
     return sa.or_(*conditions)
 
 
-def audit_query(filters: AuditFilters) -> sa.Select[tuple[AuditEvent]]:
+def audit_query(filters: AuditFilters) -> sa.Select[Any]:
     """Events matching the filters, newest first; dates are local days, both included."""
     statement = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if filters.person_id is not None:

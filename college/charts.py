@@ -172,8 +172,8 @@ def _bar_parts(chart: Chart, bar: Bar, top: float, scale: float) -> list[str]:
     row_height = _row_height(chart)
     label = shorten(bar.short_label or bar.label)
     parts = [_text(LABEL_WIDTH - 8, top + row_height / 2 + 5, label, "end")]
-    x = LABEL_WIDTH
-    end = x
+    x: float = LABEL_WIDTH
+    end: float = x
     for index, (value, series) in enumerate(zip(bar.values, chart.series, strict=True)):
         length = min(value, scale) * unit
         if chart.stacked:
@@ -207,7 +207,7 @@ def render_svg(chart: Chart) -> Markup:
     row_height = _row_height(chart)
     height = AXIS_HEIGHT + len(chart.bars) * (row_height + ROW_GAP) + ROW_GAP
     parts = _axis(chart, scale, step, height - ROW_GAP / 2)
-    top = AXIS_HEIGHT + ROW_GAP
+    top: float = AXIS_HEIGHT + ROW_GAP
     for bar in chart.bars:
         parts.extend(_bar_parts(chart, bar, top, scale))
         top += row_height + ROW_GAP

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, url_for
@@ -479,7 +480,7 @@ def names_of(
     return names
 
 
-def enrolments_of(person_id: int) -> sa.Select[tuple[int]]:
+def enrolments_of(person_id: int) -> sa.Select[Any]:
     return sa.select(Enrolment.id).where(Enrolment.student_id == person_id)
 
 

@@ -46,7 +46,8 @@ def default_term(terms: list[Term], today: date | None = None) -> Term | None:
     today = today or local_today()
     running = [t for t in terms if t.starts_on <= today <= t.ends_on]
     coming = sorted((t for t in terms if t.starts_on > today), key=lambda t: t.starts_on)
-    return (running or coming or terms or [None])[0]
+    choices = running or coming or terms
+    return choices[0] if choices else None
 
 
 def chosen_term(args: Mapping[str, str], terms: list[Term]) -> Term | None:
@@ -59,7 +60,7 @@ def chosen_term(args: Mapping[str, str], terms: list[Term]) -> Term | None:
     return default_term(terms)
 
 
-def _scope(statement: sa.Select[Any], term: Term | None, course: Course | None) -> sa.Select[Any]:
+def _scope(statement: Any, term: Term | None, course: Course | None) -> Any:
     statement = statement.where(Course.status.in_(REPORTED))
     if term is not None:
         statement = statement.where(Course.term_id == term.id)
@@ -108,7 +109,7 @@ def places_figures(term: Term | None = None, course: Course | None = None) -> li
         .order_by(Course.title, Course.id)
     )
     rows = db.session.execute(_scope(statement, term, course))
-    return [CoursePlaces(*row) for row in rows]
+    return [CoursePlaces(*row) for row in rows]  # columns in field order
 
 
 # --- attendance -------------------------------------------------------------------------------
