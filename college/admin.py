@@ -160,6 +160,9 @@ def mail_retry(message_id: int) -> Any:
     return redirect(url_for("admin.mail"))
 
 
+FILTERS = ("person", "action", "since", "until")
+
+
 @bp.get("/audit")
 def audit() -> tuple[str, int]:
     """Show the audit log, newest first, filtered by person, action and dates (read only)."""
@@ -177,6 +180,6 @@ def audit() -> tuple[str, int]:
         page=page,
         lines=audit_log.describe_events(list(page.items)),
         person=person,
-        query={key: value for key, value in request.args.items() if key != "page" and value},
+        query={key: request.args[key] for key in FILTERS if request.args.get(key)},
     )
     return html, 200 if valid else 400

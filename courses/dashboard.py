@@ -271,16 +271,17 @@ def attention_today() -> list[Attention]:
 def places_chart(figures: list[CoursePlaces], key: str = "places") -> Chart:
     full = sum(1 for f in figures if f.places_left == 0)
     waiting = sum(f.waiting for f in figures)
+    description = ngettext(
+        "%(num)s course; %(full)s full; %(waiting)s people waiting in all.",
+        "%(num)s courses; %(full)s full; %(waiting)s people waiting in all.",
+        len(figures),
+        full=full,
+        waiting=waiting,
+    )
     return Chart(
         key=key,
         title=_("Places and waiting lists per course"),
-        description=ngettext(
-            "%(num)s course; %(full)s full; %(waiting)s people waiting in all.",
-            "%(num)s courses; %(full)s full; %(waiting)s people waiting in all.",
-            len(figures),
-            full=full,
-            waiting=waiting,
-        ),
+        description=description if figures else _("No course of this term is published yet."),
         series=(
             Series(_("Enrolled"), TEAL),
             Series(_("Place held for an offer"), BLUE),
@@ -315,15 +316,16 @@ def attendance_chart(
     present = sum(r.present for r in rows)
     expected = sum(r.present + r.apologies + r.absent + r.not_marked for r in rows)
     share = round(100 * present / expected) if expected else 0
+    description = ngettext(
+        "%(num)s session held; %(share)s%% of the people enrolled were there.",
+        "%(num)s sessions held; %(share)s%% of the people enrolled were there.",
+        len(rows),
+        share=share,
+    )
     return Chart(
         key=key,
         title=_("Attendance per session"),
-        description=ngettext(
-            "%(num)s session held; %(share)s%% of the people enrolled were there.",
-            "%(num)s sessions held; %(share)s%% of the people enrolled were there.",
-            len(rows),
-            share=share,
-        ),
+        description=description if rows else _("No session has been held yet."),
         series=(
             Series(_("Present"), TEAL),
             Series(_("Sent apologies"), PURPLE),
@@ -351,6 +353,8 @@ def feedback_chart(figures: list[CourseFeedback], key: str = "feedback") -> Char
         "Average scores from 0 to 10 for %(num)s courses with at least 5 answers.",
         len(shown),
     )
+    if not shown:
+        description = _("No course has 5 answers yet.")
     if hidden:
         description += " " + ngettext(
             "%(num)s course has fewer answers, so its scores are not shown.",
@@ -493,6 +497,9 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault("college.demo_seeders", []).append(seed_term_figures)
     add_nav_item(app, "admin", NavItem("reports_admin.term_report", _l("Reports")))
     add_dashboard_panel(app, term_panel)
+    app.extensions.setdefault("courses.admin_course_links", []).append(
+        NavItem("reports_admin.course_report", _l("Figures and downloads"))
+    )
     register_audit_actions(app, AUDIT_ACTIONS)
     register_audit_target(app, "Course", course_names)
     register_audit_target(app, "CourseSession", session_names)

@@ -141,3 +141,12 @@ def test_staff_views_of_people_are_recorded(client: FlaskClient, auth):
         (peer.id, "register.viewed"),
         (peer.id, "register.exported"),
     } <= recorded
+
+
+def test_unexpected_query_arguments_are_ignored(client: FlaskClient, admin: User):
+    student = factories.make_student()
+    for _ in range(51):
+        record_audit(admin, "user.viewed", student)
+    db.session.flush()
+    response = client.get("/admin/audit?endpoint=x&_external=1&_scheme=ftp&page=-3")
+    assert response.status_code == 200
