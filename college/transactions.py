@@ -18,7 +18,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, request
@@ -86,7 +86,7 @@ def lock_before_writing() -> None:
         start_write_transaction(db.session())
 
 
-def answer_busy_database(error: sa.exc.DBAPIError) -> object:
+def answer_busy_database(error: sa.exc.DBAPIError) -> tuple[Any, int]:
     """A database that stays busy past every timeout is a calm 503, other errors a 500."""
     db.session.rollback()
     if is_transient(error) and not isinstance(error, sa.exc.IntegrityError):

@@ -43,7 +43,18 @@ def course_label(kind: str, value: Any) -> str:
 def init_app(app: Flask) -> None:
     """Plug the courses package into the app."""
     from college.privacy import PersonalData, register_personal_data
-    from courses import admin, api, demo, enrolment, feeds, invites, scaled, services, views
+    from courses import (
+        admin,
+        api,
+        dashboard,
+        demo,
+        enrolment,
+        feeds,
+        invites,
+        scaled,
+        services,
+        views,
+    )
 
     app.register_blueprint(views.bp)
     app.register_blueprint(admin.bp)
@@ -68,3 +79,4 @@ def init_app(app: Flask) -> None:
     )
     # After the courses' own seeders and personal data, so enrolment builds on them.
     enrolment.init_app(app)
+    dashboard.init_app(app)

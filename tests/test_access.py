@@ -135,9 +135,15 @@ ACCESS: dict[str, Row] = {
     "enrolment.give_feedback":            get(owner_only()),  # says when it opens
     "enrolment.apologies":                post(signed_in(302)),
     "enrolment.register":                 get(facilitators()),
+    "enrolment.register_csv":             get(facilitators()),  # names: audited
     "enrolment_admin.enrolments":         get(admins()),
     "enrolment_admin.move":               post(admins(302)),
     "enrolment_admin.remove":             post(admins(302)),
+    # --- reports: counts and anonymous averages, for administrators -----------------------------
+    "reports_admin.term_report":          get(admins()),
+    "reports_admin.term_csv":             get(admins()),
+    "reports_admin.course_report":        get(admins()),
+    "reports_admin.course_csv":           get(admins()),
 }
 # fmt: on
 
@@ -186,6 +192,7 @@ def world(app: Flask) -> World:
         "user_id": people["student"].id,
         "token": "not-a-real-token",
         "filename": "css/site.css",
+        "figure": "attendance",
     }
     return World(people, values)
 

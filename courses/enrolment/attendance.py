@@ -48,6 +48,19 @@ def can_keep_register(actor: User, session: CourseSession) -> bool:
 
 def register_for(actor: User, session: CourseSession) -> list[tuple[User, str | None]]:
     """The enrolled students of a session with their marks, for its facilitators (audited)."""
+    rows = _register_rows(actor, session)
+    record_audit(actor, "register.viewed", session, f"course={session.course_id}")
+    return rows
+
+
+def export_register(actor: User, session: CourseSession) -> list[tuple[User, str | None]]:
+    """The register for a download: the same rows, written to the audit log as an export."""
+    rows = _register_rows(actor, session)
+    record_audit(actor, "register.exported", session, f"course={session.course_id}")
+    return rows
+
+
+def _register_rows(actor: User, session: CourseSession) -> list[tuple[User, str | None]]:
     if not can_keep_register(actor, session):
         raise NotAFacilitator()
     students = db.session.scalars(
@@ -65,7 +78,6 @@ def register_for(actor: User, session: CourseSession) -> list[tuple[User, str | 
         )
     )
     marks = {student_id: status for student_id, status in rows}
-    record_audit(actor, "register.viewed", session, f"course={session.course_id}")
     return [(student, marks.get(student.id)) for student in students]
 
 

@@ -173,3 +173,104 @@ def seed_scaled(scaled: ScaledCollege) -> None:
         )
     if rows:
         db.session.execute(sa.insert(Enrolment), rows)
+
+
+def seed_term_figures(college: DemoCollege) -> None:
+    """Fill the term under way so the dashboard has something to say: places taken on every
+    course, registers kept for the sessions already held, and a draft still missing its peer.
+    """
+    picker = random.Random(7)  # noqa: S311 - repeatable demo data
+    today = college.today
+    term = db.session.scalars(
+        sa.select(Term).where(Term.starts_on <= today, Term.ends_on >= today)
+    ).first()
+    if term is None:
+        return
+    courses = db.session.scalars(
+        sa.select(Course)
+        .where(
+            Course.term_id == term.id,
+            Course.status == CourseStatus.PUBLISHED,
+            Course.slug != PAST_COURSE_SLUG,
+            Course.title != FULL_COURSE_TITLE,
+        )
+        .order_by(Course.id)
+    ).all()
+    students = college.students[1:]
+    for course in courses:
+        share = picker.uniform(0.45, 0.95)
+        for student in picker.sample(students, min(len(students), round(course.capacity * share))):
+            services.enrol(student, course, belongs=True, override=True)
+        _keep_registers(course, college, picker)
+    _seed_unfinished_draft(college)
+
+
+def _keep_registers(course: Course, college: DemoCollege, picker: random.Random) -> None:
+    enrolled = db.session.scalars(
+        sa.select(Enrolment.student_id).where(
+            Enrolment.course_id == course.id, Enrolment.status == EnrolmentStatus.ENROLLED
+        )
+    ).all()
+    facilitator = course.facilitators[0].user_id if course.facilitators else None
+    for session in course.sessions:
+        if session.starts_at >= now_utc():
+            continue
+        for student_id in enrolled:
+            roll = picker.random()
+            mark = (
+                AttendanceStatus.PRESENT
+                if roll < 0.78
+                else AttendanceStatus.APOLOGIES
+                if roll < 0.93
+                else AttendanceStatus.ABSENT
+            )
+            db.session.add(
+                Attendance(
+                    session=session,
+                    student_id=student_id,
+                    status=mark,
+                    recorded_by_id=facilitator,
+                    # Demo notes were never sent; marking them sent keeps the outbox calm.
+                    missed_note_sent=mark == AttendanceStatus.ABSENT,
+                )
+            )
+    db.session.flush()
+
+
+def _seed_unfinished_draft(college: DemoCollege) -> None:
+    """A draft for the coming term with a professional trainer but no peer yet."""
+    term = db.session.scalars(
+        sa.select(Term).where(Term.starts_on > college.today).order_by(Term.starts_on)
+    ).first()
+    if term is None or not college.trainers:
+        return
+    course = Course(
+        slug="sorg-og-savn",
+        title="Sorg og savn",
+        summary="Tre aftener om at leve med sorg.",
+        description="Vi taler om sorg, savn og det, der hjælper.",
+        topic="wellbeing",
+        audience="everyone",
+        format="in_person",
+        capacity=14,
+        required_programme="five_day",
+        status=str(CourseStatus.DRAFT),
+        term=term,
+    )
+    db.session.add(course)
+    start = term.starts_on + timedelta(days=(6 - term.starts_on.weekday()) % 7)
+    for week in range(3):
+        starts = to_utc(start + timedelta(weeks=week), time(13))
+        db.session.add(
+            CourseSession(
+                course=course,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                facilitators=[
+                    SessionFacilitator(
+                        user=college.trainers[-1], role=str(FacilitatorRole.PROFESSIONAL)
+                    )
+                ],
+            )
+        )
+    db.session.flush()

@@ -5,20 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_time
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from college.auth import roles_required
 from college.errors import DomainError
 from college.extensions import db
 from college.models import Role, User
+from college.reports import csv_response
 from courses.enrolment import attendance, feedback, services
 from courses.enrolment.forms import ActionForm, EnrolForm, FeedbackForm
 from courses.enrolment.models import AttendanceStatus, Enrolment, EnrolmentStatus
 from courses.enrolment.queries import waitlist_position
 from courses.enrolment.transactions import commit_with_retry
 from courses.models import Course, CourseSession, CourseStatus, SessionStatus
+from courses.times import local_date
 
 bp = Blueprint("enrolment", __name__)
 
@@ -251,3 +255,32 @@ def register(session_id: int) -> Any:
     db.session.commit()
     html = render_template("enrolment/register.html", session=session, rows=rows, form=form)
     return html, status
+
+
+MARK_WORDS = {
+    AttendanceStatus.PRESENT: _l("Present"),
+    AttendanceStatus.APOLOGIES: _l("Sent apologies"),
+    AttendanceStatus.ABSENT: _l("Absent"),
+}
+
+
+@bp.get("/courses/sessions/<int:session_id>/register.csv")
+@roles_required(Role.PEER, Role.TRAINER, Role.ADMIN)
+def register_csv(session_id: int) -> Response:
+    """Download the register of a session I facilitate (the download is audited)."""
+    session = db.get_or_404(CourseSession, session_id)
+    if not attendance.can_keep_register(me(), session):
+        abort(403)
+    rows = attendance.export_register(me(), session)
+    db.session.commit()
+    day, clock = local_date(session.starts_at), format_time(session.starts_at, "HH:mm")
+    header = [_("Course"), _("Date"), _("Time"), _("Name"), _("Attendance")]
+    lines = [
+        [session.course.title, day, clock, student.display_name, _mark_word(mark)]
+        for student, mark in rows
+    ]
+    return csv_response(f"register-{session.course.slug}-{day.isoformat()}.csv", header, lines)
+
+
+def _mark_word(mark: str | None) -> str:
+    return str(MARK_WORDS[AttendanceStatus(mark)]) if mark else ""
