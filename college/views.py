@@ -26,8 +26,8 @@ from college.errors import DomainError
 from college.extensions import db
 from college.forms import (
     ChangePasswordForm,
-    ConsentForm,
     ConfirmForm,
+    ConsentForm,
     DeleteAccountForm,
     LanguageForm,
     LoginForm,

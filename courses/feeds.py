@@ -218,7 +218,7 @@ SESSION_COLUMNS = (
 )
 
 
-def shown_sessions(*conditions: Any) -> sa.Select[Any]:
+def shown_sessions(*conditions: Any) -> sa.Select:  # type: ignore[type-arg]
     """Sessions of public courses; a cancelled one only for 30 days after it was cancelled."""
     return (
         sa.select(*SESSION_COLUMNS)
