@@ -226,7 +226,10 @@ class LiveServer:
         try:
             with self.app.app_context():
                 try:
-                    run_worker_round()
+                    # A round sends at most a batch; the demo queues more than one batch.
+                    for _round in range(100):
+                        if not run_worker_round().sent:
+                            break
                 finally:
                     db.session.remove()
         finally:
