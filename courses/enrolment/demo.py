@@ -176,8 +176,8 @@ def seed_scaled(scaled: ScaledCollege) -> None:
 
 
 def seed_term_figures(college: DemoCollege) -> None:
-    """Fill the term under way so the dashboard has something to say: places taken on every
-    course, registers kept for the sessions already held, and a draft still missing its peer.
+    """Fill the term under way so the dashboard has something to show: places taken on every
+    course and registers kept for the sessions already held.
     """
     picker = random.Random(7)  # noqa: S311 - repeatable demo data
     today = college.today
@@ -202,7 +202,6 @@ def seed_term_figures(college: DemoCollege) -> None:
         for student in picker.sample(students, min(len(students), round(course.capacity * share))):
             services.enrol(student, course, belongs=True, override=True)
         _keep_registers(course, college, picker)
-    _seed_unfinished_draft(college)
 
 
 def _keep_registers(course: Course, college: DemoCollege, picker: random.Random) -> None:
@@ -234,43 +233,4 @@ def _keep_registers(course: Course, college: DemoCollege, picker: random.Random)
                     missed_note_sent=mark == AttendanceStatus.ABSENT,
                 )
             )
-    db.session.flush()
-
-
-def _seed_unfinished_draft(college: DemoCollege) -> None:
-    """A draft for the coming term with a professional trainer but no peer yet."""
-    term = db.session.scalars(
-        sa.select(Term).where(Term.starts_on > college.today).order_by(Term.starts_on)
-    ).first()
-    if term is None or not college.trainers:
-        return
-    course = Course(
-        slug="sorg-og-savn",
-        title="Sorg og savn",
-        summary="Tre aftener om at leve med sorg.",
-        description="Vi taler om sorg, savn og det, der hjælper.",
-        topic="wellbeing",
-        audience="everyone",
-        format="in_person",
-        capacity=14,
-        required_programme="five_day",
-        status=str(CourseStatus.DRAFT),
-        term=term,
-    )
-    db.session.add(course)
-    start = term.starts_on + timedelta(days=(6 - term.starts_on.weekday()) % 7)
-    for week in range(3):
-        starts = to_utc(start + timedelta(weeks=week), time(13))
-        db.session.add(
-            CourseSession(
-                course=course,
-                starts_at=starts,
-                ends_at=starts + timedelta(hours=2),
-                facilitators=[
-                    SessionFacilitator(
-                        user=college.trainers[-1], role=str(FacilitatorRole.PROFESSIONAL)
-                    )
-                ],
-            )
-        )
     db.session.flush()

@@ -378,3 +378,17 @@ def test_register_download_is_refused_to_other_peers(client: FlaskClient, auth, 
         db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "register.exported"))
         is None
     )
+
+
+def test_the_demo_dashboard_has_something_to_show(app: Flask):
+    from college import demo
+    from courses.dashboard import term_panel
+
+    demo.seed()
+    with app.test_request_context():
+        panel = term_panel({})
+    places, attendance, answers = panel.context["charts"]
+    assert any(bar.values[0] for bar in places.bars)
+    assert any(bar.values[0] for bar in attendance.bars)
+    assert answers.bars
+    assert any("people are waiting" in item.text for item in panel.attention)
