@@ -23,10 +23,23 @@ def peer_label(kind: str, value: Any) -> str:
     return str(label) if label is not None else str(value)
 
 
+def programme_name(code: str) -> str:
+    """The name of a training programme by its qualification code."""
+    from courses.models import PROGRAMME_LABELS
+    from peers.services import programme_by_code
+
+    label = next((v for k, v in PROGRAMME_LABELS.items() if str(k) == code), None)
+    if label is not None:
+        return str(label)
+    programme = programme_by_code(code)
+    return programme.name if programme else code
+
+
 def init_app(app: Flask) -> None:
     """Plug the peers package into the app."""
     from college.models import Role
     from college.privacy import PersonalData, register_personal_data
+    from courses.models import WEEKDAY_LABELS
     from peers import admin, cli, demo, models, services, views
 
     LABELS.update(
@@ -44,6 +57,8 @@ def init_app(app: Flask) -> None:
     for item in admin.NAV:
         add_nav_item(app, "admin", item)
     app.jinja_env.globals["peer_label"] = peer_label
+    app.jinja_env.globals["programme_name"] = programme_name
+    app.jinja_env.globals["weekday_names"] = list(WEEKDAY_LABELS.values())
     app.extensions.setdefault("courses.session_change_listeners", []).append(
         services.on_session_change
     )

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from college.auth import roles_required
 from college.db import start_write_transaction
@@ -75,7 +76,7 @@ def cover_board() -> str:
 @bp.post(f"/cover/<{ID}:request_id>/assign")
 def cover_assign(request_id: int) -> Response:
     """Give an open request to a colleague by hand."""
-    start_write_transaction(db.session)
+    start_write_transaction(db.session())
     request = db.get_or_404(CoverRequest, request_id)
     form = AssignForm(prefix=f"r{request.id}")
     form.colleague.choices = None  # any id; the service checks the person is a candidate
@@ -102,7 +103,8 @@ def _cohort_form() -> CohortForm:
         empty=_("Choose a programme"),
     )
     form.trainers.choices = [
-        (user_id, name) for user_id, name in people_with(Role.PEER) + people_with(Role.TRAINER)
+        SelectChoice(user_id, name)
+        for user_id, name in people_with(Role.PEER) + people_with(Role.TRAINER)
     ]
     return form
 

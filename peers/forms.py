@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SubmitField
+from wtforms import IntegerField, RadioField, SelectChoice, SubmitField
 from wtforms.validators import InputRequired, NumberRange
 
 from college.forms import MultiCheckboxField
@@ -38,7 +38,7 @@ class UnavailabilityForm(FlaskForm):
     weekday = select(
         _l("Day of the week"),
         _l("Please choose a day."),
-        choices=[(str(day.number), label) for day, label in WEEKDAY_LABELS.items()],
+        choices=[SelectChoice(str(day.number), label) for day, label in WEEKDAY_LABELS.items()],
     )
     starts = clock_field(_l("From"), _l("Please enter the time it starts."))
     ends = clock_field(_l("Until"), _l("Please enter the time it ends."))

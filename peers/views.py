@@ -183,7 +183,7 @@ def unavailability_remove(item_id: int) -> Response:
 def offer_accept(offer_id: int) -> Response:
     """Accept a cover offer; the first colleague to accept takes the session."""
     # On SQLite the write lock is taken first, so acceptances queue instead of racing.
-    start_write_transaction(db.session)
+    start_write_transaction(db.session())
     offer = services.find_offer(current_user, offer_id)
     return _act(
         lambda: services.accept_offer(current_user, offer),
