@@ -12,6 +12,7 @@ import smtplib
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
@@ -128,6 +129,8 @@ class _PreparedMessage(flask_mail.Message):
         self._mime = mime
 
     def _message(self) -> Any:
+        # SMTP wants CRLF line ends; strict servers refuse a message with bare LFs.
+        self._mime.policy = policy.SMTP
         return self._mime
 
 
