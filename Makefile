@@ -65,7 +65,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 check: lint
-	$(BIN)/mypy college/services.py college/calendar.py courses/services.py peers/services.py
+	$(BIN)/mypy college/services.py college/calendar.py courses/services.py peers/services/
 
 bench: translations
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -290,10 +290,10 @@ def cohort_confirm(cohort_id: int) -> Response:
 # --- one peer's record -----------------------------------------------------------------------
 
 
-@bp.get(f"/people/<{ID}:user_id>")
-def person(user_id: int) -> str:
+@bp.get(f"/people/<{ID}:peer_id>")
+def person(peer_id: int) -> str:
     """A peer's or trainer's record: profile, availability and training (audited)."""
-    person = db.get_or_404(User, user_id)
+    person = db.get_or_404(User, peer_id)
     if not person.has_role(Role.PEER, Role.TRAINER):
         abort(404)
     absences = db.session.scalars(

@@ -18,7 +18,7 @@ from courses.forms import (
     text,
 )
 from courses.models import TOPIC_LABELS, WEEKDAY_LABELS
-from peers.models import PEER_STATUS_LABELS, VISIBILITY_LABELS
+from peers.models import PEER_STATUS_LABELS
 
 
 class AbsenceForm(FlaskForm):
@@ -60,11 +60,6 @@ class ProfileForm(FlaskForm):
         ],
     )
     topics = MultiCheckboxField(_l("Topics I like to teach"), choices=choices_from(TOPIC_LABELS))
-    public_visibility = RadioField(
-        _l("What the public course pages show of me"),
-        choices=choices_from(VISIBILITY_LABELS),
-        validators=[InputRequired(_l("Please choose one of the options."))],
-    )
     submit = SubmitField(_l("Save"))
 
 

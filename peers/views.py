@@ -19,7 +19,7 @@ from courses.models import CourseSession
 from courses.times import local_clock, local_date, to_utc
 from peers import services
 from peers.forms import AbsenceForm, ProfileForm, UnavailabilityForm
-from peers.models import Absence, Unavailability
+from peers.models import Absence, PublicVisibility, Unavailability
 
 bp = Blueprint("peers", __name__, url_prefix="/peers")
 
@@ -207,7 +207,6 @@ def profile() -> Any:
         form.status.data = profile.status
         form.max_sessions_per_week.data = profile.max_sessions_per_week
         form.topics.data = sorted(profile.topics)
-        form.public_visibility.data = profile.public_visibility
     if form.validate_on_submit():
         try:
             services.update_profile(
@@ -216,7 +215,7 @@ def profile() -> Any:
                 status=form.status.data,
                 max_sessions_per_week=form.max_sessions_per_week.data,
                 topics=form.topics.data or [],
-                public_visibility=form.public_visibility.data,
+                public_visibility=PublicVisibility(profile.public_visibility),
             )
         except DomainError as error:
             db.session.rollback()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import format_date
@@ -316,11 +316,14 @@ def assign_cover(actor: User, request: CoverRequest, colleague: User) -> CoverRe
 
 def _claim(request: CoverRequest, winner: User, now: datetime) -> bool:
     """Fill the request if it is still open; only one transaction's UPDATE can match."""
-    result = db.session.execute(
-        sa.update(CoverRequest)
-        .where(CoverRequest.id == request.id, CoverRequest.status == CoverStatus.OPEN)
-        .values(status=str(CoverStatus.FILLED), filled_by_id=winner.id, closed_at=now)
-        .execution_options(synchronize_session=False)
+    result = cast(
+        "sa.CursorResult[Any]",
+        db.session.execute(
+            sa.update(CoverRequest)
+            .where(CoverRequest.id == request.id, CoverRequest.status == CoverStatus.OPEN)
+            .values(status=str(CoverStatus.FILLED), filled_by_id=winner.id, closed_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     )
     db.session.refresh(request)
     return result.rowcount == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -45,7 +46,7 @@ class Schedule:
     meetings: list[CohortMeeting]
 
 
-def _session_options() -> tuple[object, ...]:
+def _session_options() -> tuple[Any, ...]:
     return (
         joinedload(CourseSession.course),
         joinedload(CourseSession.venue),

@@ -219,7 +219,6 @@ def test_profile_page_saves_and_refuses_bad_numbers(client, auth, peer):
             "status": "resting",
             "max_sessions_per_week": "2",
             "topics": ["creativity"],
-            "public_visibility": "role_only",
         },
     )
     assert ok.status_code == 302
@@ -227,7 +226,7 @@ def test_profile_page_saves_and_refuses_bad_numbers(client, auth, peer):
     assert profile.status == "resting" and profile.topics == {"creativity"}
     bad = client.post(
         "/peers/profile",
-        data={"status": "asleep", "max_sessions_per_week": "99", "public_visibility": "name"},
+        data={"status": "asleep", "max_sessions_per_week": "99"},
     )
     assert bad.status_code == 400
 
