@@ -1,9 +1,75 @@
-"""Peers: training programmes and cohorts, availability, and cover between colleagues."""
+"""Peers: training programmes and cohorts, availability, and cover between colleagues.
+
+Peers follow the courses package through ``courses.session_change_listeners``: a session
+cancelled or moved by the office closes or reopens its cover requests, and a facilitator
+changed by hand settles the request they were the subject of.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from college.templating import NavItem, add_nav_item
+
+LABELS: dict[str, dict[Any, Any]] = {}
+
+
+def peer_label(kind: str, value: Any) -> str:
+    """A value's name in the reader's language, e.g. ``peer_label("status", "resting")``."""
+    label = LABELS[kind].get(value)
+    return str(label) if label is not None else str(value)
+
+
+def programme_name(code: str) -> str:
+    """The name of a training programme by its qualification code."""
+    from courses.models import PROGRAMME_LABELS
+    from peers.services import programme_by_code
+
+    label = next((v for k, v in PROGRAMME_LABELS.items() if str(k) == code), None)
+    if label is not None:
+        return str(label)
+    programme = programme_by_code(code)
+    return programme.name if programme else code
 
 
 def init_app(app: Flask) -> None:
     """Plug the peers package into the app."""
+    from college.models import Role
+    from college.privacy import PersonalData, register_personal_data
+    from courses.models import WEEKDAY_LABELS
+    from peers import admin, cli, demo, models, services, views
+
+    LABELS.update(
+        status=models.PEER_STATUS_LABELS,
+        visibility=models.VISIBILITY_LABELS,
+        cover=models.COVER_STATUS_LABELS,
+    )
+    app.register_blueprint(views.bp)
+    app.register_blueprint(admin.bp)
+    add_nav_item(
+        app,
+        "main",
+        NavItem("peers.schedule", _l("My schedule"), roles=(str(Role.PEER), str(Role.TRAINER))),
+    )
+    for item in admin.NAV:
+        add_nav_item(app, "admin", item)
+    app.jinja_env.globals["peer_label"] = peer_label
+    app.jinja_env.globals["programme_name"] = programme_name
+    app.jinja_env.globals["weekday_names"] = list(WEEKDAY_LABELS.values())
+    app.extensions.setdefault("courses.session_change_listeners", []).append(
+        services.on_session_change
+    )
+    app.extensions.setdefault("college.demo_seeders", []).append(demo.seed)
+    cli.init_app(app)
+    register_personal_data(
+        app,
+        PersonalData(
+            "peer_work",
+            services.PEER_TABLES,
+            export=services.export_peer_data,
+            erase=services.erase_peer_data,
+        ),
+    )

@@ -260,3 +260,34 @@ def make_enrolment(
 
 def make_students(count: int) -> list[User]:
     return [make_student() for _ in range(count)]
+
+
+# --- peers -----------------------------------------------------------------------------------
+
+from peers.models import Absence, PeerProfile, PeerStatus  # noqa: E402
+
+
+def make_profile(
+    user: User,
+    *,
+    status: PeerStatus = PeerStatus.ACTIVE,
+    max_sessions_per_week: int = 3,
+    topics: tuple[Topic, ...] = (),
+) -> PeerProfile:
+    profile = PeerProfile(
+        user_id=user.id,
+        status=str(status),
+        max_sessions_per_week=max_sessions_per_week,
+        liked_topics=",".join(str(t) for t in topics),
+    )
+    db.session.add(profile)
+    db.session.flush()
+    return profile
+
+
+def make_absence(user: User, starts_at: datetime, ends_at: datetime) -> Absence:
+    """An absence written directly, without opening cover."""
+    absence = Absence(user=user, starts_at=starts_at, ends_at=ends_at)
+    db.session.add(absence)
+    db.session.flush()
+    return absence

@@ -48,6 +48,7 @@ from courses.services.errors import (
     MissingFacilitator,
     NameTaken,
     NotADraft,
+    NotAFacilitator,
     NotPublishable,
     ProblemsError,
     QualificationDatesOutOfOrder,
@@ -70,6 +71,7 @@ from courses.services.sessions import (
     add_weekly_series,
     cancel_session,
     delete_session,
+    replace_session_facilitator,
     reschedule_session,
     set_course_pair,
     set_session_facilitators,
@@ -80,6 +82,7 @@ from courses.services.staffing import (
     booking_clashes,
     describe_session,
     staffing_problems,
+    valid_qualifications,
 )
 from courses.services.status import (
     archive_course,
@@ -113,6 +116,7 @@ __all__ = [
     "MissingFacilitator",
     "NameTaken",
     "NotADraft",
+    "NotAFacilitator",
     "NotPublishable",
     "ProblemsError",
     "QualificationDatesOutOfOrder",
@@ -145,6 +149,7 @@ __all__ = [
     "publish_course",
     "record_qualification",
     "remove_qualification",
+    "replace_session_facilitator",
     "reschedule_session",
     "session_change_listeners",
     "set_course_pair",
@@ -156,5 +161,6 @@ __all__ = [
     "update_partner",
     "update_term",
     "update_venue",
+    "valid_qualifications",
     "weekly_moments",
 ]

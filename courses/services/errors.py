@@ -65,6 +65,10 @@ class SamePerson(DomainError):
     message = _l("One person cannot be both the peer trainer and the professional trainer.")
 
 
+class NotAFacilitator(Conflict):
+    message = _l("%(name)s does not facilitate this session.")
+
+
 class SessionIsCancelled(Conflict):
     message = _l("This session is cancelled and can no longer be changed.")
 

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from college.errors import Forbidden
 from college.extensions import db
 from college.models import User
 from college.services import record_audit, require_admin
@@ -35,6 +36,7 @@ from courses.services.errors import (
     LastSession,
     MissingFacilitator,
     NotADraft,
+    NotAFacilitator,
     SamePerson,
     SessionIsCancelled,
 )
@@ -222,6 +224,38 @@ def set_session_facilitators(
     check_roles(assignments)
     _replace_facilitators(session, assignments)
     record_audit(actor, "session.facilitators", session, f"course={session.course_id}")
+    return session
+
+
+def replace_session_facilitator(
+    actor: User, session: CourseSession, leaving: User, joining: User
+) -> CourseSession:
+    """Put ``joining`` on one session in the place of ``leaving``, in the same role.
+
+    Cover uses this: an administrator may make the swap, and so may the colleague who
+    takes the session over, once the caller has checked they were offered it. The
+    session keeps every other facilitator; the usual staffing rules and double-booking
+    checks apply, and listeners hear who was added and who was removed.
+    """
+    if not actor.is_admin and actor.id != joining.id:
+        raise Forbidden()
+    _ensure_changeable(session)
+    current = assignments_of(session)
+    role = next((a.role for a in current if a.user.id == leaving.id), None)
+    if role is None:
+        raise NotAFacilitator(name=leaving.display_name)
+    if any(a.user.id == joining.id for a in current):
+        raise SamePerson()
+    replacement = Assignment(joining, role)
+    check_roles([replacement])
+    assignments = [a if a.user.id != leaving.id else replacement for a in current]
+    _replace_facilitators(session, assignments)
+    record_audit(
+        actor,
+        "session.facilitator_replaced",
+        session,
+        f"course={session.course_id} removed={leaving.id} added={joining.id}",
+    )
     return session
 
 

@@ -76,6 +76,29 @@ def _student_id() -> int:
     return _first(sa.select(User.id).where(User.email == DEMO_STUDENT))
 
 
+def _peer_id() -> int:
+    from tests.browser.helpers import DEMO_PEER
+
+    return _first(sa.select(User.id).where(User.email == DEMO_PEER))
+
+
+def _own_absence_id() -> int:
+    """An absence of the account that visits the pages (only its owner may open it)."""
+    from datetime import UTC, datetime, timedelta
+
+    from peers.models import Absence
+
+    owner = _first(sa.select(User.id).where(User.email == EVERY_ROLE))
+    found = db.session.scalar(sa.select(Absence.id).where(Absence.user_id == owner).limit(1))
+    if found is not None:
+        return found
+    start = datetime.now(UTC) + timedelta(days=400)
+    absence = Absence(user_id=owner, starts_at=start, ends_at=start + timedelta(days=2))
+    db.session.add(absence)
+    db.session.flush()
+    return absence.id
+
+
 def _reset_token() -> str:
     from college import services
 
@@ -94,6 +117,9 @@ ARGUMENTS: dict[str, Callable[[], Any]] = {
     "partner_id": _model_id("courses.models.Partner"),
     "user_id": _student_id,
     "token": _reset_token,
+    "peer_id": _peer_id,
+    "absence_id": _own_absence_id,
+    "cohort_id": _model_id("peers.models.Cohort"),
 }
 
 # Query strings a rule needs to show its page.

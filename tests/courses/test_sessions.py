@@ -301,3 +301,43 @@ def test_sessions_of_a_cancelled_course_cannot_be_added(admin):
         services.add_session(
             admin, course, factories.FIRST_SESSION, factories.FIRST_SESSION + timedelta(hours=1)
         )
+
+
+def test_replace_one_facilitator_on_one_session(admin, peer, trainer, listen):
+    from college.errors import Forbidden
+
+    course = factories.make_published_course(peer=peer, trainer=trainer, sessions=2)
+    session = course.sessions[0]
+    colleague = factories.make_peer(name="Cover Colleague")
+    stranger = factories.make_peer(name="Someone Else")
+    with pytest.raises(Forbidden):
+        services.replace_session_facilitator(stranger, session, peer, colleague)
+    with pytest.raises(services.NotAFacilitator):
+        services.replace_session_facilitator(admin, session, stranger, colleague)
+    with pytest.raises(services.SamePerson):
+        services.replace_session_facilitator(admin, session, peer, trainer)
+    services.replace_session_facilitator(colleague, session, peer, colleague)
+    assert session.people(FacilitatorRole.PEER) == [colleague]
+    assert session.people(FacilitatorRole.PROFESSIONAL) == [trainer]
+    assert course.sessions[1].people(FacilitatorRole.PEER) == [peer]
+    assert session.sequence == 1
+    assert listen() == [
+        (
+            session.id,
+            "facilitators",
+            {"added_user_ids": [colleague.id], "removed_user_ids": [peer.id]},
+        )
+    ]
+
+
+def test_replacing_with_an_unqualified_or_booked_person_is_refused(admin, peer, trainer):
+    course = factories.make_published_course(peer=peer, trainer=trainer, sessions=1)
+    session = course.sessions[0]
+    unqualified = factories.make_peer(programmes=())
+    with pytest.raises(services.ChangeRefused):
+        services.replace_session_facilitator(admin, session, peer, unqualified)
+    booked = factories.make_peer()
+    factories.make_published_course(peer=booked, sessions=1, first_start=session.starts_at)
+    with pytest.raises(services.ChangeRefused):
+        services.replace_session_facilitator(admin, session, peer, booked)
+    assert session.people(FacilitatorRole.PEER) == [peer]

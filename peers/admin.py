@@ -1,0 +1,311 @@
+"""Administration of peers: the cover board, training programmes and cohorts, a peer's record."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from college.auth import roles_required
+from college.db import start_write_transaction
+from college.errors import DomainError
+from college.extensions import db
+from college.models import Role, User
+from college.services import record_audit
+from college.templating import NavItem
+from courses.admin.common import people_with
+from courses.forms import set_id_choices
+from courses.times import local_today, to_utc
+from peers import services
+from peers.forms import AssignForm, CohortForm, ConfirmQualificationForm, PlaceForm, ProgrammeForm
+from peers.models import Absence, Cohort, CohortMeeting, CoverRequest, TrainingProgramme
+
+bp = Blueprint("peers_admin", __name__, url_prefix="/admin/peers")
+
+ID = "int(max=2147483647)"
+NAV = [
+    NavItem("peers_admin.cover_board", _l("Cover board")),
+    NavItem("peers_admin.training", _l("Training")),
+]
+
+
+@bp.before_request
+@roles_required(Role.ADMIN)
+def require_admin() -> None:
+    """Every page here is for administrators only."""
+
+
+def _commit_or_flash(write: Any, done: str, target: str) -> Response:
+    try:
+        write()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(target)
+
+
+# --- cover -----------------------------------------------------------------------------------
+
+
+@bp.get("/cover")
+def cover_board() -> str:
+    """Every open cover request, the most urgent first."""
+    entries = services.cover_board()
+    forms = {}
+    for entry in entries:
+        form = AssignForm(prefix=f"r{entry.request.id}")
+        set_id_choices(
+            form.colleague,
+            [(c.user.id, c.user.display_name) for c in entry.candidates],
+            empty=_("Choose a colleague"),
+        )
+        forms[entry.request.id] = form
+    return render_template("admin/peers/cover_board.html", entries=entries, forms=forms)
+
+
+@bp.post(f"/cover/<{ID}:request_id>/assign")
+def cover_assign(request_id: int) -> Response:
+    """Give an open request to a colleague by hand."""
+    start_write_transaction(db.session())
+    request = db.get_or_404(CoverRequest, request_id)
+    form = AssignForm(prefix=f"r{request.id}")
+    form.colleague.choices = None  # any id; the service checks the person is a candidate
+    target = url_for("peers_admin.cover_board")
+    colleague = db.session.get(User, form.colleague.data) if form.colleague.data else None
+    if colleague is None:
+        flash(_("Please choose a colleague."), "error")
+        return redirect(target)
+    return _commit_or_flash(
+        lambda: services.assign_cover(current_user, request, colleague),
+        _("%(name)s now covers the session.", name=colleague.display_name),
+        target,
+    )
+
+
+# --- training --------------------------------------------------------------------------------
+
+
+def _cohort_form() -> CohortForm:
+    form = CohortForm()
+    set_id_choices(
+        form.programme,
+        [(p.id, p.name) for p in services.programmes()],
+        empty=_("Choose a programme"),
+    )
+    form.trainers.choices = [
+        SelectChoice(user_id, name)
+        for user_id, name in people_with(Role.PEER) + people_with(Role.TRAINER)
+    ]
+    return form
+
+
+def _parse_meetings(text: str) -> list[tuple[datetime, datetime]]:
+    """Read one meeting a line: a local date, a start and an end time."""
+    meetings = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            day_text, start_text, end_text = line.split()
+            day = date.fromisoformat(day_text)
+            start, end = time.fromisoformat(start_text), time.fromisoformat(end_text)
+        except ValueError as error:
+            raise DomainError(
+                _l(
+                    "Please write each meeting as a date, a start and an end, "
+                    "e.g. 2026-09-14 09:00 15:00."
+                )
+            ) from error
+        meetings.append((to_utc(day, start), to_utc(day, end)))
+    return meetings
+
+
+@bp.route("/training", methods=["GET", "POST"])
+def training() -> Any:
+    """The training pipeline, the programmes and cohorts, and a form to open a cohort."""
+    form = _cohort_form()
+    if form.validate_on_submit():
+        programme = db.session.get(TrainingProgramme, form.programme.data)
+        trainers = [u for u in (db.session.get(User, i) for i in form.trainers.data or []) if u]
+        try:
+            if programme is None:
+                raise DomainError(_l("Please choose a programme."))
+            cohort = services.open_cohort(
+                current_user,
+                programme,
+                name=form.name.data,
+                places=form.places.data,
+                meetings=_parse_meetings(form.meetings.data),
+                trainers=trainers,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("The cohort is open."), "success")
+            return redirect(url_for("peers_admin.cohort", cohort_id=cohort.id))
+    cohorts = db.session.scalars(sa.select(Cohort).order_by(Cohort.created_at.desc())).all()
+    status = 400 if form.errors or form.form_errors else 200
+    return (
+        render_template(
+            "admin/peers/training.html",
+            form=form,
+            pipeline=services.pipeline(local_today()),
+            programmes=services.programmes(),
+            cohorts=cohorts,
+        ),
+        status,
+    )
+
+
+@bp.route("/programmes/new", methods=["GET", "POST"])
+def programme_new() -> Any:
+    """Add a training programme beyond the two built-in ones."""
+    form = ProgrammeForm()
+    if form.validate_on_submit():
+        try:
+            services.create_programme(
+                current_user,
+                name=form.name.data,
+                code=form.code.data,
+                meeting_count=form.meeting_count.data,
+                completion_percent=form.completion_percent.data,
+                valid_for_months=form.valid_for_months.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("The programme is added."), "success")
+            return redirect(url_for("peers_admin.training"))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("admin/peers/programme_form.html", form=form), status
+
+
+def _cohort_people_forms(cohort: Cohort) -> tuple[PlaceForm, ConfirmQualificationForm]:
+    place_form = PlaceForm()
+    placed = {p.user_id for p in cohort.placed}
+    everyone = db.session.execute(
+        sa.select(User.id, User.display_name)
+        .where(User.active.is_(True), User.anonymised_at.is_(None))
+        .order_by(User.display_name)
+    )
+    set_id_choices(
+        place_form.person,
+        [(row.id, row.display_name) for row in everyone if row.id not in placed],
+        empty=_("Choose a person"),
+    )
+    confirm_form = ConfirmQualificationForm()
+    set_id_choices(
+        confirm_form.person,
+        [(p.user.id, p.user.display_name) for p in cohort.placed],
+        empty=_("Choose a person"),
+    )
+    return place_form, confirm_form
+
+
+@bp.get(f"/cohorts/<{ID}:cohort_id>")
+def cohort(cohort_id: int) -> str:
+    """One cohort: its meetings with their registers, places and completions."""
+    cohort = db.get_or_404(Cohort, cohort_id)
+    place_form, confirm_form = _cohort_people_forms(cohort)
+    registers = {m.id: services.register_of(m) for m in cohort.meetings}
+    completions = {
+        p.user_id: services.completion_of(cohort.programme, p.user) for p in cohort.placed
+    }
+    record_audit(current_user, "training.cohort_viewed", cohort)
+    db.session.commit()
+    return render_template(
+        "admin/peers/cohort.html",
+        cohort=cohort,
+        registers=registers,
+        completions=completions,
+        place_form=place_form,
+        confirm_form=confirm_form,
+    )
+
+
+@bp.post(f"/cohorts/<{ID}:cohort_id>/places")
+def cohort_place(cohort_id: int) -> Response:
+    """Give a person a place in the cohort."""
+    cohort = db.get_or_404(Cohort, cohort_id)
+    form = PlaceForm()
+    form.person.choices = None
+    person = db.session.get(User, form.person.data) if form.person.data else None
+    target = url_for("peers_admin.cohort", cohort_id=cohort.id)
+    if person is None:
+        flash(_("Please choose a person."), "error")
+        return redirect(target)
+    return _commit_or_flash(
+        lambda: services.place_in_cohort(current_user, cohort, person),
+        _("%(name)s has a place.", name=person.display_name),
+        target,
+    )
+
+
+@bp.post(f"/meetings/<{ID}:meeting_id>/register")
+def meeting_register(meeting_id: int) -> Response:
+    """Save who was present at one meeting."""
+    from flask import request
+
+    meeting = db.get_or_404(CohortMeeting, meeting_id)
+    present = {int(v) for v in request.form.getlist("present") if v.isdigit()}
+    return _commit_or_flash(
+        lambda: services.record_register(current_user, meeting, present),
+        _("The register is saved."),
+        url_for("peers_admin.cohort", cohort_id=meeting.cohort_id),
+    )
+
+
+@bp.post(f"/cohorts/<{ID}:cohort_id>/confirm")
+def cohort_confirm(cohort_id: int) -> Response:
+    """Confirm that a person completed the programme, granting the qualification."""
+    cohort = db.get_or_404(Cohort, cohort_id)
+    form = ConfirmQualificationForm()
+    form.person.choices = None
+    person = db.session.get(User, form.person.data) if form.person.data else None
+    target = url_for("peers_admin.cohort", cohort_id=cohort.id)
+    if person is None or person.id not in {p.user_id for p in cohort.placed}:
+        flash(_("Please choose a person."), "error")
+        return redirect(target)
+    return _commit_or_flash(
+        lambda: services.confirm_completion(current_user, cohort.programme, person),
+        _("%(name)s is qualified.", name=person.display_name),
+        target,
+    )
+
+
+# --- one peer's record -----------------------------------------------------------------------
+
+
+@bp.get(f"/people/<{ID}:peer_id>")
+def person(peer_id: int) -> str:
+    """A peer's or trainer's record: profile, availability and training (audited)."""
+    person = db.get_or_404(User, peer_id)
+    if not person.has_role(Role.PEER, Role.TRAINER):
+        abort(404)
+    absences = db.session.scalars(
+        sa.select(Absence).where(Absence.user_id == person.id).order_by(Absence.starts_at.desc())
+    ).all()
+    record_audit(current_user, "peer.viewed", person)
+    db.session.commit()
+    return render_template(
+        "admin/peers/person.html",
+        person=person,
+        profile=services.profile_of(person),
+        absences=absences,
+        record=services.training_record(person),
+        schedule=services.schedule_for(person),
+    )

@@ -1,0 +1,130 @@
+"""Forms for peers' own pages and the training and cover administration."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, RadioField, SelectChoice, SubmitField
+from wtforms.validators import InputRequired, NumberRange
+
+from college.forms import MultiCheckboxField
+from courses.forms import (
+    choices_from,
+    clock_field,
+    day_field,
+    id_select,
+    long_text,
+    select,
+    text,
+)
+from courses.models import TOPIC_LABELS, WEEKDAY_LABELS
+from peers.models import PEER_STATUS_LABELS
+
+
+class AbsenceForm(FlaskForm):
+    start_day = day_field(_l("First day"), _l("Please enter the first day."))
+    start_time = clock_field(_l("From"), _l("Please enter the time it starts."))
+    end_day = day_field(_l("Last day"), _l("Please enter the last day."))
+    end_time = clock_field(_l("Until"), _l("Please enter the time it ends."))
+    note = long_text(
+        _l("Private note (optional)"),
+        500,
+        description=_l("Only you and the office can read this. You never need to give a reason."),
+    )
+    submit = SubmitField(_l("Save the absence"))
+
+
+class UnavailabilityForm(FlaskForm):
+    weekday = select(
+        _l("Day of the week"),
+        _l("Please choose a day."),
+        choices=[SelectChoice(str(day.number), label) for day, label in WEEKDAY_LABELS.items()],
+    )
+    starts = clock_field(_l("From"), _l("Please enter the time it starts."))
+    ends = clock_field(_l("Until"), _l("Please enter the time it ends."))
+    submit = SubmitField(_l("Add"))
+
+
+class ProfileForm(FlaskForm):
+    status = RadioField(
+        _l("Teaching"),
+        choices=choices_from(PEER_STATUS_LABELS),
+        validators=[InputRequired(_l("Please choose one of the options."))],
+        description=_l("While you rest you keep your qualifications but are not asked to cover."),
+    )
+    max_sessions_per_week = IntegerField(
+        _l("At most this many sessions a week"),
+        validators=[
+            InputRequired(_l("Please enter a number.")),
+            NumberRange(0, 20, _l("Please enter a number between 0 and 20.")),
+        ],
+    )
+    topics = MultiCheckboxField(_l("Topics I like to teach"), choices=choices_from(TOPIC_LABELS))
+    submit = SubmitField(_l("Save"))
+
+
+class AssignForm(FlaskForm):
+    colleague = id_select(_l("Colleague"), _l("Please choose a colleague."))
+    submit = SubmitField(_l("Assign cover"))
+
+
+class ProgrammeForm(FlaskForm):
+    name = text(_l("Name"), 120, _l("Please enter a name."))
+    code = text(
+        _l("Code"),
+        32,
+        _l("Please enter a code."),
+        description=_l("Lower-case letters, digits and underscores, e.g. refresher_day."),
+    )
+    meeting_count = IntegerField(
+        _l("Number of meetings"),
+        validators=[
+            InputRequired(_l("Please enter a number.")),
+            NumberRange(1, 60, _l("Please enter a number between 1 and 60.")),
+        ],
+    )
+    completion_percent = IntegerField(
+        _l("Share of meetings needed to complete (percent)"),
+        default=100,
+        validators=[
+            InputRequired(_l("Please enter a number.")),
+            NumberRange(1, 100, _l("Please enter a number between 1 and 100.")),
+        ],
+    )
+    valid_for_months = IntegerField(
+        _l("Valid for this many months (empty: does not lapse)"),
+        validators=[NumberRange(1, 240, _l("Please enter a number between 1 and 240."))],
+        filters=[lambda value: value or None],
+    )
+    submit = SubmitField(_l("Add the programme"))
+
+
+class CohortForm(FlaskForm):
+    programme = id_select(_l("Programme"), _l("Please choose a programme."))
+    name = text(_l("Name"), 120, _l("Please enter a name."))
+    places = IntegerField(
+        _l("Places"),
+        default=12,
+        validators=[
+            InputRequired(_l("Please enter a number.")),
+            NumberRange(1, 200, _l("Please enter a number between 1 and 200.")),
+        ],
+    )
+    meetings = long_text(
+        _l("Meetings"),
+        4000,
+        _l("Please enter the meetings."),
+        description=_l("One meeting a line: date, start and end, e.g. 2026-09-14 09:00 15:00."),
+    )
+    trainers = MultiCheckboxField(_l("Trainers"), coerce=int)
+    submit = SubmitField(_l("Open the cohort"))
+
+
+class PlaceForm(FlaskForm):
+    person = id_select(_l("Person"), _l("Please choose a person."))
+    submit = SubmitField(_l("Give a place"))
+
+
+class ConfirmQualificationForm(FlaskForm):
+    person = id_select(_l("Person"), _l("Please choose a person."))
+    submit = SubmitField(_l("Confirm and grant the qualification"))

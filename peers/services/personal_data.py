@@ -1,0 +1,118 @@
+"""What the peers package keeps about a person: export and erasure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from college.extensions import db
+from college.models import User
+from college.privacy import row_dict
+from peers.models import (
+    Absence,
+    Cohort,
+    CohortMeeting,
+    CoverOffer,
+    CoverRequest,
+    PeerProfile,
+    TrainingAttendance,
+    TrainingPlace,
+    Unavailability,
+    cohort_trainers,
+)
+
+PEER_TABLES = (
+    "peer_profiles",
+    "cohort_trainers",
+    "training_places",
+    "training_attendance",
+    "absences",
+    "unavailabilities",
+    "cover_requests",
+    "cover_offers",
+)
+
+
+def export_peer_data(user: User) -> dict[str, Any]:
+    profile = db.session.get(PeerProfile, user.id)
+    places = db.session.execute(
+        sa.select(Cohort.name, TrainingPlace.status, TrainingPlace.placed_at)
+        .join(TrainingPlace, TrainingPlace.cohort_id == Cohort.id)
+        .where(TrainingPlace.user_id == user.id)
+    )
+    attendance = db.session.execute(
+        sa.select(
+            Cohort.name, CohortMeeting.number, CohortMeeting.starts_at, TrainingAttendance.present
+        )
+        .join(CohortMeeting, TrainingAttendance.meeting_id == CohortMeeting.id)
+        .join(Cohort, CohortMeeting.cohort_id == Cohort.id)
+        .where(TrainingAttendance.user_id == user.id)
+    )
+    trains = db.session.scalars(
+        sa.select(Cohort.name)
+        .join(cohort_trainers, cohort_trainers.c.cohort_id == Cohort.id)
+        .where(cohort_trainers.c.user_id == user.id)
+    )
+    absences = db.session.scalars(sa.select(Absence).where(Absence.user_id == user.id))
+    unavailable = db.session.scalars(
+        sa.select(Unavailability).where(Unavailability.user_id == user.id)
+    )
+    requests = db.session.scalars(
+        sa.select(CoverRequest).where(
+            sa.or_(CoverRequest.absent_user_id == user.id, CoverRequest.filled_by_id == user.id)
+        )
+    )
+    offers = db.session.scalars(sa.select(CoverOffer).where(CoverOffer.user_id == user.id))
+    return {
+        "profile": row_dict(
+            profile, ("status", "max_sessions_per_week", "liked_topics", "public_visibility")
+        )
+        if profile
+        else None,
+        "training_places": [
+            {"cohort": name, "status": status, "placed_at": placed_at.isoformat()}
+            for name, status, placed_at in places
+        ],
+        "training_attendance": [
+            {"cohort": name, "meeting": number, "on": starts_at.isoformat(), "present": present}
+            for name, number, starts_at, present in attendance
+        ],
+        "cohorts_trained": list(trains),
+        "absences": [
+            row_dict(a, ("starts_at", "ends_at", "private_note", "created_at", "withdrawn_at"))
+            for a in absences
+        ],
+        "unavailability": [
+            {"weekday": u.weekday, "from": u.starts.isoformat(), "to": u.ends.isoformat()}
+            for u in unavailable
+        ],
+        "cover_requests": [
+            row_dict(r, ("session_id", "role", "status", "created_at", "closed_at"))
+            | {"absent": r.absent_user_id == user.id}
+            for r in requests
+        ],
+        "cover_offers": [row_dict(o, ("request_id", "status", "offered_at")) for o in offers],
+    }
+
+
+def erase_peer_data(user: User) -> None:
+    """Remove a person's availability, training and cover records; others keep their cover."""
+    uid = user.id
+    db.session.execute(sa.delete(CoverOffer).where(CoverOffer.user_id == uid))
+    db.session.execute(sa.delete(CoverRequest).where(CoverRequest.absent_user_id == uid))
+    db.session.execute(
+        sa.update(CoverRequest).where(CoverRequest.filled_by_id == uid).values(filled_by_id=None)
+    )
+    db.session.execute(sa.delete(Absence).where(Absence.user_id == uid))
+    db.session.execute(sa.delete(Unavailability).where(Unavailability.user_id == uid))
+    db.session.execute(sa.delete(TrainingAttendance).where(TrainingAttendance.user_id == uid))
+    db.session.execute(
+        sa.update(TrainingAttendance)
+        .where(TrainingAttendance.recorded_by_id == uid)
+        .values(recorded_by_id=None)
+    )
+    db.session.execute(sa.delete(TrainingPlace).where(TrainingPlace.user_id == uid))
+    db.session.execute(sa.delete(cohort_trainers).where(cohort_trainers.c.user_id == uid))
+    db.session.execute(sa.delete(PeerProfile).where(PeerProfile.user_id == uid))
+    db.session.expire_all()
