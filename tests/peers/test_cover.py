@@ -338,3 +338,21 @@ def test_draft_course_sessions_need_no_cover(peer: User, trainer: User):
     db.session.flush()
     absent_over(peer, course.sessions[0])
     assert requests_for(course.sessions[0]) == []
+
+
+def test_cover_moves_the_session_in_both_calendars(course: Course, peer: User):
+    """The colleague who covers is invited; the absent peer's calendar drops that session."""
+    colleague = factories.make_peer()
+    session = first(course)
+    absent_over(peer, session)
+    [request] = requests_for(session)
+    offer = next(o for o in request.offers if o.user_id == colleague.id)
+    services.accept_offer(colleague, offer)
+
+    invited = [m for m in mail_to(colleague) if m.calendar_method == "REQUEST"]
+    cancelled = [m for m in mail_to(peer) if m.calendar_method == "CANCEL"]
+    assert len(invited) == 1 and len(cancelled) == 1
+    assert session.uid in invited[0].calendar_body
+    assert session.uid in cancelled[0].calendar_body
+    assert f"SEQUENCE:{session.sequence}" in invited[0].calendar_body
+    assert "STATUS:CANCELLED" in cancelled[0].calendar_body
