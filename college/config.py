@@ -27,6 +27,11 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw else default
+
+
 def _development_secret(instance_path: Path) -> str:
     """Return a secret key generated once and kept in the instance folder."""
     path = instance_path / "secret_key"
@@ -98,5 +103,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "RETENTION_MONTHS_AFTER_TERM": _env_int("RETENTION_MONTHS_AFTER_TERM", 12),
         "RETENTION_INACTIVE_YEARS": _env_int("RETENTION_INACTIVE_YEARS", 3),
         "RETENTION_MAIL_DAYS": _env_int("RETENTION_MAIL_DAYS", 90),
+        "COMPLETION_SHARE": _env_float("COMPLETION_SHARE", 0.75),
+        "PEERS_COVER_ALERT_HOURS": _env_int("PEERS_COVER_ALERT_HOURS", 72),
+        "PEERS_COVER_ESCALATION_HOURS": _env_int("PEERS_COVER_ESCALATION_HOURS", 24),
         "COLLEGE_PACKAGES": ("courses", "peers"),
     }
