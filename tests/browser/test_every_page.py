@@ -33,6 +33,13 @@ LEFT_OUT = {
     "static": "static files, not pages",
     "courses_api.": "the JSON API; fuzzed from its OpenAPI document in tests/courses",
     "me.my_data_json": "a JSON download",
+    "enrolment.register_csv": "a CSV download",
+    "reports_admin.course_csv": "a CSV download",
+    "reports_admin.term_csv": "a CSV download",
+    "feeds.college_feed": "an iCalendar feed",
+    "feeds.course_feed": "an iCalendar feed",
+    "feeds.personal_feed": "an iCalendar feed",
+    "feeds.session_download": "an iCalendar download",
 }
 
 
@@ -99,6 +106,37 @@ def _own_absence_id() -> int:
     return absence.id
 
 
+def _own_enrolment_id() -> int:
+    """The visiting account's place on the demo's finished course, attended in full.
+
+    Enrolment pages open only for their owner; a finished, attended course shows them all
+    (the certificate and the feedback form included).
+    """
+    from courses.enrolment.demo import PAST_COURSE_SLUG
+    from courses.enrolment.models import Attendance, AttendanceStatus, Enrolment, EnrolmentStatus
+    from courses.models import Course, CourseSession
+
+    owner = _first(sa.select(User.id).where(User.email == EVERY_ROLE))
+    course_id = _first(sa.select(Course.id).where(Course.slug == PAST_COURSE_SLUG))
+    found = db.session.scalar(
+        sa.select(Enrolment.id).where(
+            Enrolment.student_id == owner, Enrolment.course_id == course_id
+        )
+    )
+    if found is not None:
+        return found
+    enrolment = Enrolment(course_id=course_id, student_id=owner, status=EnrolmentStatus.ENROLLED)
+    db.session.add(enrolment)
+    for session_id in db.session.scalars(
+        sa.select(CourseSession.id).where(CourseSession.course_id == course_id)
+    ):
+        db.session.add(
+            Attendance(session_id=session_id, student_id=owner, status=AttendanceStatus.PRESENT)
+        )
+    db.session.flush()
+    return enrolment.id
+
+
 def _reset_token() -> str:
     from college import services
 
@@ -120,6 +158,7 @@ ARGUMENTS: dict[str, Callable[[], Any]] = {
     "peer_id": _peer_id,
     "absence_id": _own_absence_id,
     "cohort_id": _model_id("peers.models.Cohort"),
+    "enrolment_id": _own_enrolment_id,
 }
 
 # Query strings a rule needs to show its page.
