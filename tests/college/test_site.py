@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from college.extensions import db
-from college.models import Role, User
+from college.models import OutboxMessage, Role, User
 from tests import factories
 
 CATALOGUE = Path(__file__).parents[2] / "college" / "translations" / "da" / "LC_MESSAGES"
@@ -217,3 +217,10 @@ def test_development_secret_is_generated_once(monkeypatch, tmp_path):
     first = load_config(tmp_path)["SECRET_KEY"]
     assert first == load_config(tmp_path)["SECRET_KEY"]
     assert len(first) >= 40
+
+
+def test_demo_does_not_replay_its_past_mail(runner):
+
+    result = runner.invoke(args=["college", "demo"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
