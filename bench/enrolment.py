@@ -161,7 +161,7 @@ def run(url: str, database_url: str, smoke: bool) -> dict[str, Any]:
     """Measure enrolment on the running college, then hello world with the same client."""
     from bench.run import gunicorn
 
-    students = 40 if smoke else 400
+    students = 16 if smoke else 400
     concurrency = 16
     enrolment = measure_enrolment(url, database_url, students, concurrency)
     with gunicorn("bench.hello:app") as hello_url:

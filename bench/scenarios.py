@@ -10,9 +10,9 @@ from bench.run import Scenario
 
 def build(url: str, database_url: str) -> list[Scenario]:
     """Return the scenarios for the features present in this version of the app."""
-    from bench import calendar
+    from bench import calendar, pages
 
-    return [Scenario("front page", "/", 0.5), *calendar.scenarios(url, database_url)]
+    return [*pages.scenarios(url, database_url), *calendar.scenarios(url, database_url)]
 
 
 def run_extra(url: str, database_url: str, args: argparse.Namespace) -> dict[str, Any]:

@@ -8,7 +8,7 @@ register kept and enough anonymous feedback for the results to show.
 from __future__ import annotations
 
 import random
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -37,6 +37,8 @@ from courses.times import to_utc
 
 PAST_COURSE_SLUG = "hab-og-handlekraft"
 FULL_COURSE_TITLE = "Kreativitet og recovery"
+# The first demo student has a long history, to measure My courses at its largest.
+KEEN_STUDENT_ENROLMENTS = 50
 STUDENT_COURSES = ("Mindfulness i hverdagen", "Hverdagsøkonomi – overblik uden skam")
 
 
@@ -173,6 +175,43 @@ def seed_scaled(scaled: ScaledCollege) -> None:
         )
     if rows:
         db.session.execute(sa.insert(Enrolment), rows)
+    _seed_keen_student(students[0], now)
+
+
+def _seed_keen_student(student_id: int, now: datetime) -> None:
+    """One student with a long history: enrolled on up to 50 courses that have room."""
+    taken = sa.select(Enrolment.course_id).where(Enrolment.student_id == student_id)
+    course_ids = db.session.scalars(
+        sa.select(Course.id)
+        .where(
+            Course.status == CourseStatus.PUBLISHED,
+            Course.seats_taken < Course.capacity,
+            Course.id.not_in(taken),
+        )
+        .order_by(Course.id)
+        .limit(KEEN_STUDENT_ENROLMENTS)
+    ).all()
+    if not course_ids:
+        return
+    db.session.execute(
+        sa.insert(Enrolment),
+        [
+            {
+                "course_id": course_id,
+                "student_id": student_id,
+                "status": str(EnrolmentStatus.ENROLLED),
+                "created_at": now,
+                "updated_at": now,
+                "feedback_given": False,
+            }
+            for course_id in course_ids
+        ],
+    )
+    db.session.execute(
+        sa.update(Course)
+        .where(Course.id.in_(course_ids))
+        .values(seats_taken=Course.seats_taken + 1)
+    )
 
 
 def seed_term_figures(college: DemoCollege) -> None:

@@ -35,6 +35,7 @@ from courses.enrolment.queries import (
     next_waitlist_number,
     waiting_list,
     waitlist_position,
+    waitlist_positions,
 )
 from courses.models import Audience, Course, CourseSession, CourseStatus, SessionStatus
 
@@ -408,8 +409,12 @@ class MyCourse:
 
 
 def my_courses(student: User, now: datetime | None = None) -> tuple[list[MyCourse], list[MyCourse]]:
-    """The student's upcoming and past courses, with positions and next sessions."""
-    from courses.enrolment.attendance import has_completed
+    """The student's upcoming and past courses, with positions and next sessions.
+
+    A fixed number of queries however long the history: sessions, venues, queue positions
+    and attendance are each read once for all the courses.
+    """
+    from courses.enrolment.attendance import completion_share, present_counts
 
     now = now or now_utc()
     enrolments = (
@@ -417,30 +422,45 @@ def my_courses(student: User, now: datetime | None = None) -> tuple[list[MyCours
             sa.select(Enrolment)
             .where(Enrolment.student_id == student.id, Enrolment.status.in_(list(ACTIVE)))
             .options(
-                sa.orm.joinedload(Enrolment.course).selectinload(Course.sessions),
+                sa.orm.joinedload(Enrolment.course)
+                .selectinload(Course.sessions)
+                .joinedload(CourseSession.venue),
             )
             .order_by(Enrolment.created_at.desc(), Enrolment.id.desc())
         )
         .unique()
         .all()
     )
+    positions = waitlist_positions(enrolments)
+    scheduled = {
+        e.course.id: [s for s in e.course.sessions if s.status == SessionStatus.SCHEDULED]
+        for e in enrolments
+    }
+    ended = {
+        course_id
+        for course_id, sessions in scheduled.items()
+        if sessions and all(s.ends_at <= now for s in sessions)
+    }
+    present = present_counts(student, sorted(ended), now)
     upcoming: list[MyCourse] = []
     past: list[MyCourse] = []
     for enrolment in enrolments:
         course = enrolment.course
-        sessions = [s for s in course.sessions if s.status == SessionStatus.SCHEDULED]
+        sessions = scheduled[course.id]
         next_session = next((s for s in sessions if s.ends_at > now), None)
-        ended = bool(sessions) and next_session is None
+        finished = course.id in ended
         enrolled = enrolment.status == EnrolmentStatus.ENROLLED
+        held = sum(1 for s in sessions if s.starts_at <= now)
+        share = present.get(course.id, 0) / held if held else None
         item = MyCourse(
             enrolment=enrolment,
             course=course,
             next_session=next_session,
-            position=waitlist_position(enrolment),
-            completed=ended and enrolled and has_completed(student, course, now),
-            can_give_feedback=ended and enrolled and not enrolment.feedback_given,
+            position=positions.get(enrolment.id),
+            completed=finished and enrolled and share is not None and share >= completion_share(),
+            can_give_feedback=finished and enrolled and not enrolment.feedback_given,
         )
-        (past if ended else upcoming).append(item)
+        (past if finished else upcoming).append(item)
     return upcoming, past
 
 

@@ -1,0 +1,72 @@
+"""My courses answers with a fixed number of SQL queries, however long the history."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask.testing import FlaskClient
+
+from college.db import now_utc
+from college.extensions import db
+from college.models import User
+from courses.enrolment.models import Attendance, AttendanceStatus, EnrolmentStatus
+from tests import factories
+
+
+def add_history(student: User, peer: User, trainer: User, rounds: int, offset: int) -> None:
+    """Per round: a coming course, a place in a queue behind someone, a course attended."""
+    now = now_utc()
+    venue = factories.make_venue()
+    for number in range(offset, offset + rounds):
+        coming = factories.make_published_course(
+            peer=peer,
+            trainer=trainer,
+            venue=venue,
+            first_start=now + timedelta(days=10, hours=number),
+        )
+        factories.make_enrolment(coming, student)
+        full = factories.make_published_course(
+            peer=peer, trainer=trainer, first_start=now + timedelta(days=40, hours=number)
+        )
+        factories.make_enrolment(full, status=EnrolmentStatus.WAITLISTED, waitlist_number=1)
+        factories.make_enrolment(
+            full, student, status=EnrolmentStatus.WAITLISTED, waitlist_number=2
+        )
+        done = factories.make_published_course(
+            peer=peer, trainer=trainer, first_start=now - timedelta(days=60, hours=number)
+        )
+        factories.make_enrolment(done, student)
+        for session in done.sessions:
+            db.session.add(
+                Attendance(
+                    session=session,
+                    student_id=student.id,
+                    status=AttendanceStatus.PRESENT,
+                    recorded_by_id=trainer.id,
+                )
+            )
+    db.session.flush()
+
+
+def my_courses_page(client: FlaskClient, count_queries) -> tuple[str, int]:
+    with count_queries() as counter:
+        answer = client.get("/me/courses")
+    assert answer.status_code == 200
+    return answer.get_data(as_text=True), counter.count
+
+
+def test_my_courses_queries_do_not_grow_with_the_history(
+    client: FlaskClient, auth, peer: User, trainer: User, count_queries
+):
+    student = factories.make_student()
+    auth.login(student)
+    add_history(student, peer, trainer, rounds=1, offset=0)
+    page, few = my_courses_page(client, count_queries)
+    assert page.count("You are number 2 in the queue.") == 1
+    assert page.count("Certificate of participation") == 1
+    add_history(student, peer, trainer, rounds=8, offset=1)
+    page, many = my_courses_page(client, count_queries)
+    assert page.count("You are number 2 in the queue.") == 9
+    assert page.count("Certificate of participation") == 9
+    assert page.count("Next session") == 18
+    assert few == many
