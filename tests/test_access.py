@@ -57,6 +57,16 @@ def facilitators(status: int = 200) -> dict[str, int]:
     return {**admins(status), "peer": status, "trainer": status, "other_peer": DENIED}
 
 
+def staff(status: int = 200) -> dict[str, int]:
+    """Peer workers and professional trainers; administrators need one of those roles too."""
+    return {**signed_in(DENIED), "peer": status, "other_peer": status, "trainer": status}
+
+
+def peer_owns(status: int = 200) -> dict[str, int]:
+    """Peer work that belongs to "peer": colleagues are told it does not exist."""
+    return {**staff(404), "peer": status}
+
+
 def get(expected: dict[str, int]) -> Row:
     return Row("GET", expected)
 
@@ -144,6 +154,36 @@ ACCESS: dict[str, Row] = {
     "reports_admin.term_csv":             get(admins()),
     "reports_admin.course_report":        get(admins()),
     "reports_admin.course_csv":           get(admins()),
+    # --- calendars: feeds are public or reached by an unguessable token ------------------------
+    "feeds.college_feed":                 get(everyone()),
+    "feeds.course_feed":                  get(everyone()),
+    "feeds.session_download":             get(everyone()),
+    "feeds.session_details":              get(everyone(302)),  # on to the course page
+    "feeds.personal_feed":                get(everyone(404)),  # an unknown token
+    "me.calendar":                        get(signed_in()),
+    "me.renew_calendar":                  post(signed_in(302)),
+    "me.revoke_calendar":                 post(signed_in(302)),
+    # --- peer work: "peer" owns the absence, the weekly time and the cover offer -------------
+    "peers.schedule":                     get(staff()),
+    "peers.training":                     get(staff()),
+    "peers.profile":                      get(staff()),
+    "peers.absence_new":                  get(staff()),
+    "peers.absence_edit":                 get(peer_owns()),
+    "peers.absence_withdraw":             post(peer_owns(302)),
+    "peers.unavailability_add":           post(staff(302)),  # refused with a message
+    "peers.unavailability_remove":        post(peer_owns(302)),
+    "peers.cannot_make_it":               post({**staff(302), "other_peer": 404}),  # not theirs
+    "peers.offer_accept":                 post(peer_owns(302)),
+    "peers.offer_decline":                post(peer_owns(302)),
+    "peers_admin.training":               get(admins()),
+    "peers_admin.programme_new":          get(admins()),
+    "peers_admin.cohort":                 get(admins()),
+    "peers_admin.cohort_place":           post(admins(302)),
+    "peers_admin.cohort_confirm":         post(admins(302)),
+    "peers_admin.meeting_register":       post(admins(302)),
+    "peers_admin.cover_board":            get(admins()),
+    "peers_admin.cover_assign":           post(admins(302)),
+    "peers_admin.person":                 get(admins()),
 }
 # fmt: on
 
@@ -175,6 +215,7 @@ def world(app: Flask) -> World:
     qualification = db.session.query(Qualification).filter_by(user_id=people["peer"].id).one()
     enrolment = factories.make_enrolment(course, people["student"], status=EnrolmentStatus.OFFERED)
     enrolment.offer_expires_at = now_utc() + timedelta(days=1)
+    peer_work = make_peer_work(people, session)
     message = outbox.enqueue("someone@example.org", "Subject", "Body")
     message.status = "failed"
     db.session.commit()
@@ -188,6 +229,8 @@ def world(app: Flask) -> World:
         "qualification_id": qualification.id,
         "message_id": message.id,
         "enrolment_id": enrolment.id,
+        "peer_id": people["peer"].id,
+        **peer_work,
         "direction": "up",
         "user_id": people["student"].id,
         "token": "not-a-real-token",
@@ -195,6 +238,47 @@ def world(app: Flask) -> World:
         "figure": "attendance",
     }
     return World(people, values)
+
+
+def make_peer_work(people: dict[str, User], session: Any) -> dict[str, int]:
+    """An absence, a weekly time and a cover offer of "peer"; a cohort with one meeting."""
+    from datetime import time
+
+    from peers.models import (
+        Absence,
+        Cohort,
+        CohortMeeting,
+        CoverOffer,
+        CoverRequest,
+        TrainingProgramme,
+        Unavailability,
+    )
+
+    peer = people["peer"]
+    later = now_utc() + timedelta(days=300)
+    absence = Absence(user_id=peer.id, starts_at=later, ends_at=later + timedelta(days=1))
+    weekly = Unavailability(user_id=peer.id, weekday=6, starts=time(20), ends=time(21))
+    request = CoverRequest(
+        session_id=session.id, absent_user_id=people["other_peer"].id, role="peer"
+    )
+    programme = db.session.query(TrainingProgramme).order_by(TrainingProgramme.id).first()
+    cohort = Cohort(programme_id=programme.id, name="Spring", places=10)
+    db.session.add_all([absence, weekly, request, cohort])
+    db.session.flush()
+    offer = CoverOffer(request_id=request.id, user_id=peer.id, rank=1)
+    meeting = CohortMeeting(
+        cohort_id=cohort.id, number=1, starts_at=later, ends_at=later + timedelta(hours=6)
+    )
+    db.session.add_all([offer, meeting])
+    db.session.flush()
+    return {
+        "absence_id": absence.id,
+        "item_id": weekly.id,
+        "offer_id": offer.id,
+        "request_id": request.id,
+        "cohort_id": cohort.id,
+        "meeting_id": meeting.id,
+    }
 
 
 def url_for_rule(app: Flask, endpoint: str, world: World) -> str:
