@@ -106,5 +106,6 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "COMPLETION_SHARE": _env_float("COMPLETION_SHARE", 0.75),
         "PEERS_COVER_ALERT_HOURS": _env_int("PEERS_COVER_ALERT_HOURS", 72),
         "PEERS_COVER_ESCALATION_HOURS": _env_int("PEERS_COVER_ESCALATION_HOURS", 24),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         "COLLEGE_PACKAGES": ("courses", "peers"),
     }
