@@ -32,12 +32,21 @@ def token_of(html: str) -> str:
     return match.group(1)
 
 
-def create_course(database_url: str, capacity: int) -> str:
-    """A published course in a term without enrolment dates, starting far ahead."""
-    slug = f"bench-enrol-{secrets.token_hex(3)}"
-    now = datetime.now(UTC)
-    starts = datetime(2031, 3, 4, 15, 0, tzinfo=UTC)
+def create_course(database_url: str, capacity: int, slug: str | None = None) -> str:
+    """A published course in a term without enrolment dates, starting far ahead.
+
+    Written straight into the tables, so that it works on a database that only the migrations
+    have touched; the concurrency tests build their crowded course with it too.
+    """
+    slug = slug or f"bench-enrol-{secrets.token_hex(3)}"
     engine = sa.create_engine(database_url)
+    naive = engine.dialect.name == "sqlite"  # SQLite keeps UTC without a zone
+
+    def moment(value: datetime) -> datetime:
+        return value.replace(tzinfo=None) if naive else value
+
+    now = moment(datetime.now(UTC))
+    starts = datetime(2031, 3, 4, 15, 0, tzinfo=UTC)
     meta = sa.MetaData()
     meta.reflect(engine, only=["terms", "courses", "course_sessions"])
     terms, courses, sessions = (meta.tables[n] for n in ("terms", "courses", "course_sessions"))
@@ -70,8 +79,8 @@ def create_course(database_url: str, capacity: int) -> str:
         connection.execute(
             sessions.insert().values(
                 course_id=course_id,
-                starts_at=starts,
-                ends_at=starts + timedelta(hours=2),
+                starts_at=moment(starts),
+                ends_at=moment(starts + timedelta(hours=2)),
                 local_weekday=1,
                 status="scheduled",
                 sequence=0,

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from bench.enrolment import create_course
 from college.config import PRIVACY_NOTICE_VERSION
 from tests.conftest import PG_URL
 from tests.servers import csrf_token, fresh_database, gunicorn, migrate
@@ -48,18 +49,15 @@ def served(engine_name: str, tmp_path: Path) -> Iterator[Served]:
 
 
 def prepare(database_url: str) -> None:
-    """One published course and many students, written in bulk (cheap hashes, as the server)."""
+    """Many students, written in bulk (cheap hashes, as the server), and one published course."""
     from argon2 import PasswordHasher
 
     now = datetime.now(UTC)
     password_hash = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
-    starts = datetime(2030, 9, 10, 15, 0, tzinfo=UTC)
     engine = sa.create_engine(database_url)
     meta = sa.MetaData()
-    meta.reflect(engine, only=["users", "user_roles", "terms", "courses", "course_sessions"])
-    users, roles, terms, courses, sessions = (
-        meta.tables[name] for name in ("users", "user_roles", "terms", "courses", "course_sessions")
-    )
+    meta.reflect(engine, only=["users", "user_roles"])
+    users, roles = meta.tables["users"], meta.tables["user_roles"]
     naive = engine.dialect.name == "sqlite"
 
     def moment(value: datetime) -> datetime:
@@ -88,45 +86,8 @@ def prepare(database_url: str) -> None:
             roles.insert(),
             [{"user_id": i, "role": "student", "granted_at": moment(now)} for i in ids],
         )
-        term_id = connection.execute(
-            terms.insert().values(
-                name="Crowded term", starts_on=date(2030, 9, 1), ends_on=date(2030, 12, 20)
-            )
-        ).inserted_primary_key[0]
-        course_id = connection.execute(
-            courses.insert().values(
-                slug=SLUG,
-                title="A popular course",
-                summary="Many want to come.",
-                description="Many want to come.",
-                learning_outcomes="",
-                topic="wellbeing",
-                audience="everyone",
-                format="in_person",
-                capacity=CAPACITY,
-                seats_taken=0,
-                required_programme="five_day",
-                status="published",
-                term_id=term_id,
-                search_text="a popular course",
-                created_at=moment(now),
-                updated_at=moment(now),
-            )
-        ).inserted_primary_key[0]
-        connection.execute(
-            sessions.insert().values(
-                course_id=course_id,
-                starts_at=moment(starts),
-                ends_at=moment(starts + timedelta(hours=2)),
-                local_weekday=1,
-                status="scheduled",
-                sequence=0,
-                uid="crowded-1@college.test",
-                created_at=moment(now),
-                updated_at=moment(now),
-            )
-        )
     engine.dispose()
+    create_course(database_url, CAPACITY, slug=SLUG)
 
 
 def signed_in(url: str, number: int) -> tuple[requests.Session, str]:
