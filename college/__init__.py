@@ -34,7 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from college import auth, i18n, privacy, security, templating, transactions
+    from college import auth, i18n, page_cache, privacy, security, templating, transactions
     from college.errors import register_error_handlers
     from college.extensions import csrf, db, mail, migrate
 
@@ -48,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     templating.init_app(app)
     privacy.init_app(app)
+    page_cache.init_app(app)
     register_error_handlers(app)
 
     from college import admin, cli, views

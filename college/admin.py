@@ -18,6 +18,7 @@ from college.errors import DomainError
 from college.extensions import db
 from college.forms import ConfirmForm, RolesForm
 from college.models import OutboxMessage, Role, User, UserRole
+from college.page_cache import PERSON, kept
 from college.reports import dashboard_panels
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -44,6 +45,7 @@ def admin_sections() -> list[tuple[str, Any]]:
 
 
 @bp.get("/")
+@kept(PERSON)
 def dashboard() -> str:
     """Show what needs attention today and the chosen term at a glance."""
     role_counts = dict(

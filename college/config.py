@@ -107,5 +107,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "PEERS_COVER_ALERT_HOURS": _env_int("PEERS_COVER_ALERT_HOURS", 72),
         "PEERS_COVER_ESCALATION_HOURS": _env_int("PEERS_COVER_ESCALATION_HOURS", 24),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+        "PAGE_CACHE_SECONDS": _env_float("PAGE_CACHE_SECONDS", 60),
+        "PAGE_CACHE_VERSION_SECONDS": _env_float("PAGE_CACHE_VERSION_SECONDS", 1),
+        "PAGE_CACHE_MAX_BYTES": _env_int("PAGE_CACHE_MAX_BYTES", 64 * 1024 * 1024),
         "COLLEGE_PACKAGES": ("courses", "peers"),
     }

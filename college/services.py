@@ -20,6 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from college.db import now_utc
 from college.errors import DomainError, Forbidden
@@ -333,15 +334,18 @@ def load_session_user(user_id: str, raw_token: str | None) -> User | None:
     """Return the signed-in user only while their server-side session still exists."""
     if not raw_token or not user_id.isdigit():
         return None
-    return db.session.scalar(
+    # Roles come in the same query: every signed-in request needs them.
+    statement = (
         sa.select(User)
         .join(LoginSession, LoginSession.user_id == User.id)
+        .options(joinedload(User.role_rows))
         .where(
             LoginSession.token_hash == hash_token(raw_token),
             LoginSession.expires_at > now_utc(),
             User.id == int(user_id),
         )
     )
+    return db.session.execute(statement).unique().scalar_one_or_none()
 
 
 def end_login_session(raw_token: str | None) -> None:

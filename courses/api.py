@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from college.extensions import csrf
+from college.page_cache import ANYONE, kept, no_language
 from college.urls import absolute_url
 from courses import prospectus
 from courses.models import (
@@ -46,6 +47,7 @@ def allow_partner_sites(response: Response) -> Response:
 
 
 @bp.get("/courses")
+@kept(ANYONE, language=no_language, etag=True)
 def list_courses() -> ResponseReturnValue:
     """List published courses of current and coming terms, filtered and paginated."""
     parsed = prospectus.parse_filters(request.args, strict=True, allow_per_page=True)
@@ -62,6 +64,7 @@ def list_courses() -> ResponseReturnValue:
 
 
 @bp.get("/courses/<slug>")
+@kept(ANYONE, language=no_language, etag=True)
 def get_course(slug: str) -> ResponseReturnValue:
     """Show one course with its sessions, venues, pair and partners."""
     course = prospectus.find_course(slug)

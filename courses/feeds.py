@@ -36,6 +36,7 @@ from college.calendar import CalendarEvent, build_feed
 from college.db import now_utc
 from college.extensions import db
 from college.models import Role, User
+from college.page_cache import ANYONE, kept, no_language
 from college.services import find_user_by_calendar_token
 from college.templating import NavItem, add_nav_item
 from college.urls import absolute_url
@@ -406,6 +407,7 @@ def public_course(slug: str) -> Course:
 
 
 @bp.get("/calendar/college.ics")
+@kept(ANYONE, language=public_language)
 def college_feed() -> Response:
     """Subscribe to every public session of the college."""
     language = public_language()
@@ -418,6 +420,7 @@ def college_feed() -> Response:
 
 
 @bp.get("/courses/<slug>/calendar.ics")
+@kept(ANYONE, language=public_language)
 def course_feed(slug: str) -> Response:
     """Subscribe to the sessions of one course."""
     course = public_course(slug)
@@ -428,6 +431,7 @@ def course_feed(slug: str) -> Response:
 
 
 @bp.get("/calendar/u/<token>.ics")
+@kept(ANYONE, language=no_language)
 def personal_feed(token: str) -> Response:
     """Subscribe to my own sessions: the ones I teach and the ones I take part in."""
     user = find_user_by_calendar_token(token)

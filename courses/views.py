@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask import Blueprint, abort, current_app, render_template, request
 from markupsafe import Markup
 
+from college.page_cache import VISITORS, kept
 from courses import prospectus
 from courses.models import Course
 
@@ -31,6 +32,7 @@ def enrol_endpoint() -> str | None:
 
 
 @bp.get("/")
+@kept(VISITORS)
 def index() -> str:
     """List published courses, searchable and filterable, without an account."""
     parsed = prospectus.parse_filters(request.args, strict=False)
@@ -45,6 +47,7 @@ def index() -> str:
 
 
 @bp.get("/<slug>")
+@kept(VISITORS)
 def detail(slug: str) -> str:
     """Show everything a student needs to decide about one course."""
     course = prospectus.find_course(slug)

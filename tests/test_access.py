@@ -9,6 +9,7 @@ open it. Object-level rows use things that belong to "student" or "peer" and are
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -17,7 +18,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from college import outbox
+from college import outbox, page_cache
 from college.db import now_utc
 from college.extensions import db
 from college.models import Qualification, Role, User
@@ -194,6 +195,15 @@ class World:
 
     people: dict[str, User]
     values: dict[str, Any]
+
+
+@pytest.fixture(autouse=True)
+def pages_kept(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The table holds as in production, with kept pages: none may reach the wrong person."""
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 60)
+    page_cache.clear()
+    yield
+    page_cache.clear()
 
 
 @pytest.fixture

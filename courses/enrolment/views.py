@@ -15,6 +15,7 @@ from college.auth import roles_required
 from college.errors import DomainError
 from college.extensions import db
 from college.models import Role, User
+from college.page_cache import PERSON, kept
 from college.reports import csv_response
 from courses.enrolment import attendance, feedback, services
 from courses.enrolment.forms import ActionForm, EnrolForm, FeedbackForm
@@ -103,6 +104,7 @@ def withdraw(slug: str) -> Any:
 
 @bp.get("/me/courses")
 @login_required
+@kept(PERSON)
 def my_courses() -> str:
     """Show my upcoming and past courses and waiting lists."""
     upcoming, past = services.my_courses(me())

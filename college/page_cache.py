@@ -1,0 +1,338 @@
+"""Pages many people read, kept ready in each process while the data they show is unchanged.
+
+Every committed write to the college's data raises one counter, the *data version*, in the
+same transaction (bookkeeping that no page shows — sign-ins, throttling, the audit log — does
+not count). A kept response names the version it was built from and is used only while the
+counter still has that value, and for at most ``PAGE_CACHE_SECONDS``, so pages that depend on
+the clock ("enrolment closes tomorrow") move on too. A page is therefore never behind the
+data, any process can build it again at any time, and processes share nothing but the
+database.
+
+Views opt in with :func:`kept`:
+
+- ``VISITORS``: public pages, kept for people who are not signed in and have no message
+  waiting, one copy per language;
+- ``PERSON``: a signed-in person's own pages (My courses, the dashboard), one copy per person;
+- ``ANYONE``: answers that read no cookie at all (the JSON API, calendar feeds).
+
+A form's CSRF token belongs to one visitor, so it is never kept: the visitor's own token is
+put in its place on the way out. Only 200 answers are kept; when the view gave an ETag (or
+``etag=True`` makes one from the body), a matching ``If-None-Match`` gets a 304 straight
+from the kept copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g, make_response, request, session
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from werkzeug.http import is_resource_modified
+from werkzeug.wrappers import Response
+
+from college.extensions import BindableSession, db
+from college.models import DataVersion
+
+F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
+
+DATA = "data"
+# Writes here change nothing any kept page shows: sign-in bookkeeping and the audit log.
+BOOKKEEPING_TABLES = frozenset(
+    {"login_sessions", "login_failures", "password_reset_tokens", "audit_events", "data_versions"}
+)
+# Columns of shown tables that no page shows either: a sign-in is not a change of data.
+BOOKKEEPING_COLUMNS = {"users": frozenset({"last_login_at"})}
+CSRF_PLACEHOLDER = "\x00csrf\x00"
+CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+UNKEPT_HEADERS = frozenset({"set-cookie", "content-length"})
+SESSION_KEYS_OF_A_VISITOR = frozenset({"csrf_token", "language"})
+
+
+class Audience(StrEnum):
+    VISITORS = "visitors"
+    PERSON = "person"
+    ANYONE = "anyone"
+
+
+VISITORS, PERSON, ANYONE = Audience.VISITORS, Audience.PERSON, Audience.ANYONE
+
+
+# --- the data version ----------------------------------------------------------------------------
+
+
+def _mark_changed(session: Session) -> None:
+    session.info["data_changed"] = True
+
+
+def _table_of(instance: object) -> sa.Table | None:
+    table = getattr(sa.inspect(instance).mapper, "local_table", None)
+    return table if isinstance(table, sa.Table) else None
+
+
+def _shows_change(instance: object, deleted: bool) -> bool:
+    table = _table_of(instance)
+    if table is None or table.name in BOOKKEEPING_TABLES:
+        return False
+    ignored = BOOKKEEPING_COLUMNS.get(table.name)
+    if deleted or not ignored:
+        return True
+    state = sa.inspect(instance)
+    changed = {a.key for a in state.attrs if a.history.has_changes()}
+    return not state.persistent or not changed or bool(changed - ignored)
+
+
+def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
+    written = [(o, False) for o in (*session.new, *session.dirty)]
+    written += [(o, True) for o in session.deleted]
+    if any(_shows_change(instance, deleted) for instance, deleted in written):
+        _mark_changed(session)
+
+
+def _after_execute(state: ORMExecuteState) -> None:
+    """Bulk INSERT, UPDATE and DELETE statements bypass the flush; count them here."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    name = getattr(table, "name", None)
+    if name not in BOOKKEEPING_TABLES:
+        _mark_changed(state.session)
+
+
+def _raise_version_before_commit(session: Session) -> None:
+    # Pending objects are flushed first, so their writes are counted in this commit.
+    session.flush()
+    if not session.info.pop("data_changed", False):
+        return
+    bind = session.get_bind()
+    insert = postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(DataVersion).values(name=DATA, version=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[DataVersion.name], set_={"version": DataVersion.version + 1}
+    )
+    session.execute(statement)
+    forget_version()
+
+
+def _forget_changes(session: Session, *args: Any) -> None:
+    session.info.pop("data_changed", None)
+
+
+def listen_for_writes() -> None:
+    """Count every write of every session of the app (the test sessions too)."""
+    if event.contains(BindableSession, "after_flush", _after_flush):
+        return
+    event.listen(BindableSession, "after_flush", _after_flush)
+    event.listen(BindableSession, "do_orm_execute", _after_execute)
+    event.listen(BindableSession, "before_commit", _raise_version_before_commit)
+    event.listen(BindableSession, "after_rollback", _forget_changes)
+
+
+# A version read by this process, reused for PAGE_CACHE_VERSION_SECONDS when that is set.
+_remembered: tuple[float, int] | None = None
+
+
+def forget_version() -> None:
+    global _remembered
+    _remembered = None
+    if g:
+        g.pop("data_version", None)
+
+
+def data_version(fresh: bool = True) -> int:
+    """The data version, read once per request.
+
+    Unless ``fresh``, a version this process read less than ``PAGE_CACHE_VERSION_SECONDS``
+    ago will do: pages for people who are not signed in may be that far behind, since none
+    of them has just changed anything (a commit in this process forgets the version).
+    """
+    global _remembered
+    if "data_version" in g:
+        return cast(int, g.data_version)
+    reuse = current_app.config["PAGE_CACHE_VERSION_SECONDS"]
+    now = time.monotonic()
+    if not fresh and reuse and _remembered is not None and now - _remembered[0] < reuse:
+        version = _remembered[1]
+    else:
+        found = db.session.scalar(sa.select(DataVersion.version).where(DataVersion.name == DATA))
+        version = found or 0
+        _remembered = (now, version)
+    g.data_version = version
+    return version
+
+
+# --- kept responses ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeptResponse:
+    version: int
+    kept_at: float
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    etag: str | None
+    has_csrf: bool
+
+    def answer(self) -> Response:
+        if self.etag and not is_resource_modified(request.environ, etag=self.etag):
+            headers = [(k, v) for k, v in self.headers if k.lower() != "content-type"]
+            return Response(status=304, headers=headers)
+        body = self.body
+        if self.has_csrf:
+            body = body.replace(CSRF_PLACEHOLDER.encode(), generate_csrf().encode())
+        return Response(body, status=self.status, headers=list(self.headers))
+
+
+class ResponseStore:
+    """A least-recently-used store of responses, bounded by their total size."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[Hashable, KeptResponse] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> KeptResponse | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: Hashable, item: KeptResponse, limit: int) -> None:
+        if len(item.body) > limit:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._size -= len(old.body)
+            self._items[key] = item
+            self._size += len(item.body)
+            while self._size > limit and self._items:
+                _, dropped = self._items.popitem(last=False)
+                self._size -= len(dropped.body)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._size = 0
+
+
+store = ResponseStore()
+
+
+def clear() -> None:
+    """Drop every kept response of this process (tests, and after a deployment's migration)."""
+    store.clear()
+    forget_version()
+
+
+def is_plain_visitor() -> bool:
+    """Nobody signed in and nothing flashed: the page is the same for every such visitor."""
+    return not current_user.is_authenticated and set(session.keys()) <= SESSION_KEYS_OF_A_VISITOR
+
+
+def audience_key(audience: Audience) -> Hashable | None:
+    """Who the page is for, or None when this request must not use a kept page."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    if audience is VISITORS:
+        return "visitor" if is_plain_visitor() else None
+    if audience is PERSON:
+        if not current_user.is_authenticated or "_flashes" in session:
+            return None
+        return ("person", int(current_user.id))
+    return "anyone"
+
+
+def default_language() -> str:
+    return str(get_locale())
+
+
+def no_language() -> str:
+    """For answers whose language does not follow the request (JSON, a person's own feed)."""
+    return ""
+
+
+def keep(response: Response, version: int, etag: bool) -> KeptResponse | None:
+    """A copy of ``response`` fit to give to the next reader, or None when it is not."""
+    if response.status_code != 200 or response.direct_passthrough or "_flashes" in session:
+        return None
+    body = response.get_data()
+    token = g.get("csrf_token")
+    has_csrf = bool(token) and token.encode() in body
+    if has_csrf:
+        body = body.replace(token.encode(), CSRF_PLACEHOLDER.encode())
+    if etag and not response.get_etag()[0]:
+        response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    headers = tuple((k, v) for k, v in response.headers.items() if k.lower() not in UNKEPT_HEADERS)
+    return KeptResponse(
+        version=version,
+        kept_at=time.monotonic(),
+        status=response.status_code,
+        headers=headers,
+        body=body,
+        etag=response.get_etag()[0],
+        has_csrf=has_csrf,
+    )
+
+
+def build_fresh(view: Callable[..., ResponseReturnValue], *args: Any, **kwargs: Any) -> Response:
+    """Run the view as if the client had no copy: the kept answer must be a whole one."""
+    environ = request.environ
+    saved = {name: environ.pop(name) for name in CONDITIONAL_HEADERS if name in environ}
+    try:
+        return make_response(view(*args, **kwargs))
+    finally:
+        environ.update(saved)
+
+
+def kept(
+    audience: Audience, language: Callable[[], str] = default_language, etag: bool = False
+) -> Callable[[F], F]:
+    """Serve the view's answer from this process's store while the data is unchanged."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+            lifetime = current_app.config["PAGE_CACHE_SECONDS"]
+            who = audience_key(audience) if lifetime else None
+            if who is None:
+                return view(*args, **kwargs)
+            key = (request.endpoint, request.full_path, who, language())
+            version = data_version(fresh=audience is PERSON)
+            found = store.get(key)
+            if found and found.version == version and time.monotonic() - found.kept_at < lifetime:
+                return found.answer()
+            response = build_fresh(view, *args, **kwargs)
+            copy = keep(response, version, etag)
+            if copy is None:
+                return response
+            store.put(key, copy, current_app.config["PAGE_CACHE_MAX_BYTES"])
+            return copy.answer()
+
+        return cast(F, wrapped)
+
+    return decorator
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("PAGE_CACHE_SECONDS", 60)
+    app.config.setdefault("PAGE_CACHE_VERSION_SECONDS", 1)
+    app.config.setdefault("PAGE_CACHE_MAX_BYTES", 64 * 1024 * 1024)
+    listen_for_writes()

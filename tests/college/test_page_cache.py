@@ -1,0 +1,282 @@
+"""Kept pages: served again only while the data is unchanged, never to the wrong person."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from college import page_cache
+from college.extensions import db
+from college.models import AuditEvent, DataVersion, User
+from college.services import renew_calendar_token, revoke_calendar_token
+from courses.models import Course, CourseStatus
+from tests import factories
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def page_cache_on(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 60)
+    monkeypatch.setitem(app.config, "PAGE_CACHE_VERSION_SECONDS", 0)
+    page_cache.clear()
+    yield
+    page_cache.clear()
+
+
+def version() -> int:
+    found = db.session.scalar(
+        sa.select(DataVersion.version).where(DataVersion.name == page_cache.DATA)
+    )
+    return found or 0
+
+
+def rename(course: Course, title: str) -> None:
+    course.title = title
+    db.session.commit()
+
+
+# --- the data version ----------------------------------------------------------------------
+
+
+def test_a_committed_change_raises_the_version(app: Flask) -> None:
+    before = version()
+    factories.make_venue(name="Hall")
+    db.session.commit()
+    assert version() == before + 1
+
+
+def test_a_bulk_update_raises_the_version(app: Flask) -> None:
+    course = factories.make_course()
+    db.session.commit()
+    before = version()
+    db.session.execute(sa.update(Course).where(Course.id == course.id).values(capacity=3))
+    db.session.commit()
+    assert version() == before + 1
+
+
+def test_a_rolled_back_change_leaves_the_version(app: Flask) -> None:
+    before = version()
+    factories.make_venue(name="Hall")
+    db.session.rollback()
+    db.session.commit()
+    assert version() == before
+
+
+def test_bookkeeping_is_not_a_change_of_data(app: Flask) -> None:
+    person = factories.make_student()
+    db.session.commit()
+    before = version()
+    db.session.add(
+        AuditEvent(actor_id=person.id, action="person.viewed", target_type="user", target_id=1)
+    )
+    person.last_login_at = factories.FIRST_SESSION
+    db.session.commit()
+    assert version() == before
+    person.display_name = "Another name"
+    db.session.commit()
+    assert version() == before + 1
+
+
+# --- public pages ---------------------------------------------------------------------------
+
+
+def test_the_prospectus_is_kept_until_a_course_changes(
+    page_cache_on: None, client: FlaskClient, count_queries: object
+) -> None:
+    course = factories.make_published_course(title="Hope and recovery")
+    db.session.commit()
+    assert "Hope and recovery" in client.get("/courses/").get_data(as_text=True)
+    with count_queries() as counter:  # type: ignore[operator]
+        again = client.get("/courses/")
+    assert "Hope and recovery" in again.get_data(as_text=True)
+    assert counter.count == 1  # only the version
+    rename(course, "Living with voices")
+    page = client.get("/courses/").get_data(as_text=True)
+    assert "Living with voices" in page
+    assert "Hope and recovery" not in page
+
+
+def test_a_kept_course_page_shows_places_taken_since(
+    page_cache_on: None, client: FlaskClient
+) -> None:
+    course = factories.make_published_course(title="Mindfulness", capacity=2)
+    db.session.commit()
+    assert "2 places left" in client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    factories.make_enrolment(course)
+    db.session.commit()
+    assert "1 place left" in client.get(f"/courses/{course.slug}").get_data(as_text=True)
+
+
+def test_each_visitor_gets_a_token_of_their_own(
+    page_cache_on: None, app: Flask, csrf_enabled: None
+) -> None:
+    factories.make_published_course(title="Stress and vulnerability")
+    db.session.commit()
+    first, second = app.test_client(), app.test_client()
+    tokens = [
+        CSRF.search(c.get("/courses/").get_data(as_text=True)).group(1) for c in (first, second)
+    ]  # type: ignore[union-attr]
+    assert tokens[0] != tokens[1]
+    assert "\x00" not in first.get("/courses/").get_data(as_text=True)
+    for browser, token in zip((first, second), tokens, strict=True):
+        answer = browser.post(
+            "/language", data={"language": "da", "next": "/courses/", "csrf_token": token}
+        )
+        assert answer.status_code == 302
+        assert 'lang="da"' in browser.get("/courses/").get_data(as_text=True)
+
+
+def test_visitors_get_the_page_in_their_own_language(
+    page_cache_on: None, client: FlaskClient
+) -> None:
+    english = client.get("/courses/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    danish = client.get("/courses/", headers={"Accept-Language": "da"}).get_data(as_text=True)
+    assert '<html lang="en">' in english
+    assert '<html lang="da">' in danish
+
+
+def test_a_signed_in_person_never_gets_the_visitors_copy(
+    page_cache_on: None, client: FlaskClient, auth: object
+) -> None:
+    client.get("/courses/")
+    student = factories.make_student(name="Sam")
+    db.session.commit()
+    auth.login(student)  # type: ignore[attr-defined]
+    page = client.get("/courses/").get_data(as_text=True)
+    assert "Log out" in page
+    assert "Log in" not in page
+
+
+def test_a_message_is_shown_once_and_never_kept(
+    page_cache_on: None, app: Flask, client: FlaskClient
+) -> None:
+    client.get("/courses/")
+    client.post("/language", data={"language": "xx", "next": "/courses/"})
+    assert "That language is not available." in client.get("/courses/").get_data(as_text=True)
+    other = app.test_client()
+    assert "That language is not available." not in other.get("/courses/").get_data(as_text=True)
+
+
+# --- a person's own pages -------------------------------------------------------------------
+
+
+def test_my_courses_are_kept_for_me_alone(
+    page_cache_on: None, app: Flask, client: FlaskClient
+) -> None:
+    mine = factories.make_published_course(title="Being a relative")
+    theirs = factories.make_published_course(title="Everyday economics")
+    me, them = factories.make_student(), factories.make_student()
+    factories.make_enrolment(mine, me)
+    factories.make_enrolment(theirs, them)
+    db.session.commit()
+    other = app.test_client()
+    client.post("/auth/login", data={"email": me.email, "password": factories.PASSWORD})
+    other.post("/auth/login", data={"email": them.email, "password": factories.PASSWORD})
+    for _ in range(2):
+        my_page = client.get("/me/courses").get_data(as_text=True)
+        their_page = other.get("/me/courses").get_data(as_text=True)
+        assert "Being a relative" in my_page and "Everyday economics" not in my_page
+        assert "Everyday economics" in their_page and "Being a relative" not in their_page
+
+
+def test_a_page_kept_for_someone_is_not_given_after_they_sign_out(
+    page_cache_on: None, client: FlaskClient
+) -> None:
+    student = factories.make_student()
+    db.session.commit()
+    client.post("/auth/login", data={"email": student.email, "password": factories.PASSWORD})
+    assert client.get("/me/courses").status_code == 200
+    client.post("/auth/logout")
+    assert client.get("/me/courses").status_code == 302
+
+
+# --- answers read by machines ---------------------------------------------------------------
+
+
+def test_the_api_answers_304_until_the_prospectus_changes(
+    page_cache_on: None, client: FlaskClient
+) -> None:
+    course = factories.make_published_course(title="Creativity")
+    db.session.commit()
+    first = client.get("/api/v1/courses")
+    etag = first.headers["ETag"]
+    assert client.get("/api/v1/courses", headers={"If-None-Match": etag}).status_code == 304
+    rename(course, "Creativity and recovery")
+    changed = client.get("/api/v1/courses", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+    assert "Creativity and recovery" in changed.get_data(as_text=True)
+
+
+def test_a_feed_answers_from_its_copy_and_stops_when_the_token_is_revoked(
+    page_cache_on: None, client: FlaskClient
+) -> None:
+    peer = factories.make_peer()
+    factories.make_published_course(peer=peer)
+    token = renew_calendar_token(peer)
+    db.session.commit()
+    path = f"/calendar/u/{token}.ics"
+    whole = client.get(path)
+    assert whole.status_code == 200
+    etag = whole.headers["ETag"]
+    assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+    # A client that sends the ETag first, to a process without a copy, still gets a 304.
+    page_cache.clear()
+    assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+    assert client.get(path).get_data() == whole.get_data()
+    revoke_calendar_token(db.session.get(User, peer.id))  # type: ignore[arg-type]
+    db.session.commit()
+    assert client.get(path).status_code == 404
+
+
+def test_a_course_withdrawn_from_the_prospectus_disappears_from_kept_pages(
+    page_cache_on: None, client: FlaskClient
+) -> None:
+    course = factories.make_published_course(title="Sleep well")
+    db.session.commit()
+    assert client.get(f"/courses/{course.slug}").status_code == 200
+    course.status = str(CourseStatus.DRAFT)
+    db.session.commit()
+    assert client.get(f"/courses/{course.slug}").status_code == 404
+    assert "Sleep well" not in client.get("/courses/").get_data(as_text=True)
+
+
+# --- lifetime and size ----------------------------------------------------------------------
+
+
+def test_a_kept_page_is_rebuilt_when_its_lifetime_is_over(
+    page_cache_on: None, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: clock[0])
+    factories.make_published_course(title="Hope")
+    db.session.commit()
+    client.get("/courses/")
+    # Written behind the app's back: only the clock can tell the page to move on.
+    db.session.execute(sa.text("UPDATE courses SET title = 'Meaning'"))
+    page_cache.forget_version()
+    assert "Hope" in client.get("/courses/").get_data(as_text=True)
+    clock[0] += 61
+    assert "Meaning" in client.get("/courses/").get_data(as_text=True)
+
+
+def test_the_store_forgets_the_least_recently_used_past_its_size() -> None:
+    store = page_cache.ResponseStore()
+
+    def item(size: int) -> page_cache.KeptResponse:
+        return page_cache.KeptResponse(1, 0.0, 200, (), b"x" * size, None, False)
+
+    store.put("a", item(40), limit=100)
+    store.put("b", item(40), limit=100)
+    assert store.get("a") is not None  # "a" is now the most recent
+    store.put("c", item(40), limit=100)
+    assert store.get("b") is None
+    assert store.get("a") is not None and store.get("c") is not None
+    store.put("huge", item(101), limit=100)
+    assert store.get("huge") is None
