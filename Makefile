@@ -92,6 +92,7 @@ audit: install
 	$(BIN)/pip freeze --exclude-editable | $(BIN)/pip-audit --progress-spinner off -r /dev/stdin
 
 # The full benchmark (PostgreSQL at BENCH_POSTGRES_URL); BENCH_ARGS="--scale 0.1" for a quick one.
+BENCH_ARGS ?= --scale 1 --compare-with 0.1
 bench: translations wrk
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 

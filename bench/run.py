@@ -57,6 +57,7 @@ class Measurement:
     p95_ms: float
     errors: int
     queries: int | None = None
+    build_ms: float | None = None
     ratio: float | None = None
     target: float | None = None
 
@@ -172,14 +173,26 @@ def run_wrk(url: str, connections: int, duration: float, scenario: Scenario) -> 
     raise RuntimeError(f"wrk printed no result:\n{output}")
 
 
-def count_queries(scenarios: list[Scenario]) -> dict[str, int]:
-    """SQL statements per request, measured in-process against the bench database."""
+@dataclass
+class InProcess:
+    """What one request costs inside the app: its SQL statements, and building it unkept."""
+
+    queries: int
+    build_ms: float
+
+
+BUILDS = 5
+
+
+def count_queries(scenarios: list[Scenario]) -> dict[str, InProcess]:
+    """SQL statements per request (as served, kept pages included) and the time to build
+    the answer with no kept page, measured in-process against the bench database."""
     os.environ.update(bench_environment())
     from college import create_app
     from college.extensions import db
 
     app = create_app()
-    counts: dict[str, int] = {}
+    counts: dict[str, InProcess] = {}
     statements: list[str] = []
 
     def record(*args: Any) -> None:
@@ -194,10 +207,24 @@ def count_queries(scenarios: list[Scenario]) -> dict[str, int]:
         for scenario in scenarios:
             # No cookie jar: the scenario's own Cookie header is what signs the person in.
             client = app.test_client(use_cookies=False)
-            counts[scenario.name] = count_one(client, scenario, statements)
+            queries = count_one(client, scenario, statements)
+            counts[scenario.name] = InProcess(queries, time_builds(app, client, scenario))
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
     return counts
+
+
+def time_builds(app: Any, client: Any, scenario: Scenario) -> float:
+    """Milliseconds to build the answer from the database, as after any change of data."""
+    kept = app.config["PAGE_CACHE_SECONDS"]
+    app.config["PAGE_CACHE_SECONDS"] = 0
+    try:
+        started = time.perf_counter()
+        for _ in range(BUILDS):
+            client.get(scenario.path, headers=dict(scenario.headers))
+        return (time.perf_counter() - started) * 1000 / BUILDS
+    finally:
+        app.config["PAGE_CACHE_SECONDS"] = kept
 
 
 def count_one(client: Any, scenario: Scenario, statements: list[str]) -> int:
@@ -258,20 +285,22 @@ def measure(
 
 
 def attach_ratios(
-    results: list[Measurement], hello: dict[int, float], queries: dict[str, int]
+    results: list[Measurement], hello: dict[int, float], in_process: dict[str, InProcess]
 ) -> None:
     for result in results:
         result.ratio = (
             result.rps / hello[result.connections] if hello.get(result.connections) else None
         )
-        result.queries = queries.get(result.scenario)
+        found = in_process.get(result.scenario)
+        if found is not None:
+            result.queries, result.build_ms = found.queries, round(found.build_ms, 2)
 
 
 def print_table(results: list[Measurement], hello: dict[int, float]) -> None:
     print()
     header = (
         f"{'scenario':<34}{'conns':>6}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}"
-        f"{'SQL':>5}{'× hello':>9}{'target':>8}"
+        f"{'SQL':>5}{'× hello':>9}{'target':>8}{'build ms':>10}"
     )
     print(header)
     print("-" * len(header))
@@ -281,14 +310,82 @@ def print_table(results: list[Measurement], hello: dict[int, float]) -> None:
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
         target = f"{r.target:.2f}" if r.target and r.connections == 16 else ""
         queries = str(r.queries) if r.queries is not None else "-"
+        build = f"{r.build_ms:.1f}" if r.build_ms is not None else "-"
         print(
-            f"{r.scenario:<34}{r.connections:>6}{r.rps:>10.1f}{r.p50_ms:>9.2f}{r.p95_ms:>9.2f}{queries:>5}{ratio:>9}{target:>8}"
+            f"{r.scenario:<34}{r.connections:>6}{r.rps:>10.1f}{r.p50_ms:>9.2f}{r.p95_ms:>9.2f}"
+            f"{queries:>5}{ratio:>9}{target:>8}{build:>10}"
         )
+    print(
+        "\nSQL: statements per request as served. build ms: one answer built in-process from"
+        " the database with no kept page, as after any change of data."
+    )
+
+
+@dataclass
+class ScaleRun:
+    scale: float
+    data_seconds: float
+    results: list[Measurement]
+    extra: dict[str, Any]
+
+
+def run_scale(
+    scale: float, args: argparse.Namespace, hello: dict[int, float], connections: list[int]
+) -> ScaleRun:
+    """Build the data at ``scale`` (unless reused), measure every scenario, print the table."""
+    started = time.monotonic()
+    if not args.skip_data:
+        print(f"Building data at scale {scale} ...", flush=True)
+        prepare_data(scale)
+    data_seconds = time.monotonic() - started
+    with gunicorn("wsgi:app") as url:
+        scenarios = build_scenarios(url)
+        results = measure(url, scenarios, connections, args.duration)
+        extra = run_extra_benchmarks(url, args)
+    attach_ratios(results, hello, count_queries(scenarios))
+    print(f"\nScale {scale}:")
+    print_table(results, hello)
+    for line in extra.get("lines", []):
+        print(line)
+    return ScaleRun(scale, round(data_seconds, 1), results, extra.get("data", {}))
+
+
+def growth(small: ScaleRun, large: ScaleRun) -> list[dict[str, Any]]:
+    """How much slower each page is on the larger data: 1.00 is flat."""
+    busiest = max(r.connections for r in large.results)
+    before = {r.scenario: r for r in small.results if r.connections == busiest}
+    rows = []
+    for after in (r for r in large.results if r.connections == busiest):
+        was = before.get(after.scenario)
+        if was is None or not after.rps:
+            continue
+        built = after.build_ms / was.build_ms if after.build_ms and was.build_ms else None
+        rows.append(
+            {
+                "scenario": after.scenario,
+                "served_slower": round(was.rps / after.rps, 2),
+                "built_slower": round(built, 2) if built else None,
+            }
+        )
+    return rows
+
+
+def print_growth(small: ScaleRun, large: ScaleRun, rows: list[dict[str, Any]]) -> None:
+    print(f"\nFrom scale {small.scale} to scale {large.scale} (1.00 is flat; target at most 1.3):")
+    print(f"{'scenario':<34}{'served':>9}{'built':>9}")
+    for row in rows:
+        built = f"{row['built_slower']:.2f}" if row["built_slower"] else "-"
+        print(f"{row['scenario']:<34}{row['served_slower']:>9.2f}{built:>9}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument(
+        "--compare-with",
+        type=float,
+        help="first measure this smaller scale too, and show how each page grows",
+    )
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--connections", default="1,16")
     parser.add_argument("--smoke", action="store_true", help="tiny data, one short run each")
@@ -302,16 +399,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.smoke:
         args.scale, args.duration, args.connections = 0.002, 1.0, "4"
+        args.compare_with = None
         # Cheap password hashes: the smoke run checks the wiring, not the cost of signing in.
         os.environ.setdefault("ARGON2_TIME_COST", "1")
         os.environ.setdefault("ARGON2_MEMORY_COST", "1024")
+    if args.compare_with is not None and args.skip_data:
+        parser.error("--compare-with builds both data sets; it cannot be used with --skip-data")
     connections = [int(c) for c in args.connections.split(",")]
-
-    started = time.monotonic()
-    if not args.skip_data:
-        print(f"Building data at scale {args.scale} ...", flush=True)
-        prepare_data(args.scale)
-    data_seconds = time.monotonic() - started
 
     hello: dict[int, float] = {}
     with gunicorn("bench.hello:app") as url:
@@ -320,31 +414,31 @@ def main(argv: list[str] | None = None) -> int:
                 "rps"
             ]
             print(f"  {'hello world':<32} c={count:<3} {hello[count]:>9.1f} req/s", flush=True)
-    with gunicorn("wsgi:app") as url:
-        scenarios = build_scenarios(url)
-        results = measure(url, scenarios, connections, args.duration)
-        extra = run_extra_benchmarks(url, args)
-    queries = count_queries(scenarios)
-    attach_ratios(results, hello, queries)
-    print_table(results, hello)
-    for line in extra.get("lines", []):
-        print(line)
+    scales = [args.scale] if args.compare_with is None else [args.compare_with, args.scale]
+    runs = [run_scale(scale, args, hello, connections) for scale in scales]
+    final = runs[-1]
+    grown = growth(runs[0], final) if len(runs) > 1 else []
+    if grown:
+        print_growth(runs[0], final, grown)
     payload = {
         "taken_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
             "python": platform.python_version(),
+            "load_average": os.getloadavg(),
         },
-        "scale": args.scale,
+        "scale": final.scale,
         "duration_seconds": args.duration,
-        "data_seconds": round(data_seconds, 1),
+        "data_seconds": final.data_seconds,
         "hello_world_rps": hello,
-        "results": [asdict(r) for r in results],
-        "extra": extra.get("data", {}),
+        "results": [asdict(r) for r in final.results],
+        "extra": final.extra,
+        "smaller_scale": asdict(runs[0]) if len(runs) > 1 else None,
+        "growth": grown,
     }
     Path(args.output).write_text(json.dumps(payload, indent=2) + "\n")
-    failures = [r for r in results if r.errors]
+    failures = [r for run in runs for r in run.results if r.errors]
     return 1 if failures else 0
 
 

@@ -173,17 +173,19 @@ def _read_query(parsed: ParsedFilters, raw: str, strict: bool) -> None:
 # --- queries -----------------------------------------------------------------------------------
 
 
-def _session_stats() -> Any:
-    """First scheduled session and number of scheduled sessions, per course."""
+def _of_scheduled_sessions(column: Any) -> Any:
+    """A value over the course's scheduled sessions, looked up per listed course.
+
+    Correlated, so only the listed courses' sessions are read (by the course-and-start
+    index), not every session in the college's history.
+    """
     return (
-        sa.select(
-            CourseSession.course_id.label("course_id"),
-            sa.func.min(CourseSession.starts_at).label("first_at"),
-            sa.func.count(CourseSession.id).label("sessions"),
+        sa.select(column)
+        .where(
+            CourseSession.course_id == Course.id, CourseSession.status == SessionStatus.SCHEDULED
         )
-        .where(CourseSession.status == SessionStatus.SCHEDULED)
-        .group_by(CourseSession.course_id)
-        .subquery("session_stats")
+        .correlate(Course)
+        .scalar_subquery()
     )
 
 
@@ -225,11 +227,11 @@ def _filter_conditions(filters: Filters) -> list[Any]:
 
 def listing_statement(filters: Filters) -> sa.Select[Any]:
     """Published courses of current and coming terms that match, soonest first."""
-    stats = _session_stats()
+    first_at = _of_scheduled_sessions(sa.func.min(CourseSession.starts_at))
+    sessions = _of_scheduled_sessions(sa.func.count(CourseSession.id))
     return (
         sa.select(Course)
         .join(Term, Course.term_id == Term.id)
-        .outerjoin(stats, stats.c.course_id == Course.id)
         .where(
             Course.status == CourseStatus.PUBLISHED,
             Term.ends_on >= local_today(),
@@ -237,12 +239,12 @@ def listing_statement(filters: Filters) -> sa.Select[Any]:
         )
         .options(
             contains_eager(Course.term),
-            with_expression(Course.first_session_at, stats.c.first_at),
-            with_expression(Course.session_count, sa.func.coalesce(stats.c.sessions, 0)),
+            with_expression(Course.first_session_at, first_at),
+            with_expression(Course.session_count, sessions),
             joinedload(Course.venue),
             selectinload(Course.facilitators).joinedload(CourseFacilitator.user),
         )
-        .order_by(sa.nulls_last(stats.c.first_at.asc()), Course.title, Course.id)
+        .order_by(sa.nulls_last(first_at.asc()), Course.title, Course.id)
     )
 
 
