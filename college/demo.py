@@ -278,4 +278,8 @@ def seed_scaled(scale: float) -> ScaledCollege:
     for seeder in scale_seeders():
         seeder(scaled)
         db.session.flush()
+    if db.engine.dialect.name == "postgresql":
+        # Fresh statistics, as autovacuum would gather soon after a bulk load: without
+        # them the planner guesses at tables it believes empty and scans them whole.
+        db.session.execute(sa.text("ANALYZE"))
     return scaled
