@@ -189,6 +189,10 @@ class ScaledCollege:
     trainer_ids: list[int]
     student_ids: list[int]
     today: date
+    # Only the bulk-created people: the demo's own keep the timetable the demo gave them.
+    bulk_peer_ids: list[int] = field(default_factory=list)
+    bulk_trainer_ids: list[int] = field(default_factory=list)
+    bulk_student_ids: list[int] = field(default_factory=list)
 
 
 def scale_seeders() -> list[Callable[[ScaledCollege], None]]:
@@ -226,35 +230,56 @@ def _bulk_people(prefix: str, count: int, role: Role, password_hash: str) -> lis
     return ids
 
 
+def _qualify_in_bulk(peer_ids: list[int], today: date) -> None:
+    """Every bulk peer took the five-day programme well before the oldest term; every
+    third went on to the five-week programme too.
+    """
+    rows = [
+        {
+            "user_id": peer,
+            "programme": str(Programme.FIVE_DAY),
+            "granted_on": today - timedelta(days=900 + number % 200),
+        }
+        for number, peer in enumerate(peer_ids)
+    ]
+    rows += [
+        {
+            "user_id": peer,
+            "programme": str(Programme.FIVE_WEEK),
+            "granted_on": today - timedelta(days=700 + number % 100),
+        }
+        for number, peer in enumerate(peer_ids)
+        if number % 3 == 0
+    ]
+    if rows:
+        db.session.execute(sa.insert(Qualification), rows)
+
+
 def seed_scaled(scale: float) -> ScaledCollege:
-    """Build a large, realistic college fast: about 20,000 students at scale 1."""
+    """Build a large, realistic college fast: about 20,000 students and 100 peers at scale 1."""
     college = seed()
     password_hash = services.hash_password(DEMO_PASSWORD)
     today = now_utc().date()
-    peer_ids = _bulk_people("bulkpeer", int(100 * scale), Role.PEER, password_hash)
-    if peer_ids:
-        db.session.execute(
-            sa.insert(Qualification),
-            [
-                {
-                    "user_id": i,
-                    "programme": str(Programme.FIVE_DAY),
-                    "granted_on": today - timedelta(days=500),
-                }
-                for i in peer_ids
-            ],
-        )
+    peer_ids = _bulk_people("bulkpeer", round(100 * scale), Role.PEER, password_hash)
+    _qualify_in_bulk(peer_ids, today)
+    trainer_ids = _bulk_people("bulktrainer", round(60 * scale), Role.TRAINER, password_hash)
+    student_ids = _bulk_people("bulkstudent", round(20000 * scale), Role.STUDENT, password_hash)
     scaled = ScaledCollege(
         scale=scale,
         admin_id=college.admin.id,
         peer_ids=[p.id for p in college.peers] + peer_ids,
-        trainer_ids=[t.id for t in college.trainers]
-        + _bulk_people("bulktrainer", int(60 * scale), Role.TRAINER, password_hash),
-        student_ids=[s.id for s in college.students]
-        + _bulk_people("bulkstudent", int(20000 * scale), Role.STUDENT, password_hash),
+        trainer_ids=[t.id for t in college.trainers] + trainer_ids,
+        student_ids=[s.id for s in college.students] + student_ids,
         today=today,
+        bulk_peer_ids=peer_ids,
+        bulk_trainer_ids=trainer_ids,
+        bulk_student_ids=student_ids,
     )
     for seeder in scale_seeders():
         seeder(scaled)
         db.session.flush()
+    if db.engine.dialect.name == "postgresql":
+        # Fresh statistics, as autovacuum would gather soon after a bulk load: without
+        # them the planner guesses at tables it believes empty and scans them whole.
+        db.session.execute(sa.text("ANALYZE"))
     return scaled

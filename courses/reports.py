@@ -145,6 +145,10 @@ def attendance_figures(
     now: datetime | None = None,
 ) -> list[SessionAttendance]:
     """Marks per session held so far, oldest first; ``latest`` keeps only the last few."""
+    held = (
+        CourseSession.status == SessionStatus.SCHEDULED,
+        CourseSession.starts_at <= (now or now_utc()),
+    )
     enrolled = (
         sa.select(sa.func.count(Enrolment.id))
         .where(
@@ -167,15 +171,20 @@ def attendance_figures(
         )
         .join(Course, CourseSession.course_id == Course.id)
         .outerjoin(Attendance, Attendance.session_id == CourseSession.id)
-        .where(
-            CourseSession.status == SessionStatus.SCHEDULED,
-            CourseSession.starts_at <= (now or now_utc()),
-        )
+        .where(*held)
         .group_by(CourseSession.id, Course.id, Course.title, CourseSession.starts_at)
         .order_by(CourseSession.starts_at.desc(), CourseSession.id.desc())
     )
     if latest is not None:
-        statement = statement.limit(latest)
+        # Pick the sessions first, then count their marks: not every register of the term.
+        newest = (
+            sa.select(CourseSession.id)
+            .join(Course, CourseSession.course_id == Course.id)
+            .where(*held)
+            .order_by(CourseSession.starts_at.desc(), CourseSession.id.desc())
+            .limit(latest)
+        )
+        statement = statement.where(CourseSession.id.in_(_scope(newest, term, course)))
     rows = [SessionAttendance(*row) for row in db.session.execute(_scope(statement, term, course))]
     return rows[::-1]
 

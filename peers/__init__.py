@@ -40,7 +40,7 @@ def init_app(app: Flask) -> None:
     from college.models import Role
     from college.privacy import PersonalData, register_personal_data
     from courses.models import WEEKDAY_LABELS
-    from peers import admin, cli, demo, models, services, views
+    from peers import admin, cli, demo, models, scaled, services, views
 
     LABELS.update(
         status=models.PEER_STATUS_LABELS,
@@ -63,6 +63,7 @@ def init_app(app: Flask) -> None:
         services.on_session_change
     )
     app.extensions.setdefault("college.demo_seeders", []).append(demo.seed)
+    app.extensions.setdefault("college.scale_seeders", []).append(scaled.seed_scaled)
     cli.init_app(app)
     register_personal_data(
         app,

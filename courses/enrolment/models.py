@@ -55,6 +55,8 @@ class Enrolment(Base):
         sa.UniqueConstraint("course_id", "student_id", name="uq_enrolments_course_student"),
         sa.UniqueConstraint("course_id", "waitlist_number", name="uq_enrolments_course_queue"),
         sa.Index("ix_enrolments_student_status", "student_id", "status"),
+        # Places and queues per course: the dashboard's figures, waiting lists, registers.
+        sa.Index("ix_enrolments_course_status", "course_id", "status"),
         sa.Index("ix_enrolments_status_offer", "status", "offer_expires_at"),
     )
 

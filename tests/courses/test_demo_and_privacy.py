@@ -49,25 +49,3 @@ def test_teaching_is_part_of_a_persons_data_and_erased_with_them(admin):
     assert course.pair(FacilitatorRole.PEER) == []
     assert all(s.people(FacilitatorRole.PEER) == [] for s in course.sessions)
     assert {s.sequence for s in course.sessions} == {1}
-
-
-def test_scaled_demo_adds_many_courses_that_keep_the_rules(client: FlaskClient):
-    scaled = demo.seed_scaled(0.1)
-    courses = list(db.session.scalars(sa.select(Course).where(Course.slug.like("hold-%"))))
-    bulk = [c for c in courses if not c.slug.startswith("hold-busy-")]
-    busy = [c for c in courses if c.slug.startswith("hold-busy-")]
-    assert len(bulk) == 20
-    for course in bulk:
-        assert len(course.scheduled_sessions) == 6
-        assert services.publication_problems(course) == []
-    # The busy pair teaches 500 sessions, never two at once, and every course keeps the rules.
-    assert sum(len(course.scheduled_sessions) for course in busy) == 500
-    for course in busy:
-        assert services.publication_problems(course) == []
-    starts = [s.starts_at for course in busy for s in course.scheduled_sessions]
-    assert len(set(starts)) == 500
-    assert scaled.scale == 0.1
-    # The 20 bulk courses next to every demo course (all in the current or coming term).
-    everything = db.session.scalar(sa.select(sa.func.count()).select_from(Course))
-    assert everything >= 30
-    assert client.get("/api/v1/courses?per_page=100").get_json()["total"] == everything
