@@ -1,7 +1,7 @@
 """data version: one counter that every change of shown data raises, for kept pages
 
 Revision ID: 3e7a91c0d2b4
-Revises: 8d4e0f3b5a21
+Revises: 3f6a1c9d2b70
 Create Date: 2026-12-01 18:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3e7a91c0d2b4'
-down_revision = '8d4e0f3b5a21'
+down_revision = '3f6a1c9d2b70'
 branch_labels = None
 depends_on = None
 
