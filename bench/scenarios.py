@@ -19,4 +19,4 @@ def run_extra(url: str, database_url: str, args: argparse.Namespace) -> dict[str
     """Enrolments per second through HTTP, next to hello world driven the same way."""
     from bench import enrolment
 
-    return enrolment.run(url, database_url, smoke=args.smoke)
+    return enrolment.run(url, database_url, smoke=args.smoke, duration=args.duration)

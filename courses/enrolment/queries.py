@@ -114,12 +114,19 @@ def waitlist_positions(enrolments: Iterable[Enrolment]) -> dict[int, int]:
     return {enrolment_id: count + 1 for enrolment_id, count in rows}
 
 
-def next_waitlist_number(course: Course) -> int:
-    """The number after the last one handed out; called with the course locked."""
-    last = db.session.scalar(
-        sa.select(sa.func.max(Enrolment.waitlist_number)).where(Enrolment.course_id == course.id)
-    )
-    return (last or 0) + 1
+def next_in_queue(course: Course) -> tuple[int, int]:
+    """The number and the position a newcomer to the queue gets; called with the course locked.
+
+    The number comes after the last one handed out; the position counts everyone waiting,
+    who are all ahead of a newcomer (``waitlist_position`` says the same once they are in).
+    """
+    last, waiting = db.session.execute(
+        sa.select(
+            sa.func.max(Enrolment.waitlist_number),
+            sa.func.count().filter(Enrolment.status == EnrolmentStatus.WAITLISTED),
+        ).where(Enrolment.course_id == course.id)
+    ).one()
+    return (last or 0) + 1, waiting + 1
 
 
 def waiting_counts(course_ids: Iterable[int]) -> dict[int, int]:

@@ -20,7 +20,7 @@ import sqlalchemy.orm
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from college.db import changed_rows, now_utc
+from college.db import now_utc
 from college.errors import DomainError, Forbidden, NotFound
 from college.extensions import db
 from college.models import Role, User
@@ -32,9 +32,8 @@ from courses.enrolment.queries import (
     first_session_start,
     head_of_list,
     last_session_end,
-    next_waitlist_number,
+    next_in_queue,
     waiting_list,
-    waitlist_position,
     waitlist_positions,
 )
 from courses.models import Audience, Course, CourseSession, CourseStatus, SessionStatus
@@ -102,11 +101,16 @@ def _notify(kind: str, enrolment: Enrolment) -> None:
 
 
 def lock_course(course_id: int) -> Course:
-    """Load the course afresh with its row locked for the rest of the transaction."""
+    """Load the course (and its term) afresh with its row locked for the rest of the transaction.
+
+    Only the course row is locked; the term comes along because the enrolment dates are
+    checked next, and a second query for it would be wasted.
+    """
     course = db.session.execute(
         sa.select(Course)
         .where(Course.id == course_id)
-        .with_for_update()
+        .options(sa.orm.joinedload(Course.term, innerjoin=True))
+        .with_for_update(of=Course)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if course is None:
@@ -114,26 +118,28 @@ def lock_course(course_id: int) -> Course:
     return course
 
 
-def _take_seat(course: Course) -> bool:
-    """Take one place if any is left; the condition makes overbooking impossible."""
-    result = db.session.execute(
+def _move_seats(course: Course, condition: sa.ColumnElement[bool], step: int) -> bool:
+    """Change the seats taken when ``condition`` holds; the new count comes back with it."""
+    taken = db.session.scalar(
         sa.update(Course)
-        .where(Course.id == course.id, Course.seats_taken < Course.capacity)
-        .values(seats_taken=Course.seats_taken + 1)
+        .where(Course.id == course.id, condition)
+        .values(seats_taken=Course.seats_taken + step)
+        .returning(Course.seats_taken)
         .execution_options(synchronize_session=False)
     )
-    db.session.refresh(course, ["seats_taken"])
-    return changed_rows(result) == 1
+    if taken is None:
+        return False
+    sa.orm.attributes.set_committed_value(course, "seats_taken", taken)
+    return True
+
+
+def _take_seat(course: Course) -> bool:
+    """Take one place if any is left; the condition makes overbooking impossible."""
+    return _move_seats(course, Course.seats_taken < Course.capacity, 1)
 
 
 def _release_seat(course: Course) -> None:
-    db.session.execute(
-        sa.update(Course)
-        .where(Course.id == course.id, Course.seats_taken > 0)
-        .values(seats_taken=Course.seats_taken - 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(course, ["seats_taken"])
+    _move_seats(course, Course.seats_taken > 0, -1)
 
 
 def seats_left(course: Course) -> int:
@@ -194,21 +200,36 @@ def enrol(
         if course.audience != Audience.EVERYONE and not belongs:
             raise ConfirmAudience()
     # Nobody passes the queue: with people waiting, a free place is theirs, not a newcomer's.
-    queue_is_empty = head_of_list(course) is None
-    if enrolment is None:
-        enrolment = Enrolment(course=course, student=student, status=EnrolmentStatus.WAITLISTED)
-        db.session.add(enrolment)
-    if queue_is_empty and _take_seat(course):
-        _set_status(enrolment, EnrolmentStatus.ENROLLED, now)
+    # A full course (the count is fresh: the row is locked) needs no look at the queue.
+    if seats_left(course) > 0 and head_of_list(course) is None and _take_seat(course):
+        enrolment = _keep(enrolment, course, student, EnrolmentStatus.ENROLLED, now)
         notices.send(enrolment, "enrolled")
         _notify("enrolled", enrolment)
     else:
-        _set_status(enrolment, EnrolmentStatus.WAITLISTED, now)
-        enrolment.waitlist_number = next_waitlist_number(course)
-        db.session.flush()
-        notices.send(enrolment, "waitlisted", position=waitlist_position(enrolment))
-    db.session.flush()
+        number, position = next_in_queue(course)
+        enrolment = _keep(enrolment, course, student, EnrolmentStatus.WAITLISTED, now)
+        enrolment.waitlist_number = number
+        notices.send(enrolment, "waitlisted", position=position)
     log.info("enrolment %s on course %s is %s", enrolment.id, course.id, enrolment.status)
+    return enrolment
+
+
+def _keep(
+    enrolment: Enrolment | None,
+    course: Course,
+    student: User,
+    status: EnrolmentStatus,
+    now: datetime,
+) -> Enrolment:
+    """The student's row in its new status: a new one, or their earlier one reused.
+
+    Written once the status is known, so a new row is one INSERT rather than an INSERT
+    and an UPDATE.
+    """
+    if enrolment is None:
+        enrolment = Enrolment(course=course, student=student, status=status)
+        db.session.add(enrolment)
+    _set_status(enrolment, status, now)
     return enrolment
 
 

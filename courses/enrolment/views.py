@@ -67,15 +67,19 @@ def enrol(slug: str) -> Any:
     form = EnrolForm()
     if not form.validate_on_submit():
         abort(400)
-    course = course_or_404(slug)
+
+    def sign_up() -> str:
+        # Everything is read in the write transaction and the answer worded before the
+        # commit, so nothing needs reading again afterwards.
+        enrolment = services.enrol(me(), course_or_404(slug), belongs=bool(form.belongs.data))
+        return outcome_message(enrolment)
+
     try:
-        enrolment = commit_with_retry(
-            lambda: services.enrol(me(), course, belongs=bool(form.belongs.data))
-        )
+        message = commit_with_retry(sign_up)
     except DomainError as error:
         flash(str(error), "error")
         return redirect(url_for("courses.detail", slug=slug))
-    flash(outcome_message(enrolment), "success")
+    flash(message, "success")
     return redirect(url_for("enrolment.my_courses"))
 
 

@@ -76,4 +76,6 @@ def test_the_benchmark_runs_on_tiny_data(tmp_path: Path):
     assert results["hello_world_rps"]["4"] > 0
     enrolment = results["extra"]["enrolment"]
     assert enrolment["statuses"] == {"302": enrolment["enrolments"]}
+    assert enrolment["problems"] == []
+    assert enrolment["rps"] > 0 and enrolment["p95_ms"] > 0
     assert "hello world" in done.stdout and "My courses" in done.stdout
