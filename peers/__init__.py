@@ -40,7 +40,7 @@ def init_app(app: Flask) -> None:
     from college.models import Role
     from college.privacy import PersonalData, register_personal_data
     from courses.models import WEEKDAY_LABELS
-    from peers import admin, cli, demo, models, services, views
+    from peers import admin, cli, dashboard, demo, models, services, views
 
     LABELS.update(
         status=models.PEER_STATUS_LABELS,
@@ -64,6 +64,7 @@ def init_app(app: Flask) -> None:
     )
     app.extensions.setdefault("college.demo_seeders", []).append(demo.seed)
     cli.init_app(app)
+    dashboard.init_app(app)
     register_personal_data(
         app,
         PersonalData(
