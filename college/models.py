@@ -26,6 +26,18 @@ class Programme(StrEnum):
     FIVE_WEEK = "five_week"
 
 
+class PublicVisibility(StrEnum):
+    """What the public pages (prospectus, course pages, JSON API, public calendar) show of
+    someone who teaches: their display name, or only their role (e.g. "Peer trainer").
+
+    The choice is the peers package's to offer, but it lives on the account so that the
+    courses package, which draws the public pages, can honour it without importing peers.
+    """
+
+    NAME = "name"
+    ROLE_ONLY = "role_only"
+
+
 class User(UserMixin, Base):
     __tablename__ = "users"
 
@@ -43,6 +55,9 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    public_visibility: Mapped[str] = mapped_column(
+        sa.String(16), default=PublicVisibility.NAME, server_default=PublicVisibility.NAME
+    )
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -58,6 +73,13 @@ class User(UserMixin, Base):
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
+
+    @property
+    def public_name(self) -> str | None:
+        """The name public pages may show; None when the person shows their role only."""
+        if self.public_visibility == PublicVisibility.ROLE_ONLY:
+            return None
+        return self.display_name
 
     @property
     def is_admin(self) -> bool:

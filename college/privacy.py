@@ -25,6 +25,7 @@ from college.models import (
     LoginSession,
     OutboxMessage,
     PasswordResetToken,
+    PublicVisibility,
     Qualification,
     User,
     UserRole,
@@ -117,6 +118,7 @@ ACCOUNT_COLUMNS = (
     "consented_at",
     "created_at",
     "last_login_at",
+    "public_visibility",
 )
 
 
@@ -174,6 +176,7 @@ def erase_core(user: User) -> None:
     user.consent_version = None
     user.consented_at = None
     user.last_login_at = None
+    user.public_visibility = str(PublicVisibility.NAME)
     user.anonymised_at = now_utc()
 
 

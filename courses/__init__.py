@@ -18,6 +18,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from college.models import PublicVisibility
 from college.templating import NavItem, add_nav_item
 from courses import models
 
@@ -38,6 +39,20 @@ def course_label(kind: str, value: Any) -> str:
     """A value's name in the reader's language, e.g. ``course_label("format", "online")``."""
     label = LABELS[kind].get(value)
     return str(label) if label is not None else str(value)
+
+
+def public_name(name: str, visibility: str, role: str) -> str:
+    """Someone teaching as the public sees them: their name, or only their role when they
+    chose that (``User.public_visibility``), e.g. "Peer trainer"."""
+    if visibility == PublicVisibility.ROLE_ONLY:
+        return course_label("role", role)
+    return name
+
+
+def facilitator_name(facilitator: Any) -> str:
+    """A course's or session's facilitator row as public pages show it."""
+    user = facilitator.user
+    return public_name(user.display_name, user.public_visibility, facilitator.role)
 
 
 def init_app(app: Flask) -> None:
@@ -65,6 +80,7 @@ def init_app(app: Flask) -> None:
     for item in admin.NAV:
         add_nav_item(app, "admin", item)
     app.jinja_env.globals["course_label"] = course_label
+    app.jinja_env.globals["facilitator_name"] = facilitator_name
     app.jinja_env.globals["course_labels"] = LABELS
     app.extensions.setdefault("college.demo_seeders", []).append(demo.seed)
     app.extensions.setdefault("college.scale_seeders", []).append(scaled.seed_scaled)

@@ -1,7 +1,8 @@
 """Read-only JSON API of the prospectus for partner websites, described by OpenAPI 3.
 
-Only public facts leave here: facilitators appear by display name and role, never by
-account, and online meeting links are kept for enrolled people.
+Only public facts leave here: facilitators appear by display name (or only their role's
+name, when they chose that) and role, never by account, and online meeting links are kept
+for enrolled people.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from werkzeug.wrappers import Response
 from college.extensions import csrf
 from college.page_cache import ANYONE, kept, no_language
 from college.urls import absolute_url
-from courses import prospectus
+from courses import facilitator_name, prospectus
 from courses.models import (
     Audience,
     Course,
@@ -117,7 +118,8 @@ def term_json(term: Term) -> dict[str, Any]:
 
 
 def facilitators_json(rows: list[Any]) -> list[dict[str, str]]:
-    return [{"display_name": row.user.display_name, "role": row.role} for row in rows]
+    """Display names as the people chose to be named in public (else their role's name)."""
+    return [{"display_name": facilitator_name(row), "role": row.role} for row in rows]
 
 
 def course_summary(

@@ -40,6 +40,7 @@ from college.page_cache import ANYONE, kept, no_language
 from college.services import find_user_by_calendar_token
 from college.templating import NavItem, add_nav_item
 from college.urls import absolute_url
+from courses import facilitator_name, public_name
 from courses.models import (
     Course,
     CourseSession,
@@ -97,7 +98,8 @@ class SessionFacts:
     venue_address: str | None
     online: bool
     meeting_link: str | None
-    facilitators: tuple[tuple[int, str], ...] = ()
+    # (user id, display name, name as the public sees it: see ``courses.public_name``)
+    facilitators: tuple[tuple[int, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,9 @@ def facts_of(session: CourseSession) -> SessionFacts:
         venue_address=venue.address if venue else None,
         online=bool(venue and venue.is_online),
         meeting_link=venue.meeting_link if venue else None,
-        facilitators=tuple((f.user_id, f.user.display_name) for f in session.facilitators),
+        facilitators=tuple(
+            (f.user_id, f.user.display_name, facilitator_name(f)) for f in session.facilitators
+        ),
     )
 
 
@@ -163,11 +167,14 @@ def entry_description(facts: SessionFacts, viewer: Viewer | None) -> str:
     if viewer is None or not viewer.discreet:
         lines.append(facts.course_summary)
     me = viewer.user_id if viewer is not None else None
-    teaches = any(uid == me for uid, _name in facts.facilitators)
-    names = [name for uid, name in facts.facilitators if uid != me]
-    if names and teaches:
-        lines.append(_("You teach this session with %(names)s.", names=", ".join(names)))
-    elif names:
+    teaches = any(uid == me for uid, _name, _public in facts.facilitators)
+    if teaches:
+        # Colleagues teaching together always know each other's names.
+        names = [name for uid, name, _public in facts.facilitators if uid != me]
+        if names:
+            lines.append(_("You teach this session with %(names)s.", names=", ".join(names)))
+    elif facts.facilitators:
+        names = [public for _uid, _name, public in facts.facilitators]
         lines.append(_("Teachers: %(names)s", names=", ".join(names)))
     # The meeting link is for the people taking part, never for a public feed.
     if viewer is not None and viewer.taking_part and facts.online and facts.meeting_link:
@@ -276,18 +283,26 @@ def read_facts(statement: sa.Select[Any]) -> list[SessionFacts]:
 
 def facilitators_of(
     session_ids: Sequence[int] | sa.Select[Any],
-) -> dict[int, list[tuple[int, str]]]:
-    found: dict[int, list[tuple[int, str]]] = {}
+) -> dict[int, list[tuple[int, str, str]]]:
+    found: dict[int, list[tuple[int, str, str]]] = {}
     if isinstance(session_ids, Sequence) and not session_ids:
         return found
     rows = db.session.execute(
-        sa.select(SessionFacilitator.session_id, User.id, User.display_name)
+        sa.select(
+            SessionFacilitator.session_id,
+            User.id,
+            User.display_name,
+            User.public_visibility,
+            SessionFacilitator.role,
+        )
         .join(User, SessionFacilitator.user_id == User.id)
         .where(SessionFacilitator.session_id.in_(session_ids))
         .order_by(SessionFacilitator.session_id, SessionFacilitator.role, SessionFacilitator.id)
     )
-    for session_id, user_id, name in rows:
-        found.setdefault(session_id, []).append((user_id, name))
+    for session_id, user_id, name, visibility, role in rows:
+        found.setdefault(session_id, []).append(
+            (user_id, name, public_name(name, visibility, role))
+        )
     return found
 
 

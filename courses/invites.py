@@ -101,7 +101,7 @@ def _queue(session: CourseSession, person: User, method: Method, occasion: str) 
         )
         location = entry_location(facts, viewer)
         link = details_link(facts, viewer)
-    teaches = any(uid == person.id for uid, _name in facts.facilitators)
+    teaches = any(uid == person.id for uid, _name, _public in facts.facilitators)
     enqueue_template(
         person,
         f"calendar/{'cancel' if method == Method.CANCEL else 'request'}",
@@ -117,7 +117,7 @@ def _queue(session: CourseSession, person: User, method: Method, occasion: str) 
         details_url=link,
         occasion=occasion,
         teaches=teaches,
-        colleagues=[name for uid, name in facts.facilitators if uid != person.id],
+        colleagues=[name for uid, name, _public in facts.facilitators if uid != person.id],
         calendar_page=absolute_url("me.calendar"),
     )
     log.info(

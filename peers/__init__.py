@@ -40,7 +40,7 @@ def init_app(app: Flask) -> None:
     from college.models import Role
     from college.privacy import PersonalData, register_personal_data
     from courses.models import WEEKDAY_LABELS
-    from peers import admin, cli, demo, models, scaled, services, views
+    from peers import admin, cli, dashboard, demo, models, scaled, services, views
 
     LABELS.update(
         status=models.PEER_STATUS_LABELS,
@@ -65,6 +65,7 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault("college.demo_seeders", []).append(demo.seed)
     app.extensions.setdefault("college.scale_seeders", []).append(scaled.seed_scaled)
     cli.init_app(app)
+    dashboard.init_app(app)
     register_personal_data(
         app,
         PersonalData(

@@ -18,10 +18,12 @@ from college.db import start_write_transaction
 from college.errors import DomainError
 from college.extensions import db
 from college.models import Role, User
+from college.reports import csv_response, record_export
 from college.services import record_audit
 from college.templating import NavItem
 from courses.admin.common import people_with
 from courses.forms import set_id_choices
+from courses.models import Term
 from courses.times import local_today, to_utc
 from peers import services
 from peers.forms import AssignForm, CohortForm, ConfirmQualificationForm, PlaceForm, ProgrammeForm
@@ -309,3 +311,24 @@ def person(peer_id: int) -> str:
         record=services.training_record(person),
         schedule=services.schedule_for(person),
     )
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+
+@bp.get(f"/reports/terms/<{ID}:term_id>/teaching.csv")
+def teaching_csv(term_id: int) -> Response:
+    """Download the sessions taught and covered per peer trainer in a term (audited)."""
+    from peers.dashboard import teaching_figures
+
+    term = db.get_or_404(Term, term_id)
+    rows = [[r.name, r.taught, r.own, r.covered] for r in teaching_figures(term)]
+    header = [
+        _("Peer trainer"),
+        _("Sessions"),
+        _("Own sessions"),
+        _("Covering for a colleague"),
+    ]
+    record_export(current_user, "peer_teaching", term)
+    db.session.commit()
+    return csv_response(f"term-{term.id}-peer-teaching.csv", header, rows)

@@ -18,7 +18,7 @@ from courses.forms import (
     text,
 )
 from courses.models import TOPIC_LABELS, WEEKDAY_LABELS
-from peers.models import PEER_STATUS_LABELS
+from peers.models import PEER_STATUS_LABELS, VISIBILITY_LABELS
 
 
 class AbsenceForm(FlaskForm):
@@ -60,6 +60,15 @@ class ProfileForm(FlaskForm):
         ],
     )
     topics = MultiCheckboxField(_l("Topics I like to teach"), choices=choices_from(TOPIC_LABELS))
+    public_visibility = RadioField(
+        _l("On the public course pages, show"),
+        choices=choices_from(VISIBILITY_LABELS),
+        validators=[InputRequired(_l("Please choose one of the options."))],
+        description=_l(
+            "Your colleagues and the administrators always see your name. Everyone else "
+            "(the prospectus, course pages, calendars and invitations) can see only your role."
+        ),
+    )
     submit = SubmitField(_l("Save"))
 
 

@@ -10,20 +10,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from college.db import Base, UTCDateTime, now_utc
-from college.models import User
+from college.models import PublicVisibility, User
 from courses.models import CourseSession
 
 
 class PeerStatus(StrEnum):
     ACTIVE = "active"
     RESTING = "resting"
-
-
-class PublicVisibility(StrEnum):
-    """What the public pages show of a peer trainer."""
-
-    NAME = "name"
-    ROLE_ONLY = "role_only"
 
 
 class CoverStatus(StrEnum):
@@ -50,6 +43,7 @@ PEER_STATUS_LABELS = {
     PeerStatus.ACTIVE: _l("Active"),
     PeerStatus.RESTING: _l("Resting for a while"),
 }
+# The choice itself is kept on the account (``User.public_visibility``), see the core.
 VISIBILITY_LABELS = {
     PublicVisibility.NAME: _l("My display name"),
     PublicVisibility.ROLE_ONLY: _l("Only \u201cpeer trainer\u201d, without my name"),
@@ -75,7 +69,6 @@ class PeerProfile(Base):
     max_sessions_per_week: Mapped[int] = mapped_column(default=DEFAULT_WEEKLY_MAXIMUM)
     # Topic codes from ``courses.models.Topic``, comma-separated.
     liked_topics: Mapped[str] = mapped_column(sa.String(200), default="")
-    public_visibility: Mapped[str] = mapped_column(sa.String(16), default=PublicVisibility.NAME)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     user: Mapped[User] = relationship()

@@ -200,13 +200,14 @@ def offer_decline(offer_id: int) -> Response:
 
 @bp.route("/profile", methods=["GET", "POST"])
 def profile() -> Any:
-    """How I want to teach: active or resting, how often, which topics."""
+    """How I want to teach: active or resting, how often, which topics, my public name."""
     profile = services.profile_of(current_user)
     form = ProfileForm()
     if not form.is_submitted():
         form.status.data = profile.status
         form.max_sessions_per_week.data = profile.max_sessions_per_week
         form.topics.data = sorted(profile.topics)
+        form.public_visibility.data = current_user.public_visibility
     if form.validate_on_submit():
         try:
             services.update_profile(
@@ -215,7 +216,7 @@ def profile() -> Any:
                 status=form.status.data,
                 max_sessions_per_week=form.max_sessions_per_week.data,
                 topics=form.topics.data or [],
-                public_visibility=PublicVisibility(profile.public_visibility),
+                public_visibility=PublicVisibility(form.public_visibility.data),
             )
         except DomainError as error:
             db.session.rollback()

@@ -185,6 +185,7 @@ ACCESS: dict[str, Row] = {
     "peers_admin.cover_board":            get(admins()),
     "peers_admin.cover_assign":           post(admins(302)),
     "peers_admin.person":                 get(admins()),
+    "peers_admin.teaching_csv":           get(admins()),
 }
 # fmt: on
 

@@ -61,7 +61,7 @@ def in_write_transaction(task: Callable[[], int]) -> Callable[[], int]:
 
 
 def init_app(app: Flask) -> None:
-    """Plug enrolment into the app: pages, listeners, worker tasks, personal data, demo."""
+    """Plug enrolment into the app: pages, listeners, tasks, personal data, retention, demo."""
     from college.privacy import PersonalData, register_personal_data
     from courses.enrolment import admin, demo, notices, personal_data, services, views
 
@@ -80,6 +80,7 @@ def init_app(app: Flask) -> None:
         in_write_transaction(task)
         for task in (services.expire_offers, notices.send_reminders, notices.invite_feedback)
     )
+    app.extensions.setdefault("college.retention_tasks", []).append(personal_data.forget_old_terms)
     app.extensions.setdefault("college.demo_seeders", []).append(demo.seed)
     app.extensions.setdefault("college.scale_seeders", []).append(demo.seed_scaled)
     register_personal_data(

@@ -59,7 +59,8 @@ def enrolments(course_id: int) -> str:
 
 def _course_enrolment_or_404(course_id: int, enrolment_id: int) -> Enrolment:
     enrolment = db.session.get(Enrolment, enrolment_id)
-    if enrolment is None or enrolment.course_id != course_id:
+    # Rows past their retention period belong to no one any more: nothing to act on.
+    if enrolment is None or enrolment.course_id != course_id or enrolment.student is None:
         abort(404)
     return enrolment
 
@@ -88,13 +89,14 @@ def remove(course_id: int, enrolment_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     enrolment = _course_enrolment_or_404(course_id, enrolment_id)
+    name = enrolment.student.display_name if enrolment.student else ""
     try:
         commit_with_retry(lambda: services.remove_by_admin(me(), enrolment))
     except DomainError as error:
         flash(str(error), "error")
     else:
         flash(
-            _("%(name)s is no longer on this course.", name=enrolment.student.display_name),
+            _("%(name)s is no longer on this course.", name=name),
             "success",
         )
     return redirect(url_for("enrolment_admin.enrolments", course_id=course_id))

@@ -35,7 +35,9 @@ class Enrolment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
-    student_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    # None once the retention period after the term has passed: the row still counts in the
+    # term's figures but no longer says whose it was.
+    student_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(sa.String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -49,7 +51,7 @@ class Enrolment(Base):
     feedback_given: Mapped[bool] = mapped_column(default=False)
 
     course: Mapped[Course] = relationship()
-    student: Mapped[User] = relationship()
+    student: Mapped[User | None] = relationship()
 
     __table_args__ = (
         sa.UniqueConstraint("course_id", "student_id", name="uq_enrolments_course_student"),
@@ -78,7 +80,8 @@ class Attendance(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("course_sessions.id", ondelete="CASCADE"))
-    student_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    # None after the retention period, like ``Enrolment.student_id``: the mark still counts.
+    student_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(sa.String(16))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     recorded_by_id: Mapped[int | None] = mapped_column(
@@ -87,7 +90,7 @@ class Attendance(Base):
     missed_note_sent: Mapped[bool] = mapped_column(default=False)
 
     session: Mapped[CourseSession] = relationship()
-    student: Mapped[User] = relationship(foreign_keys=[student_id])
+    student: Mapped[User | None] = relationship(foreign_keys=[student_id])
 
     __table_args__ = (
         sa.UniqueConstraint("session_id", "student_id", name="uq_attendances_session_student"),

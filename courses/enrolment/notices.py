@@ -87,7 +87,7 @@ class Formatted:
 def subject_for(kind: str, enrolment: Enrolment) -> Formatted:
     open_subject, discreet_subject = SUBJECTS[kind]
     college = current_app.config["COLLEGE_NAME"]
-    if enrolment.student.discreet:
+    if enrolment.student is None or enrolment.student.discreet:
         return Formatted(discreet_subject, {"college": college})
     return Formatted(open_subject, {"course": enrolment.course.title, "college": college})
 
@@ -103,6 +103,8 @@ def send(
     ``calendar`` is where an iTIP invite (METHOD, ics text) will ride along.
     """
     student = enrolment.student
+    if student is None:  # past its retention period: no one to write to
+        return
     course = enrolment.course
     # Discreet mode keeps the course's name out of the preview lines as well.
     course_name = _l("your course") if student.discreet else course.title

@@ -1,16 +1,29 @@
-"""What the enrolment package keeps about people: export and erasure."""
+"""What the enrolment package keeps about people: export, erasure and retention.
+
+Erasure and retention forget people the same way (``forget_people``): the enrolment and
+the register mark stay, so the term's figures keep counting them, but the row no longer
+says whose it was, who marked it, or when the person was reminded or invited.
+"""
 
 from __future__ import annotations
 
+import calendar
+import logging
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
+from college.db import changed_rows
 from college.extensions import db
 from college.models import User
 from courses.enrolment.models import Attendance, Enrolment
 from courses.enrolment.services import withdraw_for_erasure
-from courses.models import Course, CourseSession
+from courses.models import Course, CourseSession, Term
+from courses.times import to_local
+
+log = logging.getLogger(__name__)
 
 TABLES = ("enrolments", "attendances")
 
@@ -47,12 +60,85 @@ def export_enrolments(user: User) -> dict[str, Any]:
     }
 
 
-def erase_enrolments(user: User) -> None:
-    """Leave courses still to come (places pass on); marks recorded *by* them lose the name."""
-    withdraw_for_erasure(user)
-    db.session.execute(
-        sa.update(Attendance)
-        .where(Attendance.recorded_by_id == user.id, Attendance.student_id != user.id)
-        .values(recorded_by_id=None)
-        .execution_options(synchronize_session=False)
+def forget_people(
+    enrolments: sa.ColumnElement[bool],
+    marks: sa.ColumnElement[bool],
+    recorded: sa.ColumnElement[bool] | None = None,
+) -> int:
+    """Unlink the matching enrolments and marks from people; statuses and counts stay.
+
+    ``recorded`` also clears who recorded the marks it matches (e.g. a person's marks on
+    other people's registers). Returns how many rows changed; rows already forgotten do not
+    match again, so a second call changes nothing.
+    """
+    changed = changed_rows(
+        db.session.execute(
+            sa.update(Enrolment)
+            .where(enrolments, Enrolment.student_id.is_not(None))
+            .values(
+                student_id=None,
+                offer_expires_at=None,
+                reminder_sent_at=None,
+                feedback_invited_at=None,
+            )
+            .execution_options(synchronize_session="fetch")
+        )
     )
+    changed += changed_rows(
+        db.session.execute(
+            sa.update(Attendance)
+            .where(marks, Attendance.student_id.is_not(None))
+            .values(student_id=None, recorded_by_id=None)
+            .execution_options(synchronize_session="fetch")
+        )
+    )
+    if recorded is not None:
+        db.session.execute(
+            sa.update(Attendance)
+            .where(recorded, Attendance.recorded_by_id.is_not(None))
+            .values(recorded_by_id=None)
+            .execution_options(synchronize_session="fetch")
+        )
+    return changed
+
+
+def erase_enrolments(user: User) -> None:
+    """Leave courses still to come (places pass on); what stays no longer names them."""
+    withdraw_for_erasure(user)
+    forget_people(
+        Enrolment.student_id == user.id,
+        Attendance.student_id == user.id,
+        recorded=Attendance.recorded_by_id == user.id,
+    )
+
+
+# --- retention ----------------------------------------------------------------------------------
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` earlier (the month's last day when it is shorter)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def forget_old_terms(now: datetime) -> int:
+    """Enrolments, waiting lists and registers of terms over for the retention period.
+
+    The term's figures (places, waiting lists, attendance per session, feedback) stay the
+    same: only the link to each person goes. Returns how many rows were cleared.
+    """
+    months = current_app.config["RETENTION_MONTHS_AFTER_TERM"]
+    cutoff = months_before(to_local(now).date(), months)
+    old_courses = sa.select(Course.id).join(Term, Course.term_id == Term.id)
+    old_courses = old_courses.where(Term.ends_on < cutoff)
+    old_sessions = sa.select(CourseSession.id).where(CourseSession.course_id.in_(old_courses))
+    count = forget_people(
+        Enrolment.course_id.in_(old_courses), Attendance.session_id.in_(old_sessions)
+    )
+    if count:
+        log.info("retention: %s enrolments and marks of old terms forgotten", count)
+    return count
+
+
+forget_old_terms.retention_label = "enrolments and registers after their term"  # type: ignore[attr-defined]

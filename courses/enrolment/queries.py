@@ -63,7 +63,8 @@ def _queue(course_id: int) -> sa.Select[Any]:
 
 def waiting_list(course: Course) -> list[Enrolment]:
     """The waiting list in order, with the people loaded (for admins)."""
-    query = _queue(course.id).options(sa.orm.joinedload(Enrolment.student))
+    query = _queue(course.id).where(Enrolment.student_id.is_not(None))
+    query = query.options(sa.orm.joinedload(Enrolment.student))
     return list(db.session.scalars(query.execution_options(populate_existing=True)))
 
 

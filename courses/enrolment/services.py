@@ -409,6 +409,7 @@ def enrolments_of(course: Course) -> list[Enrolment]:
             .where(
                 Enrolment.course_id == course.id,
                 Enrolment.status.in_([EnrolmentStatus.ENROLLED, EnrolmentStatus.OFFERED]),
+                Enrolment.student_id.is_not(None),
             )
             .options(sa.orm.joinedload(Enrolment.student))
             .order_by(Enrolment.updated_at, Enrolment.id)

@@ -19,7 +19,14 @@ from college.models import User
 from college.services import record_audit
 from courses.models import CourseSession, SessionStatus
 from courses.times import to_local
-from peers.models import Absence, Unavailability
+from peers.models import (
+    Absence,
+    CohortMeeting,
+    PlaceStatus,
+    TrainingPlace,
+    Unavailability,
+    cohort_trainers,
+)
 from peers.services.errors import (
     AbsenceWithdrawn,
     NotYourSession,
@@ -197,3 +204,25 @@ def blocked_user_ids(user_ids: Iterable[int], starts_at: datetime, ends_at: date
     """People who are absent or unavailable at any moment of the period."""
     ids = list(user_ids)
     return absent_user_ids(ids, starts_at, ends_at) | unavailable_user_ids(ids, starts_at, ends_at)
+
+
+def in_training_user_ids(
+    user_ids: Iterable[int], starts_at: datetime, ends_at: datetime
+) -> set[int]:
+    """People in a training meeting at any moment of the period: placed in the cohort (and
+    not withdrawn from it) or one of its trainers."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return set()
+    overlapping = sa.select(CohortMeeting.cohort_id).where(
+        CohortMeeting.starts_at < ends_at, CohortMeeting.ends_at > starts_at
+    )
+    learners = sa.select(TrainingPlace.user_id).where(
+        TrainingPlace.user_id.in_(ids),
+        TrainingPlace.status == PlaceStatus.PLACED,
+        TrainingPlace.cohort_id.in_(overlapping),
+    )
+    teachers = sa.select(cohort_trainers.c.user_id).where(
+        cohort_trainers.c.user_id.in_(ids), cohort_trainers.c.cohort_id.in_(overlapping)
+    )
+    return set(db.session.scalars(sa.union(learners, teachers)))

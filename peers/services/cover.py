@@ -44,7 +44,7 @@ from peers.models import (
     OfferStatus,
     PeerStatus,
 )
-from peers.services.availability import blocked_user_ids
+from peers.services.availability import blocked_user_ids, in_training_user_ids
 from peers.services.errors import CoverClosed, CoverTaken, NotACandidate, OfferNotFound
 from peers.services.mail import notify
 from peers.services.profiles import profiles_of
@@ -143,7 +143,8 @@ def candidates_for(
 
     They hold the role (and, for peers, the course's qualification valid on the day of
     the session), are active and not resting, are neither absent nor unavailable then,
-    are not booked into an overlapping session, and stay under their weekly maximum.
+    are not booked into an overlapping session or training meeting (as trainee or trainer),
+    and stay under their weekly maximum.
     Ranked by fewest sessions in the last 30 days, then liking the course's topic.
     """
     now = now or now_utc()
@@ -159,6 +160,7 @@ def candidates_for(
     ids = [u.id for u in people]
     busy = blocked_user_ids(ids, session.starts_at, session.ends_at)
     busy |= _booked_user_ids(ids, session)
+    busy |= in_training_user_ids(ids, session.starts_at, session.ends_at)
     week_start, week_end = _week_bounds(session.starts_at)
     this_week = _sessions_count(ids, week_start, week_end, session.id)
     recent = _sessions_count(ids, now - FAIRNESS_WINDOW, now)

@@ -65,9 +65,7 @@ def export_peer_data(user: User) -> dict[str, Any]:
     )
     offers = db.session.scalars(sa.select(CoverOffer).where(CoverOffer.user_id == user.id))
     return {
-        "profile": row_dict(
-            profile, ("status", "max_sessions_per_week", "liked_topics", "public_visibility")
-        )
+        "profile": row_dict(profile, ("status", "max_sessions_per_week", "liked_topics"))
         if profile
         else None,
         "training_places": [

@@ -26,7 +26,6 @@ def profile_of(user: User) -> PeerProfile:
             status=str(PeerStatus.ACTIVE),
             max_sessions_per_week=3,
             liked_topics="",
-            public_visibility=str(PublicVisibility.NAME),
         )
     return profile
 
@@ -48,7 +47,8 @@ def update_profile(
     topics: Iterable[str],
     public_visibility: PublicVisibility,
 ) -> PeerProfile:
-    """Save how ``person`` wants to teach; resting keeps every qualification."""
+    """Save how ``person`` wants to teach and be named in public; resting keeps every
+    qualification."""
     require_self_or_admin(actor, person)
     if not 0 <= max_sessions_per_week <= MAX_WEEKLY:
         raise InvalidWeeklyMaximum(max=MAX_WEEKLY)
@@ -57,7 +57,7 @@ def update_profile(
     profile.status = str(PeerStatus(status))
     profile.max_sessions_per_week = max_sessions_per_week
     profile.liked_topics = ",".join(sorted({t for t in topics if t in known}))
-    profile.public_visibility = str(PublicVisibility(public_visibility))
+    person.public_visibility = str(PublicVisibility(public_visibility))
     profile.updated_at = now_utc()
     db.session.add(profile)
     db.session.flush()
@@ -67,7 +67,4 @@ def update_profile(
 
 def public_name(user: User) -> str | None:
     """The name public pages may show, or None when the person prefers their role only."""
-    profile = db.session.get(PeerProfile, user.id)
-    if profile is not None and profile.public_visibility == PublicVisibility.ROLE_ONLY:
-        return None
-    return user.display_name
+    return user.public_name

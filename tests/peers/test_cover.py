@@ -134,6 +134,40 @@ def test_a_colleague_teaching_at_an_overlapping_time_is_not_a_candidate(course: 
     assert busy.id not in candidate_ids(session)
 
 
+def training_at(admin: User, start, trainers: list[User], name: str):
+    """A five-day cohort whose third day covers ``start``; the other days are a week apart."""
+    days = [start + timedelta(weeks=week) for week in (-2, -1, 0, 1, 2)]
+    return services.open_cohort(
+        admin,
+        services.programme_by_code("five_day"),
+        name=name,
+        places=5,
+        meetings=[(day - timedelta(hours=2), day + timedelta(hours=4)) for day in days],
+        trainers=trainers,
+    )
+
+
+def test_a_colleague_in_a_training_meeting_then_is_not_a_candidate(course: Course, admin):
+    session = first(course)
+    learner, leaving, teacher, elsewhere = (factories.make_peer() for _ in range(4))
+    cohort = training_at(admin, session.starts_at, [teacher], "Overlapping")
+    for person in (learner, leaving):
+        services.place_in_cohort(admin, cohort, person)
+    services.withdraw_place(admin, cohort, leaving)
+    other_day = training_at(admin, session.starts_at + timedelta(days=1), [], "Other days")
+    services.place_in_cohort(admin, other_day, elsewhere)
+
+    ids = candidate_ids(session)
+
+    assert learner.id not in ids  # in the meeting
+    assert teacher.id not in ids  # leading it
+    assert leaving.id in ids  # no longer placed in the cohort
+    assert elsewhere.id in ids  # training, but on other days
+    assert services.in_training_user_ids(
+        [learner.id, leaving.id, teacher.id, elsewhere.id], session.starts_at, session.ends_at
+    ) == {learner.id, teacher.id}
+
+
 def test_a_colleague_at_their_weekly_maximum_is_not_a_candidate(course: Course):
     session = first(course)
     full = factories.make_peer()

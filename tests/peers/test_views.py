@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -219,16 +221,22 @@ def test_profile_page_saves_and_refuses_bad_numbers(client, auth, peer):
             "status": "resting",
             "max_sessions_per_week": "2",
             "topics": ["creativity"],
+            "public_visibility": "role_only",
         },
     )
     assert ok.status_code == 302
     profile = services.profile_of(peer)
     assert profile.status == "resting" and profile.topics == {"creativity"}
+    assert peer.public_visibility == "role_only"
+    assert services.public_name(peer) is None
+    page = client.get("/peers/profile").get_data(as_text=True)
+    assert re.search(r'<input checked[^>]*value="role_only"', page)
     bad = client.post(
         "/peers/profile",
-        data={"status": "asleep", "max_sessions_per_week": "99"},
+        data={"status": "asleep", "max_sessions_per_week": "99", "public_visibility": "nobody"},
     )
     assert bad.status_code == 400
+    assert peer.public_visibility == "role_only"  # nothing changed
 
 
 def test_unavailability_form(client, auth, peer):
