@@ -20,6 +20,21 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def comes_from_this_site() -> bool:
+    """Whether the browser says a form post came from a page of this site.
+
+    Browsers send ``Sec-Fetch-Site`` (or at least ``Origin``) with every form post; a
+    client that sends neither is not a browser being tricked by another site.
+    """
+    fetched_from = request.headers.get("Sec-Fetch-Site")
+    if fetched_from is not None:
+        return fetched_from in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return origin == request.host_url.rstrip("/")
+    return True
+
+
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

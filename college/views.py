@@ -7,6 +7,7 @@ from urllib.parse import quote, urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     jsonify,
@@ -23,7 +24,7 @@ from flask_login import current_user, login_required
 from college import auth, services
 from college import privacy as personal_data
 from college.errors import DomainError
-from college.extensions import db
+from college.extensions import csrf, db
 from college.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -37,6 +38,7 @@ from college.forms import (
     SettingsForm,
 )
 from college.outbox import enqueue_template
+from college.security import comes_from_this_site
 from college.urls import absolute_url
 
 bp = Blueprint("main", __name__)
@@ -81,9 +83,18 @@ def accessibility() -> str:
 
 
 @bp.post("/language")
+@csrf.exempt
 def set_language() -> Any:
     """Switch the language of the site (and of the account, when signed in)."""
-    form = LanguageForm()
+    # A signed-in person's switch changes their account, so it carries a CSRF token. A
+    # visitor's page carries none (browsing sets no cookie); the browser's word that the
+    # post came from this site is enough for a choice that only lasts their visit.
+    if current_user.is_authenticated:
+        form = LanguageForm()
+    elif comes_from_this_site():
+        form = LanguageForm(meta={"csrf": False})
+    else:
+        abort(400)
     language = request.form.get("language", "")
     if not form.validate() or language not in current_app.config["LANGUAGES"]:
         flash(_("That language is not available."), "error")

@@ -17,7 +17,7 @@ from college.services import renew_calendar_token, revoke_calendar_token
 from courses.models import Course, CourseStatus
 from tests import factories
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @pytest.fixture
@@ -113,23 +113,62 @@ def test_a_kept_course_page_shows_places_taken_since(
     assert "1 place left" in client.get(f"/courses/{course.slug}").get_data(as_text=True)
 
 
-def test_each_visitor_gets_a_token_of_their_own(
+def test_browsing_as_a_visitor_sets_no_cookie(page_cache_on: None, client: FlaskClient) -> None:
+    course = factories.make_published_course(title="Stress and vulnerability")
+    db.session.commit()
+    for path in ("/courses/", f"/courses/{course.slug}", "/courses/", f"/courses/{course.slug}"):
+        answer = client.get(path)
+        assert answer.status_code == 200
+        assert "Set-Cookie" not in answer.headers
+        assert "csrf_token" not in answer.get_data(as_text=True)
+    assert "Log in to enrol" in client.get(f"/courses/{course.slug}").get_data(as_text=True)
+
+
+def test_the_visitors_language_switch_takes_posts_from_this_site_only(
+    client: FlaskClient, csrf_enabled: None
+) -> None:
+    choose = {"language": "da", "next": "/privacy"}
+    elsewhere = client.post("/language", data=choose, headers={"Sec-Fetch-Site": "cross-site"})
+    assert elsewhere.status_code == 400
+    assert '<html lang="en">' in client.get("/privacy").get_data(as_text=True)
+    other_origin = client.post("/language", data=choose, headers={"Origin": "https://evil.example"})
+    assert other_origin.status_code == 400
+    here = client.post("/language", data=choose, headers={"Sec-Fetch-Site": "same-origin"})
+    assert here.status_code == 302
+    assert '<html lang="da">' in client.get("/privacy").get_data(as_text=True)
+
+
+def test_each_browser_of_a_person_gets_a_token_of_its_own(
     page_cache_on: None, app: Flask, csrf_enabled: None
 ) -> None:
-    factories.make_published_course(title="Stress and vulnerability")
+    student = factories.make_student()
     db.session.commit()
-    first, second = app.test_client(), app.test_client()
-    tokens = [
-        CSRF.search(c.get("/courses/").get_data(as_text=True)).group(1) for c in (first, second)
-    ]  # type: ignore[union-attr]
+    browsers = [app.test_client(), app.test_client()]
+    tokens = []
+    for browser in browsers:
+        login = browser.get("/auth/login").get_data(as_text=True)
+        token = CSRF.search(login).group(1)  # type: ignore[union-attr]
+        signed_in = browser.post(
+            "/auth/login",
+            data={"email": student.email, "password": factories.PASSWORD, "csrf_token": token},
+        )
+        assert signed_in.status_code == 302
+        browser.get("/me/courses")  # the welcome is shown once, then the page is kept
+        page = browser.get("/me/courses").get_data(as_text=True)
+        tokens.append(CSRF.search(page).group(1))  # type: ignore[union-attr]
+        assert "\x00" not in page
     assert tokens[0] != tokens[1]
-    assert "\x00" not in first.get("/courses/").get_data(as_text=True)
-    for browser, token in zip((first, second), tokens, strict=True):
+    for browser, token in zip(browsers, tokens, strict=True):
         answer = browser.post(
-            "/language", data={"language": "da", "next": "/courses/", "csrf_token": token}
+            "/language", data={"language": "da", "next": "/me/courses", "csrf_token": token}
         )
         assert answer.status_code == 302
-        assert 'lang="da"' in browser.get("/courses/").get_data(as_text=True)
+        assert 'lang="da"' in browser.get("/me/courses").get_data(as_text=True)
+    forged = {"language": "en", "next": "/me/courses", "csrf_token": "forged"}
+    browsers[0].post("/language", data=forged)
+    page = browsers[0].get("/me/courses").get_data(as_text=True)
+    assert 'lang="da"' in page
+    assert 'class="flash flash-error"' in page
 
 
 def test_visitors_get_the_page_in_their_own_language(

@@ -310,9 +310,14 @@ def test_online_meeting_link_is_not_public(client, catalogue):
     )
 
 
-def test_enrolment_placeholder_until_enrolment_exists(client, catalogue, app):
+def test_enrolment_placeholder_until_enrolment_exists(client, catalogue, app, auth):
     page = client.get("/courses/angst").get_data(as_text=True)
     if "enrolment.enrol" in app.view_functions or "courses.enrol" in app.view_functions:
+        # A visitor is asked to sign in first, and comes back to the course afterwards.
+        assert "/auth/login?next=/courses/angst" in page
+        assert 'action="/courses/angst/enrol"' not in page
+        auth.login(factories.make_student())
+        page = client.get("/courses/angst").get_data(as_text=True)
         assert 'action="/courses/angst/enrol"' in page
     else:
         assert "Enrolment opens soon." in page
