@@ -325,29 +325,45 @@ def print_table(results: list[Measurement], hello: dict[int, float]) -> None:
 class ScaleRun:
     scale: float
     data_seconds: float
+    hello_world_rps: dict[int, float]
     results: list[Measurement]
     extra: dict[str, Any]
 
 
-def run_scale(
-    scale: float, args: argparse.Namespace, hello: dict[int, float], connections: list[int]
-) -> ScaleRun:
-    """Build the data at ``scale`` (unless reused), measure every scenario, print the table."""
+def measure_hello(connections: list[int], duration: float) -> dict[int, float]:
+    """The ceiling: the smallest Flask app under the same gunicorn settings."""
+    hello: dict[int, float] = {}
+    with gunicorn("bench.hello:app") as url:
+        for count in connections:
+            hello[count] = run_wrk(url, count, duration, Scenario("hello world", "/", 1.0))["rps"]
+            print(f"  {'hello world':<32} c={count:<3} {hello[count]:>9.1f} req/s", flush=True)
+    return hello
+
+
+def run_scale(scale: float, args: argparse.Namespace, connections: list[int]) -> ScaleRun:
+    """Build the data at ``scale`` (unless reused), measure every scenario, print the table.
+
+    Hello world is measured just before and just after the college, and the ratios use the
+    mean, so a machine whose load drifts during the run skews them less.
+    """
     started = time.monotonic()
     if not args.skip_data:
         print(f"Building data at scale {scale} ...", flush=True)
         prepare_data(scale)
     data_seconds = time.monotonic() - started
+    before = measure_hello(connections, args.duration)
     with gunicorn("wsgi:app") as url:
         scenarios = build_scenarios(url)
         results = measure(url, scenarios, connections, args.duration)
         extra = run_extra_benchmarks(url, args)
+    after = measure_hello(connections, args.duration)
+    hello = {count: round((before[count] + after[count]) / 2, 1) for count in connections}
     attach_ratios(results, hello, count_queries(scenarios))
     print(f"\nScale {scale}:")
     print_table(results, hello)
     for line in extra.get("lines", []):
         print(line)
-    return ScaleRun(scale, round(data_seconds, 1), results, extra.get("data", {}))
+    return ScaleRun(scale, round(data_seconds, 1), hello, results, extra.get("data", {}))
 
 
 def growth(small: ScaleRun, large: ScaleRun) -> list[dict[str, Any]]:
@@ -407,15 +423,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--compare-with builds both data sets; it cannot be used with --skip-data")
     connections = [int(c) for c in args.connections.split(",")]
 
-    hello: dict[int, float] = {}
-    with gunicorn("bench.hello:app") as url:
-        for count in connections:
-            hello[count] = run_wrk(url, count, args.duration, Scenario("hello world", "/", 1.0))[
-                "rps"
-            ]
-            print(f"  {'hello world':<32} c={count:<3} {hello[count]:>9.1f} req/s", flush=True)
     scales = [args.scale] if args.compare_with is None else [args.compare_with, args.scale]
-    runs = [run_scale(scale, args, hello, connections) for scale in scales]
+    runs = [run_scale(scale, args, connections) for scale in scales]
     final = runs[-1]
     grown = growth(runs[0], final) if len(runs) > 1 else []
     if grown:
@@ -431,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
         "scale": final.scale,
         "duration_seconds": args.duration,
         "data_seconds": final.data_seconds,
-        "hello_world_rps": hello,
+        "hello_world_rps": final.hello_world_rps,
         "results": [asdict(r) for r in final.results],
         "extra": final.extra,
         "smaller_scale": asdict(runs[0]) if len(runs) > 1 else None,

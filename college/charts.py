@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import format_decimal
 from markupsafe import Markup, escape
@@ -90,6 +90,18 @@ class Chart:
 
     def number(self, value: float) -> str:
         return format_number(value, self.decimals)
+
+
+def first_bars(chart: Chart, count: int, title: str, note: str) -> Chart:
+    """Only the chart's first ``count`` bars, for a page read at a glance.
+
+    The summary still speaks of every row; ``note`` says where the rest can be read.
+    """
+    if len(chart.bars) <= count:
+        return chart
+    return replace(
+        chart, title=title, description=f"{chart.description} {note}", bars=chart.bars[:count]
+    )
 
 
 def format_number(value: float, decimals: int = 0) -> str:

@@ -22,7 +22,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased, selectinload
 
 from college.audit import register_audit_actions, register_audit_subject, register_audit_target
-from college.charts import BLUE, GREY, ORANGE, PURPLE, TEAL, Bar, Chart, Series, shorten
+from college.charts import (
+    BLUE,
+    GREY,
+    ORANGE,
+    PURPLE,
+    TEAL,
+    Bar,
+    Chart,
+    Series,
+    first_bars,
+    shorten,
+)
 from college.db import now_utc
 from college.extensions import db
 from college.models import Qualification, User
@@ -393,7 +404,7 @@ def term_panel(args: Mapping[str, str]) -> Panel:
     context: dict[str, object] = {"terms": terms, "term": term}
     if term is not None:
         context["charts"] = [
-            places_chart(places_figures(term)),
+            fullest_courses_chart(places_figures(term)),
             latest_attendance_chart(term),
             feedback_chart(feedback_figures(term)),
         ]
@@ -403,6 +414,21 @@ def term_panel(args: Mapping[str, str]) -> Panel:
         template="admin/reports/_term_panel.html",
         context=context,
         order=10,
+    )
+
+
+# A chart of a whole region's term is not read at a glance; the report has every course.
+GLANCE_COURSES = 12
+
+
+def fullest_courses_chart(figures: list[CoursePlaces]) -> Chart:
+    """The courses most worth a look first: the longest waiting lists, then the fewest places."""
+    fullest = sorted(figures, key=lambda f: (-f.waiting, f.places_left, f.title))
+    return first_bars(
+        places_chart(fullest),
+        GLANCE_COURSES,
+        _("Places and waiting lists: the %(num)s fullest courses", num=GLANCE_COURSES),
+        _("Every course is in the term's reports."),
     )
 
 

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from college.audit import register_audit_actions
-from college.charts import BLUE, ORANGE, PURPLE, TEAL, Bar, Chart, Series
+from college.charts import BLUE, ORANGE, PURPLE, TEAL, Bar, Chart, Series, first_bars
 from college.db import now_utc
 from college.extensions import db
 from college.models import Qualification, Role, User, UserRole
@@ -201,12 +201,23 @@ def teaching_chart(rows: list[PeerTeaching]) -> Chart:
     )
 
 
+GLANCE_PEERS = 15
+
+
 def peers_panel(args: Mapping[str, str]) -> Panel:
     """The pool today and the chosen term's teaching, below the courses' charts."""
     term = chosen_term(args, all_terms())
     charts = [pool_chart(peer_pool())]
     if term is not None:
-        charts.append(teaching_chart(teaching_figures(term)))
+        # Most sessions first; the download has every peer trainer.
+        charts.append(
+            first_bars(
+                teaching_chart(teaching_figures(term)),
+                GLANCE_PEERS,
+                _("Sessions taught and covered: the %(num)s busiest peers", num=GLANCE_PEERS),
+                _("Every peer trainer is in the download."),
+            )
+        )
     csv_url = url_for("peers_admin.teaching_csv", term_id=term.id) if term is not None else None
     return Panel(
         key="peers",

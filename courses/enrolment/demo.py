@@ -378,14 +378,7 @@ class _EnrolmentWriter:
             if starts >= self.now:
                 break
             for student in present:
-                roll = picker.random()
-                mark = (
-                    AttendanceStatus.PRESENT
-                    if roll < 0.78
-                    else AttendanceStatus.APOLOGIES
-                    if roll < 0.93
-                    else AttendanceStatus.ABSENT
-                )
+                mark = _random_mark(picker)
                 self.attendance.append(
                     {
                         "session_id": session_id,
@@ -412,6 +405,14 @@ class _EnrolmentWriter:
         self._write()
         if self.seats:
             db.session.execute(sa.update(Course), self.seats)
+
+
+def _random_mark(picker: random.Random) -> AttendanceStatus:
+    """A register mark as they fall in a real term: mostly present, some apologies."""
+    roll = picker.random()
+    if roll < 0.78:
+        return AttendanceStatus.PRESENT
+    return AttendanceStatus.APOLOGIES if roll < 0.93 else AttendanceStatus.ABSENT
 
 
 def _feedback(course_id: int, picker: random.Random) -> dict[str, Any]:
@@ -465,14 +466,7 @@ def _keep_registers(course: Course, college: DemoCollege, picker: random.Random)
         if session.starts_at >= now_utc():
             continue
         for student_id in enrolled:
-            roll = picker.random()
-            mark = (
-                AttendanceStatus.PRESENT
-                if roll < 0.78
-                else AttendanceStatus.APOLOGIES
-                if roll < 0.93
-                else AttendanceStatus.ABSENT
-            )
+            mark = _random_mark(picker)
             db.session.add(
                 Attendance(
                     session=session,

@@ -287,6 +287,26 @@ def test_dashboard_shows_attention_and_charts(
     assert '<th scope="row">' in html
 
 
+def test_the_dashboard_shows_the_fullest_courses_and_counts_them_all(app: Flask):
+    from courses.dashboard import GLANCE_COURSES, fullest_courses_chart
+    from courses.reports import CoursePlaces
+
+    figures = [
+        CoursePlaces(n, f"Course {n:02}", "published", 20, enrolled=n % 20, offered=0, waiting=n)
+        for n in range(GLANCE_COURSES + 8)
+    ]
+    with app.test_request_context():
+        chart = fullest_courses_chart(figures)
+    assert len(chart.bars) == GLANCE_COURSES
+    assert [bar.label for bar in chart.bars[:2]] == ["Course 19", "Course 18"]
+    assert "20 courses" in chart.description
+    assert f"{sum(f.waiting for f in figures)} people waiting" in chart.description
+    assert "Every course is in the term's reports." in chart.description
+    with app.test_request_context():
+        few = fullest_courses_chart(figures[:3])
+    assert len(few.bars) == 3 and few.title == "Places and waiting lists per course"
+
+
 def test_dashboard_without_terms_still_answers(client: FlaskClient, auth, admin: User):
     auth.login(admin)
     db.session.execute(sa.delete(Course))
