@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -195,7 +196,8 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     recipient: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(255))
-    text_body: Mapped[str] = mapped_column(sa.Text)
+    # NULL until the mail worker renders a message queued by description (``renderer``).
+    text_body: Mapped[str | None] = mapped_column(sa.Text)
     html_body: Mapped[str | None] = mapped_column(sa.Text)
     calendar_method: Mapped[str | None] = mapped_column(sa.String(16))
     calendar_body: Mapped[str | None] = mapped_column(sa.Text)
@@ -204,6 +206,14 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    # A message queued by description: which registered renderer writes its bodies, and
+    # the values frozen when it was queued (ids, iTIP METHOD and SEQUENCE, language...).
+    renderer: Mapped[str | None] = mapped_column(sa.String(64))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+    @property
+    def needs_rendering(self) -> bool:
+        return self.text_body is None
 
     __table_args__ = (sa.Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
 

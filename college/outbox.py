@@ -3,6 +3,21 @@
 ``enqueue`` runs inside the caller's transaction, so a message exists exactly when its
 cause was committed. ``deliver_due`` claims each message with a conditional update (safe
 with several workers on PostgreSQL and SQLite alike), sends it, and records the outcome.
+
+A message can also be queued *by description* (``enqueue_described``): the name of a
+renderer and a small JSON payload, written in the same transaction, with no template
+rendered on the request path (and no course row held locked while one is). The worker
+fills in the subject and bodies just before sending: it claims the message as any other,
+calls the renderer, stores what it wrote, and sends it. A renderer that raises counts as a
+failed attempt (retried with the usual backoff, shown to admins, given up after the last
+attempt); the bodies are stored once written, so a retry after a failed send sends the
+same text. A renderer that raises ``Undeliverable`` (nobody left to write to) gives up at
+once. Domain packages register their renderers with ``register_renderer``; the core never
+imports them.
+
+What a renderer may read at render time, and what must be frozen in the payload, is the
+renderer's decision and is argued in its module (see ``courses.invites`` and
+``courses.enrolment.notices``). The recipient and the calendar METHOD are frozen here.
 """
 
 from __future__ import annotations
@@ -10,6 +25,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy
@@ -21,7 +37,7 @@ from typing import Any, Protocol
 
 import flask_mail
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import Flask, current_app, render_template
 from flask_babel import force_locale
 
 from college.db import changed_rows, now_utc
@@ -67,13 +83,123 @@ def enqueue_template(
     **context: Any,
 ) -> OutboxMessage:
     """Render ``templates/email/<template>.{txt,html}`` in the person's language and queue it."""
-    with force_locale(user.language):
+    rendered = render_email(user, user.language, template, subject, calendar, **context)
+    return enqueue(
+        user.email, rendered.subject, rendered.text_body, rendered.html_body, rendered.calendar
+    )
+
+
+# --- queueing by description, rendered by the worker -------------------------------------------
+
+
+@dataclass
+class Rendered:
+    """What a renderer writes: the subject and bodies of one message."""
+
+    subject: str
+    text_body: str
+    html_body: str | None = None
+    calendar: tuple[str, str] | None = None
+
+
+Renderer = Callable[[dict[str, Any]], Rendered]
+
+
+class Undeliverable(Exception):
+    """Raised by a renderer when there is nothing left to send (e.g. the person is gone)."""
+
+
+class UnknownRenderer(LookupError):
+    pass
+
+
+def render_email(
+    user: User,
+    language: str | None,
+    template: str,
+    subject: Any,
+    calendar: tuple[str, str] | None = None,
+    **context: Any,
+) -> Rendered:
+    """``templates/email/<template>.{txt,html}`` and the subject, in ``language``."""
+    with force_locale(language):
         context.setdefault("user", user)
         context.setdefault("college_name", current_app.config["COLLEGE_NAME"])
         text = render_template(f"email/{template}.txt", **context)
         html = render_template(f"email/{template}.html", **context)
         subject_text = str(subject)
-    return enqueue(user.email, subject_text, text, html, calendar)
+    return Rendered(subject_text, text, html, calendar)
+
+
+def renderers(app: Flask | None = None) -> dict[str, Renderer]:
+    target = app or current_app
+    return target.extensions.setdefault("college.outbox_renderers", {})
+
+
+def register_renderer(app: Flask, name: str, renderer: Renderer) -> None:
+    """Let messages queued under ``name`` be written by ``renderer(payload)``."""
+    renderers(app)[name] = renderer
+
+
+def enqueue_described(
+    recipient: str,
+    renderer: str,
+    payload: dict[str, Any],
+    *,
+    summary: str,
+    calendar_method: str | None = None,
+) -> OutboxMessage:
+    """Queue a message that the worker will render, in the current transaction.
+
+    Nothing is rendered and nothing is flushed here: the row goes in with the caller's
+    other writes. ``summary`` stands in for the subject until the worker writes it (admins
+    see it on the mail page); it never leaves the college. ``payload`` must be JSON.
+    """
+    message = OutboxMessage(
+        recipient=recipient,
+        subject=summary[:255],
+        text_body=None,
+        calendar_method=calendar_method,
+        renderer=renderer,
+        payload=payload,
+        next_attempt_at=now_utc(),
+    )
+    db.session.add(message)
+    return message
+
+
+def render_message(message: OutboxMessage) -> None:
+    """Write the subject and bodies of a message queued by description (no commit)."""
+    if not message.needs_rendering:
+        return
+    renderer = renderers().get(message.renderer or "")
+    if renderer is None:
+        raise UnknownRenderer(f"no renderer named {message.renderer!r}")
+    rendered = renderer(dict(message.payload or {}))
+    method = rendered.calendar[0] if rendered.calendar else None
+    if method != message.calendar_method:
+        raise ValueError(f"renderer wrote METHOD {method}, queued as {message.calendar_method}")
+    message.subject = rendered.subject[:255]
+    message.text_body = rendered.text_body
+    message.html_body = rendered.html_body
+    message.calendar_body = rendered.calendar[1] if rendered.calendar else None
+
+
+def render_pending() -> int:
+    """Render every message still waiting for its bodies, in this transaction (no sending).
+
+    What the worker does before sending; tests and tools that read bodies call it.
+    """
+    db.session.flush()
+    waiting = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.text_body.is_(None), OutboxMessage.status == OutboxStatus.PENDING)
+        .order_by(OutboxMessage.id)
+    ).all()
+    for message in waiting:
+        render_message(message)
+    db.session.flush()
+    return len(waiting)
 
 
 # --- building the MIME message -------------------------------------------------------------
@@ -89,6 +215,8 @@ def build_mime(message: OutboxMessage) -> EmailMessage:
     mime["Date"] = format_datetime(message.created_at)
     mime["Message-ID"] = f"<outbox-{message.id}@{config['COLLEGE_DOMAIN']}>"
     mime["Auto-Submitted"] = "auto-generated"
+    if message.text_body is None:
+        raise ValueError(f"message {message.id} has not been rendered yet")
     mime.set_content(message.text_body, charset="utf-8")
     if message.html_body:
         mime.add_alternative(message.html_body, subtype="html", charset="utf-8")
@@ -290,6 +418,8 @@ def _deliver_one(
     transport: Transport, message_id: int, now: datetime, report: DeliveryReport
 ) -> None:
     message = db.session.get_one(OutboxMessage, message_id)
+    if message.needs_rendering and not _render_claimed(message, now, report):
+        return
     try:
         transport.send(message)
     except (smtplib.SMTPException, OSError, flask_mail.BadHeaderError) as error:
@@ -305,6 +435,32 @@ def _deliver_one(
         message.last_error = None
         report.sent += 1
     db.session.commit()
+
+
+def _render_claimed(message: OutboxMessage, now: datetime, report: DeliveryReport) -> bool:
+    """Write a claimed message's bodies; a renderer's error is a failed attempt."""
+    message_id = message.id
+    try:
+        render_message(message)
+    except Exception as error:
+        # The claim was committed, so undoing the renderer's work keeps the lease.
+        db.session.rollback()
+        message = db.session.get_one(OutboxMessage, message_id)
+        if isinstance(error, Undeliverable):
+            message.attempts += 1
+            message.last_error = f"Undeliverable: {error}"[:500]
+            message.status = OutboxStatus.FAILED
+            gave_up = True
+        else:
+            gave_up = _record_failure(message, error, now)
+        if gave_up:
+            report.failed += 1
+        else:
+            report.retrying += 1
+        log.exception("mail %s could not be rendered (%s)", message_id, message.renderer)
+        db.session.commit()
+        return False
+    return True
 
 
 def retry_message(message: OutboxMessage) -> None:

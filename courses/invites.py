@@ -15,12 +15,28 @@ session carries a higher number than the one before.
 
 Who takes part: the session's facilitators, plus whoever ``courses.session_participants``
 callables (``source(session) -> list[User]``) name, e.g. enrolled students.
+
+Invitations are queued by description and written by the mail worker (renderer
+``courses.invitation``, see ``college.outbox``): the request that causes one records who,
+which session and what, and renders nothing. Frozen in the payload when it is queued, so
+that the message says what it would have said then: the METHOD, the session's SEQUENCE
+(read at render time it could be higher than a later CANCEL's, and a calendar would then
+drop the CANCEL), whether the session counted as cancelled, the DTSTAMP, the occasion
+(new, changed, cancelled), the session's number and count, the recipient's address, their
+language and their discreet choice. Read when it is rendered: the course's title and
+summary, the session's time, venue and link, the facilitators and the person's name. Those
+are never wrong for the person: every change of time, venue or link raises the SEQUENCE
+and queues its own REQUEST, so an earlier invitation that already shows the newer details
+is simply overtaken by the later one, and a calendar ends at the same entry; the title and
+names are shown as they are now, which is what the college's pages and feeds show too.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,7 +48,13 @@ from college.calendar import Mailbox, Method, build_invite
 from college.db import now_utc
 from college.extensions import db
 from college.models import User
-from college.outbox import enqueue_template
+from college.outbox import (
+    Rendered,
+    Undeliverable,
+    enqueue_described,
+    register_renderer,
+    render_email,
+)
 from college.urls import absolute_url
 from courses.feeds import (
     SessionFacts,
@@ -80,18 +102,61 @@ def _organizer() -> Mailbox:
     return Mailbox(config["MAIL_DEFAULT_SENDER"], config["COLLEGE_NAME"])
 
 
+RENDERER = "courses.invitation"
+
+
 def _queue(session: CourseSession, person: User, method: Method, occasion: str) -> None:
-    facts = facts_of(session)
-    viewer = Viewer(person.id, person.discreet)
+    """Record the invitation for the mail worker; nothing is rendered here."""
     number, count = _position(session)
-    with force_locale(person.language):
+    payload = {
+        "session_id": session.id,
+        "user_id": person.id,
+        "email": person.email,
+        "method": str(method),
+        "sequence": session.sequence,
+        "cancelled": session.is_cancelled,
+        "occasion": occasion,
+        "number": number,
+        "count": count,
+        "sent_at": now_utc().isoformat(),
+        "language": person.language,
+        "discreet": person.discreet,
+    }
+    enqueue_described(
+        person.email,
+        RENDERER,
+        payload,
+        summary=f"Calendar {method}: session {session.id} ({number} of {count}), {occasion}",
+        calendar_method=str(method),
+    )
+    log.info(
+        "calendar %s queued session=%s user=%s seq=%s",
+        method,
+        session.id,
+        person.id,
+        session.sequence,
+    )
+
+
+def render_invitation(payload: dict[str, Any]) -> Rendered:
+    """Write a queued invitation from its payload (the mail worker calls this)."""
+    session = db.session.get(CourseSession, payload["session_id"])
+    person = db.session.get(User, payload["user_id"])
+    if session is None or person is None:
+        raise Undeliverable("the session or the person no longer exists")
+    method = Method(payload["method"])
+    facts = replace(facts_of(session), sequence=payload["sequence"], cancelled=payload["cancelled"])
+    viewer = Viewer(person.id, payload["discreet"])
+    number, count = payload["number"], payload["count"]
+    occasion = payload["occasion"]
+    with force_locale(payload["language"]):
         event = calendar_event(facts, viewer)
         ics = build_invite(
             event,
             method=method,
             organizer=_organizer(),
-            attendee=Mailbox(person.email, person.display_name),
-            sent_at=now_utc(),
+            attendee=Mailbox(payload["email"], person.display_name),
+            sent_at=datetime.fromisoformat(payload["sent_at"]),
             zone_name=current_app.config["COLLEGE_TIMEZONE"],
         ).decode("utf-8")
         title = entry_title(facts, viewer)
@@ -102,8 +167,9 @@ def _queue(session: CourseSession, person: User, method: Method, occasion: str) 
         location = entry_location(facts, viewer)
         link = details_link(facts, viewer)
     teaches = any(uid == person.id for uid, _name, _public in facts.facilitators)
-    enqueue_template(
+    return render_email(
         person,
+        payload["language"],
         f"calendar/{'cancel' if method == Method.CANCEL else 'request'}",
         subject,
         calendar=(str(method), ics),
@@ -119,13 +185,6 @@ def _queue(session: CourseSession, person: User, method: Method, occasion: str) 
         teaches=teaches,
         colleagues=[name for uid, name, _public in facts.facilitators if uid != person.id],
         calendar_page=absolute_url("me.calendar"),
-    )
-    log.info(
-        "calendar %s queued session=%s user=%s seq=%s",
-        method,
-        session.id,
-        person.id,
-        session.sequence,
     )
 
 
@@ -226,6 +285,7 @@ def init_app(app: Flask) -> None:
     extensions.setdefault("courses.enrolment_listeners", []).append(on_enrolment)
     extensions.setdefault("courses.session_participants", []).append(enrolled_students)
     extensions.setdefault("courses.personal_feed_sources", []).append(enrolled_session_ids)
+    register_renderer(app, RENDERER, render_invitation)
 
 
 # --- enrolled students -------------------------------------------------------------------------
@@ -250,7 +310,11 @@ def enrolled_students(session: CourseSession) -> list[User]:
 
 def on_enrolment(kind: str, enrolment: Any) -> None:
     """After the plain confirmation: a REQUEST per session ahead; CANCELs on withdrawal."""
-    for session in upcoming_sessions(enrolment.course):
+    # The confirmation queued just before need not be flushed to read the sessions: it then
+    # goes in with the invitations, one statement less while the course row is locked.
+    with db.session.no_autoflush:
+        sessions = upcoming_sessions(enrolment.course)
+    for session in sessions:
         if kind == "enrolled":
             send_request(session, enrolment.student)
         elif kind == "withdrawn":

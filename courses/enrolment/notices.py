@@ -2,6 +2,16 @@
 
 A discreet person (the default) gets subjects and previews that never name the course or
 its topic, so a lock screen does not tell anyone they attend the college.
+
+Each email is queued by description and written by the mail worker (renderer
+``courses.enrolment_notice``, see ``college.outbox``), so a sign-up renders no template
+while it holds the course's row lock. Frozen when queued: the kind of message, the
+recipient's address, their language and discreet choice, and every value that describes
+the moment (a waiting-list position, an offer's deadline, a session's time before it
+moved). Read when it is written: the person's name, the course's title and slug, and the
+session a message is about. Those can only have become more accurate: a course that is
+renamed is the same course, and a session that moves or is cancelled afterwards sends its
+own message (and its own calendar invitation) anyway.
 """
 
 from __future__ import annotations
@@ -17,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 
 from college.db import now_utc
 from college.extensions import db
-from college.outbox import enqueue_template
+from college.outbox import Rendered, Undeliverable, enqueue_described, render_email
 from college.urls import absolute_url
 from courses.enrolment.models import SEAT_HOLDING, Enrolment, EnrolmentStatus
 from courses.enrolment.queries import first_session_start
@@ -84,36 +94,79 @@ class Formatted:
         return str(self.message) % self.params
 
 
-def subject_for(kind: str, enrolment: Enrolment) -> Formatted:
-    open_subject, discreet_subject = SUBJECTS[kind]
-    college = current_app.config["COLLEGE_NAME"]
-    if enrolment.student is None or enrolment.student.discreet:
-        return Formatted(discreet_subject, {"college": college})
-    return Formatted(open_subject, {"course": enrolment.course.title, "college": college})
+RENDERER = "courses.enrolment_notice"
 
 
 def send(
     enrolment: Enrolment,
     kind: str,
-    calendar: tuple[str, str] | None = None,
     **context: Any,
 ) -> None:
     """Queue the ``templates/email/courses/<kind>`` message to the enrolment's student.
 
-    ``calendar`` is where an iTIP invite (METHOD, ics text) will ride along.
+    Nothing is rendered here: the mail worker writes it (``render_notice``). ``context``
+    holds plain values, datetimes and sessions, frozen as they are now.
     """
     student = enrolment.student
     if student is None:  # past its retention period: no one to write to
         return
+    if enrolment.id is None:
+        db.session.flush()
+    payload = {
+        "enrolment_id": enrolment.id,
+        "kind": kind,
+        "language": student.language,
+        "discreet": student.discreet,
+        "context": {key: _freeze(value) for key, value in context.items()},
+    }
+    enqueue_described(student.email, RENDERER, payload, summary=f"Enrolment {enrolment.id}: {kind}")
+    log.info("enrolment %s: %s email queued", enrolment.id, kind)
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, CourseSession):
+        return {"session_id": value.id}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"cannot queue {type(value).__name__} in an email's description")
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, dict) and "datetime" in value:
+        return datetime.fromisoformat(value["datetime"])
+    if isinstance(value, dict) and "session_id" in value:
+        session = db.session.get(CourseSession, value["session_id"])
+        if session is None:
+            raise Undeliverable("the session no longer exists")
+        return session
+    return value
+
+
+def render_notice(payload: dict[str, Any]) -> Rendered:
+    """Write a queued email about a place from its payload (the mail worker calls this)."""
+    enrolment = db.session.get(Enrolment, payload["enrolment_id"])
+    student = enrolment.student if enrolment is not None else None
+    if enrolment is None or student is None:
+        raise Undeliverable("the enrolment or its student no longer exists")
+    kind = payload["kind"]
+    discreet = payload["discreet"]
     course = enrolment.course
+    college = current_app.config["COLLEGE_NAME"]
+    open_subject, discreet_subject = SUBJECTS[kind]
+    if discreet:
+        subject = Formatted(discreet_subject, {"college": college})
+    else:
+        subject = Formatted(open_subject, {"course": course.title, "college": college})
     # Discreet mode keeps the course's name out of the preview lines as well.
-    course_name = _l("your course") if student.discreet else course.title
-    db.session.flush()
-    enqueue_template(
+    course_name = _l("your course") if discreet else course.title
+    context = {key: _thaw(value) for key, value in payload["context"].items()}
+    return render_email(
         student,
+        payload["language"],
         f"courses/{kind}",
-        subject_for(kind, enrolment),
-        calendar=calendar,
+        subject,
         course=course,
         course_name=course_name,
         enrolment=enrolment,
@@ -123,7 +176,6 @@ def send(
         courses_url=absolute_url("courses.index"),
         **context,
     )
-    log.info("enrolment %s: %s email queued", enrolment.id, kind)
 
 
 # --- reminders and feedback invitations -------------------------------------------------------

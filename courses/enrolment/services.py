@@ -188,7 +188,8 @@ def enrol(
     no proof and no diagnosis. ``override`` lets an administrator enrol outside the dates.
     """
     now = now or now_utc()
-    course = lock_course(course.id)
+    # What needs no lock is read and checked first, so the course row is held only for the
+    # seat, the queue and the writes.
     enrolment = find_enrolment(course, student)
     if enrolment is not None and enrolment.status in ACTIVE:
         return enrolment
@@ -199,6 +200,17 @@ def enrol(
         check_enrolment_open(course, now)
         if course.audience != Audience.EVERYONE and not belongs:
             raise ConfirmAudience()
+    course = lock_course(course.id)
+    # Under the lock, again what may have changed meanwhile: the course may have been
+    # withdrawn from publication, and an earlier row of the student's (say, withdrawn) may
+    # have been reused by a simultaneous click. A new row needs no second look: the unique
+    # (course, student) pair turns a simultaneous double click into a retry that finds it.
+    if course.status != CourseStatus.PUBLISHED:
+        raise CourseNotOpen()
+    if enrolment is not None:
+        db.session.refresh(enrolment)
+        if enrolment.status in ACTIVE:
+            return enrolment
     # Nobody passes the queue: with people waiting, a free place is theirs, not a newcomer's.
     # A full course (the count is fresh: the row is locked) needs no look at the queue.
     if seats_left(course) > 0 and head_of_list(course) is None and _take_seat(course):

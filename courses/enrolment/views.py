@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_time
 from flask_babel import gettext as _
@@ -33,8 +34,15 @@ def me() -> User:
 
 
 def course_or_404(slug: str) -> Course:
-    """A course people can see; drafts do not exist for them."""
-    course = db.session.scalar(sa.select(Course).where(Course.slug == slug))
+    """A course people can see; drafts do not exist for them.
+
+    The term comes along: enrolment checks its dates before the course row is locked.
+    """
+    course = db.session.scalar(
+        sa.select(Course)
+        .where(Course.slug == slug)
+        .options(sa.orm.joinedload(Course.term, innerjoin=True))
+    )
     if course is None or course.status == CourseStatus.DRAFT:
         abort(404)
     return course

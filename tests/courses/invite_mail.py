@@ -66,6 +66,7 @@ def read_invites(messages: list[EmailMessage]) -> list[Invite]:
 
 def queued_invites(after_id: int = 0) -> list[Invite]:
     """Every queued calendar message, built as the mail worker would build it."""
+    outbox.render_pending()
     messages = db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.id > after_id).order_by(OutboxMessage.id)
     )

@@ -7,6 +7,7 @@ from datetime import date, time, timedelta
 import pytest
 import sqlalchemy as sa
 
+from college import outbox
 from college.extensions import db
 from college.models import OutboxMessage, Programme, Qualification, User
 from courses import services as courses
@@ -39,6 +40,7 @@ def requests_for(session) -> list[CoverRequest]:
 
 
 def mail_to(user: User) -> list[OutboxMessage]:
+    outbox.render_pending()
     return list(
         db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == user.email))
     )

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from college import outbox
 from college.extensions import db
 from college.models import OutboxMessage, Programme, Qualification, Role, User
 from college.privacy import erase_person, export_person
@@ -25,6 +26,7 @@ def open_request(course, peer) -> CoverRequest:
 
 
 def subjects_to(user: User) -> list[str]:
+    outbox.render_pending()
     return list(
         db.session.scalars(
             sa.select(OutboxMessage.subject).where(OutboxMessage.recipient == user.email)

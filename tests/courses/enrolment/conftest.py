@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 import sqlalchemy as sa
 
+from college import outbox
 from college.extensions import db
 from college.models import OutboxMessage, User
 from courses.models import Course
@@ -14,7 +15,11 @@ from tests import factories
 
 
 def mail_to(user: User, *, invitations: bool = False) -> list[OutboxMessage]:
-    """Plain mail to a person; with ``invitations`` also the calendar invitations."""
+    """Plain mail to a person; with ``invitations`` also the calendar invitations.
+
+    Mail is written by the worker, so what is due is rendered first, as it would be.
+    """
+    outbox.render_pending()
     statement = sa.select(OutboxMessage).where(OutboxMessage.recipient == user.email)
     if not invitations:
         statement = statement.where(OutboxMessage.calendar_method.is_(None))

@@ -167,3 +167,23 @@ def test_ten_simultaneous_clicks_from_one_student_are_one_enrolment(served: Serv
     assert len(found) == 1
     assert found[0][1] == "enrolled"
     assert taken == 1
+
+
+def test_ten_simultaneous_clicks_after_withdrawing_take_one_place(served: Served):
+    """The student's earlier row is read before the lock; the place is still taken once."""
+    browser, token = signed_in(served.url, 0)
+    assert enrol_job(served.url, browser, token)() == 302
+    answer = browser.post(
+        f"{served.url}/courses/{SLUG}/withdraw",
+        data={"csrf_token": token},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert answer.status_code == 302
+    before, taken = rows(served.database_url)
+    assert [(status, taken) for _, status, _ in before] == [("withdrawn", 0)]
+    statuses = all_at_once([enrol_job(served.url, browser, token) for _ in range(10)])
+    assert set(statuses) == {302}
+    found, taken = rows(served.database_url)
+    assert found == [(before[0][0], "enrolled", None)]
+    assert taken == 1

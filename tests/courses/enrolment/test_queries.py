@@ -70,3 +70,39 @@ def test_my_courses_queries_do_not_grow_with_the_history(
     assert page.count("Certificate of participation") == 9
     assert page.count("Next session") == 18
     assert few == many
+
+
+def enrol_through_the_site(client: FlaskClient, auth, slug: str, count_queries) -> list[str]:
+    student = factories.make_student()
+    db.session.flush()
+    auth.login(student)
+    db.session.expire_all()
+    with count_queries() as counter:
+        answer = client.post(f"/courses/{slug}/enrol")
+    assert answer.status_code in (302, 303)
+    return counter.statements
+
+
+def test_an_enrolment_costs_the_same_queries_however_many_sessions(
+    client: FlaskClient, auth, peer: User, trainer: User, count_queries
+):
+    counts = {}
+    for sessions in (2, 8):
+        course = factories.make_published_course(
+            peer=peer, trainer=trainer, sessions=sessions, capacity=1
+        )
+        place = enrol_through_the_site(client, auth, course.slug, count_queries)
+        queue = enrol_through_the_site(client, auth, course.slug, count_queries)
+        counts[sessions] = (len(place), len(queue))
+        inserts = [s for s in place if s.lstrip().startswith("INSERT INTO outbox_messages")]
+        if db.engine.dialect.name == "postgresql":
+            # One statement for the confirmation and all the invitations; nothing rendered.
+            assert len(inserts) == 1
+        else:
+            # SQLite's driver writes the invitations row by row, in the same process.
+            assert len(inserts) == 1 + sessions
+    if db.engine.dialect.name == "postgresql":
+        assert counts[2] == counts[8], counts
+    else:
+        assert counts[8][0] - counts[2][0] == 6 and counts[2][1] == counts[8][1], counts
+    print("SQL per enrolment through the site (place, queue):", counts[2])

@@ -1,0 +1,236 @@
+"""Mail about places is queued by description and written by the mail worker.
+
+A sign-up renders no template and builds no calendar object; what the worker writes later
+carries what was true when the message was queued (METHOD, SEQUENCE, language, discretion,
+address), and a renderer that fails is retried like a mail server that is down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import flask
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from college import outbox
+from college.db import now_utc
+from college.extensions import db
+from college.models import OutboxMessage, OutboxStatus
+from courses import invites
+from courses.enrolment import services
+from tests import factories
+from tests.courses.invite_mail import last_message_id, queued_invites
+
+
+@pytest.fixture
+def rendered_templates(app: Flask) -> Iterator[list[str]]:
+    names: list[str] = []
+
+    def record(sender: Flask, template: Any, context: dict[str, Any], **extra: Any) -> None:
+        names.append(template.name)
+
+    with flask.template_rendered.connected_to(record, app):
+        yield names
+
+
+def unrendered() -> list[OutboxMessage]:
+    db.session.flush()
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.text_body.is_(None))
+            .order_by(OutboxMessage.id)
+        )
+    )
+
+
+def test_enrolling_renders_no_template_and_builds_no_invitation(
+    small_course, rendered_templates, monkeypatch: pytest.MonkeyPatch
+):
+    course = small_course(capacity=1)
+    student, waiting = factories.make_students(2)
+
+    def no_calendar(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("an invitation was built on the request path")
+
+    monkeypatch.setattr(invites, "build_invite", no_calendar)
+    services.enrol(student, course)
+    services.enrol(waiting, course)
+    queued = unrendered()
+    assert rendered_templates == []
+    sessions = len(invites.upcoming_sessions(course))
+    assert sessions >= 1
+    # The confirmation and one invitation per session to the student; the queue's letter.
+    assert sorted((m.recipient, m.calendar_method or "") for m in queued) == sorted(
+        [(student.email, "")] + [(student.email, "REQUEST")] * sessions + [(waiting.email, "")]
+    )
+    monkeypatch.undo()
+    assert outbox.render_pending() == len(queued)
+    assert "email/courses/enrolled.txt" in rendered_templates
+    assert "email/courses/waitlisted.html" in rendered_templates
+    assert rendered_templates.count("email/calendar/request.txt") == sessions
+
+
+def test_enrolling_through_the_site_renders_no_email(
+    client, auth, small_course, rendered_templates
+):
+    course = small_course()
+    sessions = len(invites.upcoming_sessions(course))
+    student = factories.make_student()
+    auth.login(student)
+    answer = client.post(f"/courses/{course.slug}/enrol")
+    assert answer.status_code in (302, 303)
+    assert [name for name in rendered_templates if name.startswith("email/")] == []
+    assert len(unrendered()) == 1 + sessions
+
+
+def test_an_invitation_written_after_a_withdrawal_keeps_its_own_method_and_sequence(small_course):
+    course = small_course()
+    student = factories.make_student(language="da")
+    student.discreet = True
+    start = last_message_id()
+    enrolment = services.enrol(student, course)
+    services.withdraw(student, enrolment)
+    services.enrol(student, course)
+    session = invites.upcoming_sessions(course)[0]
+    assert session.sequence == 2
+    old_address = student.email
+    # Everything a person can change after queuing, changed before the worker writes it.
+    student.language = "en"
+    student.discreet = False
+    student.email = "new-address@example.org"
+    assert unrendered(), "nothing may be written before the worker runs"
+    mine = [i for i in queued_invites(start) if i.event.uid == session.uid]
+    assert [(i.method, i.event.sequence) for i in mine] == [
+        ("REQUEST", 0),
+        ("CANCEL", 1),
+        ("REQUEST", 2),
+    ]
+    assert {i.recipient for i in mine} == {old_address}
+    for invite in mine:
+        assert course.title not in invite.subject, "queued while discreet"
+        assert course.title not in invite.text
+        assert "Session" not in invite.subject  # written in Danish, as queued
+    plain = db.session.scalars(
+        sa.select(OutboxMessage.subject)
+        .where(OutboxMessage.id > start, OutboxMessage.calendar_method.is_(None))
+        .order_by(OutboxMessage.id)
+    ).all()
+    assert len(plain) == 3
+    assert all(course.title not in subject for subject in plain)
+
+
+class RecordingTransport:
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+
+    def __enter__(self) -> RecordingTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def send(self, message: OutboxMessage) -> None:
+        outbox.build_mime(message)
+        self.sent.append(message.id)
+
+
+@pytest.fixture
+def transport(monkeypatch: pytest.MonkeyPatch) -> RecordingTransport:
+    recording = RecordingTransport()
+    monkeypatch.setattr(outbox, "make_transport", lambda: recording)
+    return recording
+
+
+@pytest.fixture
+def flaky(app: Flask) -> Iterator[dict[str, int]]:
+    state = {"failures_left": 0, "calls": 0}
+
+    def render(payload: dict[str, Any]) -> outbox.Rendered:
+        state["calls"] += 1
+        if payload.get("gone"):
+            raise outbox.Undeliverable("nobody to write to")
+        if state["failures_left"] > 0:
+            state["failures_left"] -= 1
+            raise RuntimeError("template exploded")
+        return outbox.Rendered(f"Hello {payload['n']}", "Body", "<p>Body</p>")
+
+    outbox.register_renderer(app, "tests.flaky", render)
+    yield state
+    outbox.renderers(app).pop("tests.flaky")
+
+
+def test_a_renderer_that_fails_is_retried_with_backoff_and_sent_once(
+    flaky, transport: RecordingTransport, client, auth
+):
+    flaky["failures_left"] = 1
+    message = outbox.enqueue_described(
+        "someone@example.org", "tests.flaky", {"n": 1}, summary="Test message 1"
+    )
+    db.session.flush()
+    moment = now_utc()
+    report = outbox.deliver_due(now=moment)
+    assert (report.sent, report.retrying, report.failed) == (0, 1, 0)
+    assert transport.sent == []
+    db.session.refresh(message)
+    assert message.status == OutboxStatus.PENDING
+    assert message.attempts == 1
+    assert message.text_body is None
+    assert "RuntimeError: template exploded" in (message.last_error or "")
+    assert message.next_attempt_at == moment + outbox.backoff_delay(1)
+    assert message in outbox.failing_messages()
+    admin = factories.make_admin()
+    db.session.commit()
+    auth.login(admin)
+    page = client.get("/admin/mail").get_data(as_text=True)
+    assert "someone@example.org" in page and "template exploded" in page
+    assert "not written yet" in page
+    # Not due again before the backoff has passed; then written and sent, once.
+    assert outbox.deliver_due(now=moment + timedelta(seconds=30)).sent == 0
+    later = moment + timedelta(minutes=2)
+    assert outbox.deliver_due(now=later).sent == 1
+    assert outbox.deliver_due(now=later + timedelta(hours=7)).sent == 0
+    assert transport.sent == [message.id]
+    db.session.refresh(message)
+    assert (message.status, message.subject, message.last_error) == (
+        OutboxStatus.SENT,
+        "Hello 1",
+        None,
+    )
+    assert flaky["calls"] == 2
+
+
+def test_a_renderer_that_keeps_failing_gives_up_and_nothing_is_sent(
+    app: Flask, flaky, transport: RecordingTransport, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 3)
+    flaky["failures_left"] = 100
+    outbox.enqueue_described("a@example.org", "tests.flaky", {"n": 1}, summary="Failing")
+    outbox.enqueue_described("b@example.org", "tests.flaky", {"gone": True}, summary="Gone")
+    outbox.enqueue_described("c@example.org", "tests.nobody", {}, summary="Unknown renderer")
+    db.session.flush()
+    moment = now_utc()
+    for _ in range(3):
+        outbox.deliver_due(now=moment)
+        moment += timedelta(hours=7)
+    rows = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [(r.status, r.attempts) for r in rows] == [
+        (OutboxStatus.FAILED, 3),
+        (OutboxStatus.FAILED, 1),
+        (OutboxStatus.FAILED, 3),
+    ]
+    assert "Undeliverable" in (rows[1].last_error or "")
+    assert "tests.nobody" in (rows[2].last_error or "")
+    assert transport.sent == []
+    assert set(outbox.failing_messages()) == set(rows)
+    # An admin's retry puts it back; once the renderer works it goes out exactly once.
+    flaky["failures_left"] = 0
+    outbox.retry_message(rows[0])
+    db.session.commit()
+    assert outbox.deliver_due(now=moment).sent == 1
+    assert outbox.deliver_due(now=moment + timedelta(hours=7)).sent == 0
+    assert transport.sent == [rows[0].id]
