@@ -45,6 +45,11 @@ def current_token() -> str | None:
     return session.get(SESSION_KEY)
 
 
+def may_be_signed_in() -> bool:
+    """Whether loading the user is worth it: without a session token nobody is signed in."""
+    return SESSION_KEY in session
+
+
 def roles_required(*roles: Role) -> Callable[[F], F]:
     """Let only signed-in people holding one of ``roles`` reach the view."""
 

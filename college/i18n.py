@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
+from college.auth import may_be_signed_in
 from college.extensions import babel
 
 
@@ -12,7 +13,8 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["COLLEGE_DEFAULT_LANGUAGE"]
-    if current_user and current_user.is_authenticated and current_user.language in languages:
+    signed_in = may_be_signed_in() and current_user.is_authenticated
+    if signed_in and current_user.language in languages:
         return str(current_user.language)
     chosen = session.get("language")
     if chosen in languages:

@@ -243,8 +243,11 @@ def clear() -> None:
 
 
 def is_plain_visitor() -> bool:
-    """Nobody signed in and nothing flashed: the page is the same for every such visitor."""
-    return not current_user.is_authenticated and set(session.keys()) <= SESSION_KEYS_OF_A_VISITOR
+    """Nobody signed in and nothing flashed: the page is the same for every such visitor.
+
+    A session holding nothing but these keys has no sign-in token, so no one is signed in.
+    """
+    return set(session.keys()) <= SESSION_KEYS_OF_A_VISITOR
 
 
 def audience_key(audience: Audience) -> Hashable | None:

@@ -35,19 +35,29 @@ def comes_from_this_site() -> bool:
     return True
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    # One look at the names already set: Headers.setdefault would scan them all per header,
+    # on every response.
+    present = {name.lower() for name, _value in headers.items()}
+    missing = [pair for pair in SECURITY_HEADERS if pair[0].lower() not in present]
+    if request.is_secure and HSTS[0].lower() not in present:
+        missing.append(HSTS)
     # Pages about people are private; never let a shared cache keep them.
-    if "Cache-Control" not in headers and response.mimetype == "text/html":
-        headers["Cache-Control"] = "no-store"
+    if "cache-control" not in present and response.mimetype == "text/html":
+        missing.append(("Cache-Control", "no-store"))
+    headers.extend(missing)
     return response
 
 

@@ -251,7 +251,10 @@ BEFORE_CONSENT = {
 @bp.before_app_request
 def ask_for_new_consent() -> Any:
     """Send a signed-in person to the new privacy notice until they accept it."""
-    if request.endpoint in BEFORE_CONSENT or request.blueprint in ("courses_api",):
+    # Calendar clients and partner sites never sign in; visitors have no token to load.
+    if not auth.may_be_signed_in() or request.blueprint in ("courses_api", "feeds"):
+        return None
+    if request.endpoint in BEFORE_CONSENT:
         return None
     if not current_user.is_authenticated:
         return None
