@@ -91,6 +91,9 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "PASSWORD_RESET_HOURS": _env_int("PASSWORD_RESET_HOURS", 1),
         "SESSION_LIFETIME_DAYS": _env_int("SESSION_LIFETIME_DAYS", 14),
         "SESSION_COOKIE_HTTPONLY": True,
+        # A sign-in lasts SESSION_LIFETIME_DAYS from when it was made (the server-side
+        # session ends then too), so re-signing the cookie on every request buys nothing.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
