@@ -143,6 +143,7 @@ def listen_for_writes() -> None:
     event.listen(BindableSession, "after_rollback", _forget_changes)
 
 
+READ_VERSION = sa.select(DataVersion.version).where(DataVersion.name == DATA)
 # A version read by this process, reused for PAGE_CACHE_VERSION_SECONDS when that is set.
 _remembered: tuple[float, int] | None = None
 
@@ -169,7 +170,7 @@ def data_version(fresh: bool = True) -> int:
     if not fresh and reuse and _remembered is not None and now - _remembered[0] < reuse:
         version = _remembered[1]
     else:
-        found = db.session.scalar(sa.select(DataVersion.version).where(DataVersion.name == DATA))
+        found = db.session.scalar(READ_VERSION)
         version = found or 0
         _remembered = (now, version)
     g.data_version = version

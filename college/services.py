@@ -22,7 +22,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from college.db import now_utc
+from college.db import UTCDateTime, now_utc
 from college.errors import DomainError, Forbidden
 from college.extensions import db
 from college.models import (
@@ -330,22 +330,25 @@ def start_login_session(user: User) -> str:
     return raw
 
 
+# Every signed-in request asks this, so the statement is built once; roles come with it.
+SESSION_USER = (
+    sa.select(User)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .options(joinedload(User.role_rows))
+    .where(
+        LoginSession.token_hash == sa.bindparam("token_hash"),
+        LoginSession.expires_at > sa.bindparam("now", type_=UTCDateTime),
+        User.id == sa.bindparam("user_id"),
+    )
+)
+
+
 def load_session_user(user_id: str, raw_token: str | None) -> User | None:
     """Return the signed-in user only while their server-side session still exists."""
     if not raw_token or not user_id.isdigit():
         return None
-    # Roles come in the same query: every signed-in request needs them.
-    statement = (
-        sa.select(User)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .options(joinedload(User.role_rows))
-        .where(
-            LoginSession.token_hash == hash_token(raw_token),
-            LoginSession.expires_at > now_utc(),
-            User.id == int(user_id),
-        )
-    )
-    return db.session.execute(statement).unique().scalar_one_or_none()
+    values = {"token_hash": hash_token(raw_token), "now": now_utc(), "user_id": int(user_id)}
+    return db.session.execute(SESSION_USER, values).unique().scalar_one_or_none()
 
 
 def end_login_session(raw_token: str | None) -> None:
