@@ -39,6 +39,11 @@ class PublicVisibility(StrEnum):
     ROLE_ONLY = "role_only"
 
 
+def public_name_of(display_name: str, visibility: str) -> str | None:
+    """The name public pages may show; None when the person shows their role only."""
+    return None if visibility == PublicVisibility.ROLE_ONLY else display_name
+
+
 class User(UserMixin, Base):
     __tablename__ = "users"
 
@@ -78,9 +83,7 @@ class User(UserMixin, Base):
     @property
     def public_name(self) -> str | None:
         """The name public pages may show; None when the person shows their role only."""
-        if self.public_visibility == PublicVisibility.ROLE_ONLY:
-            return None
-        return self.display_name
+        return public_name_of(self.display_name, self.public_visibility)
 
     @property
     def is_admin(self) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from college.models import PublicVisibility
+from college.models import public_name_of
 from college.templating import NavItem, add_nav_item
 from courses import models
 
@@ -44,9 +44,7 @@ def course_label(kind: str, value: Any) -> str:
 def public_name(name: str, visibility: str, role: str) -> str:
     """Someone teaching as the public sees them: their name, or only their role when they
     chose that (``User.public_visibility``), e.g. "Peer trainer"."""
-    if visibility == PublicVisibility.ROLE_ONLY:
-        return course_label("role", role)
-    return name
+    return public_name_of(name, visibility) or course_label("role", role)
 
 
 def facilitator_name(facilitator: Any) -> str:
