@@ -52,7 +52,7 @@ from peers.services.errors import (
     ProgrammeCodeTaken,
 )
 from peers.services.personal_data import PEER_TABLES, erase_peer_data, export_peer_data
-from peers.services.profiles import profile_of, public_name, update_profile
+from peers.services.profiles import profile_of, update_profile
 from peers.services.schedule import BoardEntry, Schedule, cover_board, schedule_for
 from peers.services.tasks import (
     alert_unfilled_cover,
@@ -129,7 +129,6 @@ __all__ = [
     "profile_of",
     "programme_by_code",
     "programmes",
-    "public_name",
     "record_absence",
     "record_register",
     "register_of",

@@ -63,8 +63,3 @@ def update_profile(
     db.session.flush()
     _audit_if_staff(actor, "peer.profile_changed", person, person)
     return profile
-
-
-def public_name(user: User) -> str | None:
-    """The name public pages may show, or None when the person prefers their role only."""
-    return user.public_name

@@ -228,7 +228,7 @@ def test_profile_page_saves_and_refuses_bad_numbers(client, auth, peer):
     profile = services.profile_of(peer)
     assert profile.status == "resting" and profile.topics == {"creativity"}
     assert peer.public_visibility == "role_only"
-    assert services.public_name(peer) is None
+    assert peer.public_name is None
     page = client.get("/peers/profile").get_data(as_text=True)
     assert re.search(r'<input checked[^>]*value="role_only"', page)
     bad = client.post(
