@@ -262,22 +262,15 @@ def measure_enrolment(url: str, database_url: str, students: int, connections: i
     }
 
 
-def measure_hello(url: str, connections: int, duration: float) -> dict[str, Any]:
-    from bench.run import Scenario, run_wrk
-
-    return run_wrk(url, connections, duration, Scenario("hello world", "/", 1.0))
-
-
 def run(url: str, database_url: str, smoke: bool, duration: float = 5.0) -> dict[str, Any]:
     """Measure enrolment on the running college, then hello world with the same wrk settings."""
-    from bench.run import gunicorn
+    from bench.run import measure_hello
 
     students = 16 if smoke else 1000
     connections = 4 if smoke else 16
     enrolment = measure_enrolment(url, database_url, students, connections)
-    with gunicorn("bench.hello:app") as hello_url:
-        hello = measure_hello(hello_url, connections, 1.0 if smoke else duration)
-    ratio = enrolment["rps"] / hello["rps"] if hello["rps"] else None
+    hello_rps = measure_hello([connections], 1.0 if smoke else duration)[connections]
+    ratio = enrolment["rps"] / hello_rps if hello_rps else None
     verdict = "; ".join(enrolment["problems"]) or "no overbooking, waiting list without gaps"
     lines = [
         "",
@@ -286,7 +279,7 @@ def run(url: str, database_url: str, smoke: bool, duration: float = 5.0) -> dict
         f"  {'enrol (place or waiting list)':<34}{enrolment['rps']:>10.1f} req/s"
         f"  p50 {enrolment['p50_ms']:.1f} ms  p95 {enrolment['p95_ms']:.1f} ms"
         f"  statuses {enrolment['statuses']}",
-        f"  {'hello world':<34}{hello['rps']:>10.1f} req/s",
+        f"  {'hello world':<34}{hello_rps:>10.1f} req/s",
         f"  {'enrol / hello':<34}{ratio:>10.2f}" if ratio else "",
         f"  checked in the database: {verdict}",
     ]
@@ -294,7 +287,7 @@ def run(url: str, database_url: str, smoke: bool, duration: float = 5.0) -> dict
         "lines": lines,
         "data": {
             "enrolment": enrolment | {"connections": connections, "ratio": ratio},
-            "hello_rps": hello["rps"],
+            "hello_rps": hello_rps,
         },
     }
 
