@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
@@ -132,6 +134,16 @@ def assert_every_session_has_its_pair(course_ids: list[int]) -> None:
     assert unqualified == []
 
 
+def overlapping(this: Any, other: Any) -> list[Any]:
+    """Two scheduled sessions that share a moment."""
+    return [
+        this.status == SessionStatus.SCHEDULED,
+        other.status == SessionStatus.SCHEDULED,
+        other.starts_at < this.ends_at,
+        other.ends_at > this.starts_at,
+    ]
+
+
 def assert_nobody_is_booked_twice_at_once(course_ids: list[int]) -> None:
     this, other = aliased(CourseSession), aliased(CourseSession)
     mine, theirs = aliased(SessionFacilitator), aliased(SessionFacilitator)
@@ -141,10 +153,7 @@ def assert_nobody_is_booked_twice_at_once(course_ids: list[int]) -> None:
         .join(theirs, sa.and_(theirs.user_id == mine.user_id, theirs.session_id != this.id))
         .join(other, theirs.session_id == other.id)
         .where(
-            this.status == SessionStatus.SCHEDULED,
-            other.status == SessionStatus.SCHEDULED,
-            other.starts_at < this.ends_at,
-            other.ends_at > this.starts_at,
+            *overlapping(this, other),
         )
         .limit(5)
     ).all()
@@ -160,10 +169,7 @@ def assert_nobody_is_booked_twice_at_once(course_ids: list[int]) -> None:
             one.course_id.in_(course_ids),
             one.status.in_(TAKING_PART),
             two.status.in_(TAKING_PART),
-            this.status == SessionStatus.SCHEDULED,
-            other.status == SessionStatus.SCHEDULED,
-            other.starts_at < this.ends_at,
-            other.ends_at > this.starts_at,
+            *overlapping(this, other),
         )
         .limit(5)
     ).all()
