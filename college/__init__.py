@@ -35,10 +35,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     from college import auth, i18n, page_cache, privacy, security, templating, transactions
+    from college.db import tune_postgresql_engine
     from college.errors import register_error_handlers
     from college.extensions import csrf, db, mail, migrate
 
     db.init_app(app)
+    with app.app_context():
+        tune_postgresql_engine(db.engine)
     transactions.init_app(app)  # first, so the write lock comes before any read
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)

@@ -45,6 +45,19 @@ def current_token() -> str | None:
     return session.get(SESSION_KEY)
 
 
+def claimed_person_id() -> int | None:
+    """Whom the browser's cookie names, not yet checked against the server-side session."""
+    user_id = session.get("_user_id")
+    if SESSION_KEY not in session or not isinstance(user_id, str) or not user_id.isdigit():
+        return None
+    return int(user_id)
+
+
+def sign_in_holds(user_id: int) -> bool:
+    """Whether the browser's sign-in as ``user_id`` is still valid (and read the data version)."""
+    return services.session_holds(user_id, session.get(SESSION_KEY))
+
+
 def may_be_signed_in() -> bool:
     """Whether loading the user is worth it: without a session token nobody is signed in."""
     return SESSION_KEY in session

@@ -66,7 +66,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "PRODUCTION": production,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # PostgreSQL pings only idle connections (``college.db.tune_postgresql_engine``).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("postgresql")},
         "COLLEGE_NAME": os.environ.get("COLLEGE_NAME", "Recovery College"),
         "COLLEGE_TIMEZONE": os.environ.get("COLLEGE_TIMEZONE", "Europe/Copenhagen"),
         "COLLEGE_DOMAIN": os.environ.get("COLLEGE_DOMAIN", "recovery-college.example"),

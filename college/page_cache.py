@@ -12,7 +12,11 @@ Views opt in with :func:`kept`:
 
 - ``VISITORS``: public pages, kept for people who are not signed in and have no message
   waiting, one copy per language;
-- ``PERSON``: a signed-in person's own pages (My courses, the dashboard), one copy per person;
+- ``PERSON``: a signed-in person's own pages (My courses, the dashboard), one copy per person.
+  Everything about the person that decides what they may see (roles, whether the account is
+  active, consent, language) lives in tables that raise the data version, so while the
+  version is unchanged only their sign-in needs checking: a kept copy is served before the
+  person is loaded at all (:func:`serve_kept_person_page`);
 - ``ANYONE``: answers that read no cookie at all (the JSON API, calendar feeds).
 
 A form's CSRF token belongs to one visitor, so it is never kept: the visitor's own token is
@@ -144,6 +148,8 @@ def listen_for_writes() -> None:
 
 
 READ_VERSION = sa.select(DataVersion.version).where(DataVersion.name == DATA)
+# The version as a column of another query: the sign-in lookup reads it in the same trip.
+VERSION_COLUMN = READ_VERSION.scalar_subquery()
 # A version read by this process, reused for PAGE_CACHE_VERSION_SECONDS when that is set.
 _remembered: tuple[float, int] | None = None
 
@@ -162,17 +168,21 @@ def data_version(fresh: bool = True) -> int:
     ago will do: pages for people who are not signed in may be that far behind, since none
     of them has just changed anything (a commit in this process forgets the version).
     """
-    global _remembered
     if "data_version" in g:
         return cast(int, g.data_version)
     reuse = current_app.config["PAGE_CACHE_VERSION_SECONDS"]
-    now = time.monotonic()
-    if not fresh and reuse and _remembered is not None and now - _remembered[0] < reuse:
-        version = _remembered[1]
-    else:
-        found = db.session.scalar(READ_VERSION)
-        version = found or 0
-        _remembered = (now, version)
+    remembered = _remembered
+    if not fresh and reuse and remembered and time.monotonic() - remembered[0] < reuse:
+        g.data_version = remembered[1]
+        return remembered[1]
+    return note_version(db.session.scalar(READ_VERSION))
+
+
+def note_version(found: int | None) -> int:
+    """Take a version just read from the database as this request's and this process's."""
+    global _remembered
+    version = found or 0
+    _remembered = (time.monotonic(), version)
     g.data_version = version
     return version
 
@@ -264,6 +274,45 @@ def audience_key(audience: Audience) -> Hashable | None:
     return "anyone"
 
 
+def person_language() -> Hashable:
+    """What a person's language follows, known without loading them: their own setting
+    (unchanged while the data version is), else the switch, else the browser's."""
+    return (session.get("language"), request.headers.get("Accept-Language", ""))
+
+
+def store_key(who: Hashable, language: Hashable) -> Hashable:
+    return (request.endpoint, request.full_path, who, language)
+
+
+def is_fresh(found: KeptResponse, version: int, lifetime: float) -> bool:
+    return found.version == version and time.monotonic() - found.kept_at < lifetime
+
+
+def serve_kept_person_page() -> Response | None:
+    """Answer a person's kept page straight away, before anything loads them.
+
+    The copy was built for this person under this data version, so their roles, consent
+    and language are what they were then; their sign-in is all that is left to check.
+    """
+    lifetime = current_app.config["PAGE_CACHE_SECONDS"]
+    if not lifetime or request.method not in ("GET", "HEAD") or "_flashes" in session:
+        return None
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "kept_audience", None) is not PERSON:
+        return None
+    from college import auth
+
+    person = auth.claimed_person_id()
+    if person is None:
+        return None
+    found = store.get(store_key(("person", person), person_language()))
+    if found is None or not auth.sign_in_holds(person):
+        return None
+    if not is_fresh(found, data_version(), lifetime):
+        return None
+    return found.answer()
+
+
 def default_language() -> str:
     return str(get_locale())
 
@@ -318,10 +367,10 @@ def kept(
             who = audience_key(audience) if lifetime else None
             if who is None:
                 return view(*args, **kwargs)
-            key = (request.endpoint, request.full_path, who, language())
+            key = store_key(who, person_language() if audience is PERSON else language())
             version = data_version(fresh=audience is PERSON)
             found = store.get(key)
-            if found and found.version == version and time.monotonic() - found.kept_at < lifetime:
+            if found and is_fresh(found, version, lifetime):
                 return found.answer()
             response = build_fresh(view, *args, **kwargs)
             copy = keep(response, version, etag)
@@ -330,6 +379,7 @@ def kept(
             store.put(key, copy, current_app.config["PAGE_CACHE_MAX_BYTES"])
             return copy.answer()
 
+        wrapped.kept_audience = audience  # type: ignore[attr-defined]
         return cast(F, wrapped)
 
     return decorator
@@ -340,3 +390,5 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("PAGE_CACHE_VERSION_SECONDS", 1)
     app.config.setdefault("PAGE_CACHE_MAX_BYTES", 64 * 1024 * 1024)
     listen_for_writes()
+    # Before the hooks that load the signed-in person (consent, admin access).
+    app.before_request(serve_kept_person_page)

@@ -22,6 +22,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from college import page_cache
 from college.db import UTCDateTime, now_utc
 from college.errors import DomainError, Forbidden
 from college.extensions import db
@@ -330,9 +331,10 @@ def start_login_session(user: User) -> str:
     return raw
 
 
-# Every signed-in request asks this, so the statement is built once; roles come with it.
+# Every signed-in request asks this, so the statement is built once; roles come with it,
+# and so does the data version, which the person's own kept pages need read fresh.
 SESSION_USER = (
-    sa.select(User)
+    sa.select(User, page_cache.VERSION_COLUMN)
     .join(LoginSession, LoginSession.user_id == User.id)
     .options(joinedload(User.role_rows))
     .where(
@@ -348,7 +350,33 @@ def load_session_user(user_id: str, raw_token: str | None) -> User | None:
     if not raw_token or not user_id.isdigit():
         return None
     values = {"token_hash": hash_token(raw_token), "now": now_utc(), "user_id": int(user_id)}
-    return db.session.execute(SESSION_USER, values).unique().scalar_one_or_none()
+    row = db.session.execute(SESSION_USER, values).unique().one_or_none()
+    if row is None:
+        return None
+    user, version = row
+    page_cache.note_version(version)
+    return user
+
+
+# A kept page of the person needs only this: that the sign-in still holds (see page_cache).
+SESSION_HOLDS = sa.select(
+    page_cache.VERSION_COLUMN,
+    sa.exists().where(
+        LoginSession.token_hash == sa.bindparam("token_hash"),
+        LoginSession.expires_at > sa.bindparam("now", type_=UTCDateTime),
+        LoginSession.user_id == sa.bindparam("user_id"),
+    ),
+)
+
+
+def session_holds(user_id: int, raw_token: str | None) -> bool:
+    """Whether ``raw_token`` is a live sign-in of ``user_id``; notes the data version too."""
+    if not raw_token:
+        return False
+    values = {"token_hash": hash_token(raw_token), "now": now_utc(), "user_id": user_id}
+    version, holds = db.session.connection().execute(SESSION_HOLDS, values).one()
+    page_cache.note_version(version)
+    return bool(holds)
 
 
 def end_login_session(raw_token: str | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -12,8 +13,8 @@ from flask.testing import FlaskClient
 
 from college import page_cache
 from college.extensions import db
-from college.models import AuditEvent, DataVersion, User
-from college.services import renew_calendar_token, revoke_calendar_token
+from college.models import AuditEvent, DataVersion, LoginSession, Role, User
+from college.services import renew_calendar_token, revoke_calendar_token, set_roles
 from courses.models import Course, CourseStatus
 from tests import factories
 
@@ -233,6 +234,64 @@ def test_a_page_kept_for_someone_is_not_given_after_they_sign_out(
     assert client.get("/me/courses").status_code == 200
     client.post("/auth/logout")
     assert client.get("/me/courses").status_code == 302
+
+
+@contextmanager
+def recorded_statements() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        # The test's own transaction wraps each request in a savepoint; those are not the app's.
+        if "SAVEPOINT" not in str(args[2]):
+            statements.append(str(args[2]))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_a_kept_page_of_a_person_costs_one_statement_and_keeps_their_language(
+    page_cache_on: None, app: Flask, client: FlaskClient
+) -> None:
+    student = factories.make_student(language="da")
+    db.session.commit()
+    client.post("/auth/login", data={"email": student.email, "password": factories.PASSWORD})
+    client.get("/me/courses")  # shows the welcome, so it is not kept
+    first = client.get("/me/courses").get_data(as_text=True)
+    with recorded_statements() as statements:
+        again = client.get("/me/courses")
+    assert again.get_data(as_text=True) == first
+    assert '<html lang="da"' in first
+    assert len(statements) == 1
+
+
+def test_a_kept_page_is_not_given_once_the_sign_in_ended_elsewhere(
+    page_cache_on: None, client: FlaskClient
+) -> None:
+    student = factories.make_student()
+    db.session.commit()
+    client.post("/auth/login", data={"email": student.email, "password": factories.PASSWORD})
+    assert client.get("/me/courses").status_code == 200
+    # Ending sessions is bookkeeping: it leaves the data version as it was.
+    before = version()
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == student.id))
+    db.session.commit()
+    assert version() == before
+    assert client.get("/me/courses").status_code == 302
+
+
+def test_the_kept_dashboard_is_not_given_to_someone_who_is_no_longer_an_administrator(
+    page_cache_on: None, client: FlaskClient
+) -> None:
+    admin, other = factories.make_admin(), factories.make_admin()
+    db.session.commit()
+    client.post("/auth/login", data={"email": admin.email, "password": factories.PASSWORD})
+    assert client.get("/admin/").status_code == 200
+    set_roles(other, admin, {Role.STUDENT})
+    db.session.commit()
+    assert client.get("/admin/").status_code == 403
 
 
 # --- answers read by machines ---------------------------------------------------------------
