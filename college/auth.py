@@ -7,8 +7,10 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Flask, abort, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
+from itsdangerous import URLSafeTimedSerializer
 
 from college import services
 from college.extensions import login_manager
@@ -80,9 +82,31 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
     return decorator
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed cookie sessions, with the signer made once per set of keys.
+
+    Flask makes it anew for every request, cookie or not, which costs a kept page a
+    noticeable share of its time.
+    """
+
+    def __init__(self) -> None:
+        self._signers: dict[tuple[Any, ...], URLSafeTimedSerializer] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        signer = self._signers.get(keys)
+        if signer is None:
+            signer = super().get_signing_serializer(app)
+            if signer is None:
+                return None
+            self._signers[keys] = signer
+        return signer
+
+
 def init_app(app: Flask) -> None:
     from datetime import timedelta
 
+    app.session_interface = CookieSessions()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see that page.")
