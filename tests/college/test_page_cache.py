@@ -225,13 +225,19 @@ def test_my_courses_are_kept_for_me_alone(
         assert "Everyday economics" in their_page and "Being a relative" not in their_page
 
 
-def test_a_page_kept_for_someone_is_not_given_after_they_sign_out(
-    page_cache_on: None, client: FlaskClient
-) -> None:
+def signed_in_student(client: FlaskClient) -> User:
+    """A student signed in on ``client`` who has opened My courses once."""
     student = factories.make_student()
     db.session.commit()
     client.post("/auth/login", data={"email": student.email, "password": factories.PASSWORD})
     assert client.get("/me/courses").status_code == 200
+    return student
+
+
+def test_a_page_kept_for_someone_is_not_given_after_they_sign_out(
+    page_cache_on: None, client: FlaskClient
+) -> None:
+    signed_in_student(client)
     client.post("/auth/logout")
     assert client.get("/me/courses").status_code == 302
 
@@ -270,10 +276,7 @@ def test_a_kept_page_of_a_person_costs_one_statement_and_keeps_their_language(
 def test_a_kept_page_is_not_given_once_the_sign_in_ended_elsewhere(
     page_cache_on: None, client: FlaskClient
 ) -> None:
-    student = factories.make_student()
-    db.session.commit()
-    client.post("/auth/login", data={"email": student.email, "password": factories.PASSWORD})
-    assert client.get("/me/courses").status_code == 200
+    student = signed_in_student(client)
     # Ending sessions is bookkeeping: it leaves the data version as it was.
     before = version()
     db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == student.id))
