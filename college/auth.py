@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from flask import Flask, abort, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
+from flask_babel import refresh as refresh_language
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import URLSafeTimedSerializer
 
@@ -35,6 +36,8 @@ def sign_in(user: User) -> None:
     session[SESSION_KEY] = token
     session.permanent = True
     login_user(user)
+    # The rest of this request speaks the person's own language, the welcome included.
+    refresh_language()
 
 
 def sign_out() -> None:

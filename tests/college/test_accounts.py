@@ -291,3 +291,15 @@ def test_missing_csrf_token_is_refused(client: FlaskClient, csrf_enabled):
     assert response.status_code == 400
     assert b"expired" in response.data
     assert count_users() == 0
+
+
+def test_the_welcome_is_in_the_persons_own_language(client: FlaskClient) -> None:
+    student = factories.make_student(language="da")
+    db.session.commit()
+    answer = client.post(
+        "/auth/login",
+        data={"email": student.email, "password": factories.PASSWORD},
+        headers={"Accept-Language": "en"},
+        follow_redirects=True,
+    )
+    assert "Du er logget ind." in answer.get_data(as_text=True)
