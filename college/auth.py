@@ -18,6 +18,8 @@ from college.extensions import login_manager
 from college.models import Role, User
 
 SESSION_KEY = "sid"
+# Where Flask-Login keeps the signed-in person's id in the session.
+USER_ID_KEY = "_user_id"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -52,7 +54,7 @@ def current_token() -> str | None:
 
 def claimed_person_id() -> int | None:
     """Whom the browser's cookie names, not yet checked against the server-side session."""
-    user_id = session.get("_user_id")
+    user_id = session.get(USER_ID_KEY)
     if SESSION_KEY not in session or not isinstance(user_id, str) or not user_id.isdigit():
         return None
     return int(user_id)

@@ -270,8 +270,12 @@ def audience_key(audience: Audience) -> Hashable | None:
     if audience is PERSON:
         if not current_user.is_authenticated or "_flashes" in session:
             return None
-        return ("person", int(current_user.id))
+        return person_key(int(current_user.id))
     return "anyone"
+
+
+def person_key(person_id: int) -> Hashable:
+    return ("person", person_id)
 
 
 def person_language() -> Hashable:
@@ -300,12 +304,12 @@ def serve_kept_person_page() -> Response | None:
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, "kept_audience", None) is not PERSON:
         return None
-    from college import auth
+    from college import auth  # auth needs services, which need this module
 
     person = auth.claimed_person_id()
     if person is None:
         return None
-    found = store.get(store_key(("person", person), person_language()))
+    found = store.get(store_key(person_key(person), person_language()))
     if found is None or not auth.sign_in_holds(person):
         return None
     if not is_fresh(found, data_version(), lifetime):

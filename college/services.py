@@ -331,25 +331,33 @@ def start_login_session(user: User) -> str:
     return raw
 
 
+# A server-side session that is still live, for the browser's token and the person it names.
+LIVE_SESSION = sa.and_(
+    LoginSession.token_hash == sa.bindparam("token_hash"),
+    LoginSession.expires_at > sa.bindparam("now", type_=UTCDateTime),
+    LoginSession.user_id == sa.bindparam("user_id"),
+)
 # Every signed-in request asks this, so the statement is built once; roles come with it,
 # and so does the data version, which the person's own kept pages need read fresh.
 SESSION_USER = (
     sa.select(User, page_cache.VERSION_COLUMN)
     .join(LoginSession, LoginSession.user_id == User.id)
     .options(joinedload(User.role_rows))
-    .where(
-        LoginSession.token_hash == sa.bindparam("token_hash"),
-        LoginSession.expires_at > sa.bindparam("now", type_=UTCDateTime),
-        User.id == sa.bindparam("user_id"),
-    )
+    .where(LIVE_SESSION)
 )
+# A kept page of the person needs only this: that the sign-in still holds (see page_cache).
+SESSION_HOLDS = sa.select(page_cache.VERSION_COLUMN, sa.exists().where(LIVE_SESSION))
+
+
+def _session_values(user_id: int, raw_token: str) -> dict[str, object]:
+    return {"token_hash": hash_token(raw_token), "now": now_utc(), "user_id": user_id}
 
 
 def load_session_user(user_id: str, raw_token: str | None) -> User | None:
     """Return the signed-in user only while their server-side session still exists."""
     if not raw_token or not user_id.isdigit():
         return None
-    values = {"token_hash": hash_token(raw_token), "now": now_utc(), "user_id": int(user_id)}
+    values = _session_values(int(user_id), raw_token)
     row = db.session.execute(SESSION_USER, values).unique().one_or_none()
     if row is None:
         return None
@@ -358,22 +366,11 @@ def load_session_user(user_id: str, raw_token: str | None) -> User | None:
     return user
 
 
-# A kept page of the person needs only this: that the sign-in still holds (see page_cache).
-SESSION_HOLDS = sa.select(
-    page_cache.VERSION_COLUMN,
-    sa.exists().where(
-        LoginSession.token_hash == sa.bindparam("token_hash"),
-        LoginSession.expires_at > sa.bindparam("now", type_=UTCDateTime),
-        LoginSession.user_id == sa.bindparam("user_id"),
-    ),
-)
-
-
 def session_holds(user_id: int, raw_token: str | None) -> bool:
     """Whether ``raw_token`` is a live sign-in of ``user_id``; notes the data version too."""
     if not raw_token:
         return False
-    values = {"token_hash": hash_token(raw_token), "now": now_utc(), "user_id": user_id}
+    values = _session_values(user_id, raw_token)
     version, holds = db.session.connection().execute(SESSION_HOLDS, values).one()
     page_cache.note_version(version)
     return bool(holds)
