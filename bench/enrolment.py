@@ -152,7 +152,11 @@ def drive_wrk(
     """POST once per prepared browser with wrk (bench/enrol.lua); stop when all have answered."""
     from bench.run import BENCH
 
-    threads = min(connections, 2)
+    # One thread: a thread whose students have all been sent parks its connections, and
+    # each parked connection holds a sync worker until gunicorn's timeout, so a second
+    # thread still sending would wait for workers that are not coming back. One thread
+    # reaches a few thousand requests a second, far more than enrolment needs.
+    threads = 1
     people = workdir / "browsers.tsv"
     people.write_text("".join(f"{cookie}\t{body}\n" for cookie, body in browsers))
     marks = workdir / "marks"
