@@ -105,13 +105,24 @@ def start_write_transaction(session: sa.orm.Session) -> None:
 
     On SQLite the write lock is taken up front (``BEGIN IMMEDIATE``), so concurrent
     writers queue behind the busy timeout instead of failing on a stale snapshot.
-    On PostgreSQL this is a plain transaction; callers lock the rows they change.
+    On PostgreSQL this is a plain transaction; callers lock the rows they change. When
+    what came before only read (outside a transaction, see ``tune_postgresql_engine``)
+    and nothing waits to be written, there is nothing to end: committing would only
+    expire what was loaded, and the signed-in person would be read a second time.
     """
-    if session.in_transaction():
-        session.commit()
     bind = session.get_bind()
-    if isinstance(bind, Engine) and bind.dialect.name == "sqlite":
+    if session.in_transaction() and not _only_read_so_far(session, bind):
+        session.commit()
+    if isinstance(bind, Engine) and is_sqlite(bind):
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+def _only_read_so_far(session: sa.orm.Session, bind: Engine | sa.Connection) -> bool:
+    """True on PostgreSQL when no database transaction is open and no change waits."""
+    if bind.dialect.name != "postgresql" or session.new or session.dirty or session.deleted:
+        return False
+    dbapi_connection = session.connection().connection.dbapi_connection
+    return bool(getattr(dbapi_connection, "autocommit", False))
 
 
 # --- PostgreSQL connections ----------------------------------------------------------------

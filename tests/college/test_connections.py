@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from college import db as college_db
-from college.db import is_plain_read, tune_postgresql_engine
+from college.db import is_plain_read, start_write_transaction, tune_postgresql_engine
 from tests.conftest import IN_CI, PG_URL, postgres_available
 
 
@@ -45,6 +45,15 @@ def engine() -> Iterator[sa.Engine]:
         connection.commit()
     yield engine
     engine.dispose()
+
+
+class Marks(sa.orm.DeclarativeBase):
+    pass
+
+
+class Mark(Marks):
+    __tablename__ = "marks"
+    name: sa.orm.Mapped[str] = sa.orm.mapped_column(primary_key=True)
 
 
 def in_transaction(connection: sa.Connection) -> bool:
@@ -104,3 +113,25 @@ def test_a_connection_that_died_while_idle_is_replaced_unseen(
     with engine.connect() as connection:
         second = connection.scalar(sa.text("SELECT pg_backend_pid()"))
     assert second != first
+
+
+def test_a_write_transaction_after_plain_reads_keeps_what_they_loaded(engine: sa.Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(sa.text("INSERT INTO marks VALUES ('read')"))
+        connection.commit()
+    with sa.orm.Session(engine) as session:
+        mark = session.get_one(Mark, "read")
+        start_write_transaction(session)
+        # Nothing was open to commit, so the loaded row is not expired and read again.
+        assert not sa.inspect(mark).expired
+        assert not in_transaction(session.connection())
+
+
+def test_a_write_transaction_first_commits_what_came_before(engine: sa.Engine) -> None:
+    with sa.orm.Session(engine) as session:
+        session.add(Mark(name="flushed"))
+        session.flush()
+        session.add(Mark(name="pending"))
+        start_write_transaction(session)
+        session.rollback()
+        assert count_marks(session.connection()) == 2
