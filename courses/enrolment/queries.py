@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm
 
+from college.errors import NotFound
 from college.extensions import db
 from college.models import User
 from courses.enrolment.models import Enrolment, EnrolmentStatus
@@ -40,6 +42,29 @@ def find_enrolment(course: Course, student: User) -> Enrolment | None:
         .where(Enrolment.course_id == course.id, Enrolment.student_id == student.id)
         .execution_options(populate_existing=True)
     )
+
+
+def find_enrolment_and_start(
+    course: Course, student: User
+) -> tuple[Enrolment | None, datetime | None]:
+    """``find_enrolment`` and ``first_session_start`` in one trip, for a sign-up."""
+    starts = (
+        sa.select(sa.func.min(CourseSession.starts_at))
+        .where(
+            CourseSession.course_id == course.id,
+            CourseSession.status == SessionStatus.SCHEDULED,
+        )
+        .scalar_subquery()
+    )
+    mine = sa.and_(Enrolment.course_id == Course.id, Enrolment.student_id == student.id)
+    enrolment, first = db.session.execute(
+        sa.select(Enrolment, starts)
+        .select_from(Course)
+        .outerjoin(Enrolment, mine)
+        .where(Course.id == course.id)
+        .execution_options(populate_existing=True)
+    ).one()
+    return enrolment, first
 
 
 def is_enrolled(student_id: int, course_id: int) -> bool:
@@ -115,11 +140,47 @@ def waitlist_positions(enrolments: Iterable[Enrolment]) -> dict[int, int]:
     return {enrolment_id: count + 1 for enrolment_id, count in rows}
 
 
-def next_in_queue(course: Course) -> tuple[int, int]:
-    """The number and the position a newcomer to the queue gets; called with the course locked.
+@dataclass(frozen=True)
+class Queue:
+    """The waiting list of a course as a newcomer finds it."""
 
-    The number comes after the last one handed out; the position counts everyone waiting,
-    who are all ahead of a newcomer (``waitlist_position`` says the same once they are in).
+    last_number: int
+    waiting: int
+
+    @property
+    def next_number(self) -> int:
+        """The number after the last one handed out (numbers are never reused)."""
+        return self.last_number + 1
+
+    @property
+    def next_position(self) -> int:
+        """Everyone waiting is ahead of a newcomer (``waitlist_position`` agrees later)."""
+        return self.waiting + 1
+
+
+def lock_seats(course: Course) -> None:
+    """Lock the course row and read afresh what others change while a person signs up.
+
+    The course is already loaded; whether it is still published, its capacity and the
+    places taken are set on it as the database has them now.
+    """
+    row = db.session.execute(
+        sa.select(Course.status, Course.capacity, Course.seats_taken)
+        .where(Course.id == course.id)
+        .with_for_update()
+    ).one_or_none()
+    if row is None:
+        raise NotFound()
+    for name, value in zip(("status", "capacity", "seats_taken"), row, strict=True):
+        sa.orm.attributes.set_committed_value(course, name, value)
+
+
+def read_queue(course: Course) -> Queue:
+    """The waiting list as a newcomer finds it; read with the course row already locked.
+
+    A statement of its own, after the lock: a locking statement that had to wait sees the
+    locked row as it is now, but anything else it reads as it was when it began, so it
+    would miss the places and numbers handed out by the transaction it waited for.
     """
     last, waiting = db.session.execute(
         sa.select(
@@ -127,7 +188,7 @@ def next_in_queue(course: Course) -> tuple[int, int]:
             sa.func.count().filter(Enrolment.status == EnrolmentStatus.WAITLISTED),
         ).where(Enrolment.course_id == course.id)
     ).one()
-    return (last or 0) + 1, waiting + 1
+    return Queue(last or 0, waiting)
 
 
 def waiting_counts(course_ids: Iterable[int]) -> dict[int, int]:

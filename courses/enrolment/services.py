@@ -28,12 +28,14 @@ from college.services import record_audit
 from courses.enrolment import notices
 from courses.enrolment.models import ACTIVE, Enrolment, EnrolmentStatus
 from courses.enrolment.queries import (
-    find_enrolment,
+    find_enrolment_and_start,
     first_session_start,
     head_of_list,
     last_session_end,
-    next_in_queue,
+    lock_seats,
+    read_queue,
     waiting_list,
+    waitlist_position,
     waitlist_positions,
 )
 from courses.models import Audience, Course, CourseSession, CourseStatus, SessionStatus
@@ -158,8 +160,11 @@ def _set_status(enrolment: Enrolment, status: EnrolmentStatus, now: datetime) ->
 # --- enrolment ---------------------------------------------------------------------------------
 
 
-def check_enrolment_open(course: Course, now: datetime) -> None:
-    """Raise the reason why enrolment is not possible now, if there is one."""
+def check_enrolment_open(course: Course, now: datetime, starts: datetime | None) -> None:
+    """Raise the reason why enrolment is not possible now, if there is one.
+
+    ``starts`` is the course's first scheduled session, read by the caller.
+    """
     if course.status != CourseStatus.PUBLISHED:
         raise CourseNotOpen()
     term = course.term
@@ -169,9 +174,16 @@ def check_enrolment_open(course: Course, now: datetime) -> None:
         raise EnrolmentNotYetOpen(date=format_day(term.enrolment_opens_at, "long"))
     if term.enrolment_closes_at is not None and now > term.enrolment_closes_at:
         raise EnrolmentClosed()
-    starts = first_session_start(course)
     if starts is not None and now >= starts:
         raise CourseAlreadyStarted()
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a sign-up left the student: their row, and their place in the queue if waiting."""
+
+    enrolment: Enrolment
+    position: int | None
 
 
 def enrol(
@@ -187,20 +199,32 @@ def enrol(
     Courses for relatives or staff ask only that people say they belong there (``belongs``);
     no proof and no diagnosis. ``override`` lets an administrator enrol outside the dates.
     """
+    return place(student, course, belongs=belongs, now=now, override=override).enrolment
+
+
+def place(
+    student: User,
+    course: Course,
+    *,
+    belongs: bool = False,
+    now: datetime | None = None,
+    override: bool = False,
+) -> Placement:
+    """``enrol``, telling also the position on the waiting list, known here at no cost."""
     now = now or now_utc()
     # What needs no lock is read and checked first, so the course row is held only for the
     # seat, the queue and the writes.
-    enrolment = find_enrolment(course, student)
+    enrolment, starts = find_enrolment_and_start(course, student)
     if enrolment is not None and enrolment.status in ACTIVE:
-        return enrolment
+        return _already_placed(enrolment)
     if override:
         if course.status != CourseStatus.PUBLISHED:
             raise CourseNotOpen()
     else:
-        check_enrolment_open(course, now)
+        check_enrolment_open(course, now, starts)
         if course.audience != Audience.EVERYONE and not belongs:
             raise ConfirmAudience()
-    course = lock_course(course.id)
+    lock_seats(course)
     # Under the lock, again what may have changed meanwhile: the course may have been
     # withdrawn from publication, and an earlier row of the student's (say, withdrawn) may
     # have been reused by a simultaneous click. A new row needs no second look: the unique
@@ -210,20 +234,25 @@ def enrol(
     if enrolment is not None:
         db.session.refresh(enrolment)
         if enrolment.status in ACTIVE:
-            return enrolment
+            return _already_placed(enrolment)
     # Nobody passes the queue: with people waiting, a free place is theirs, not a newcomer's.
-    # A full course (the count is fresh: the row is locked) needs no look at the queue.
-    if seats_left(course) > 0 and head_of_list(course) is None and _take_seat(course):
+    queue = read_queue(course)
+    position = None
+    if seats_left(course) > 0 and not queue.waiting and _take_seat(course):
         enrolment = _keep(enrolment, course, student, EnrolmentStatus.ENROLLED, now)
         notices.send(enrolment, "enrolled")
         _notify("enrolled", enrolment)
     else:
-        number, position = next_in_queue(course)
+        position = queue.next_position
         enrolment = _keep(enrolment, course, student, EnrolmentStatus.WAITLISTED, now)
-        enrolment.waitlist_number = number
+        enrolment.waitlist_number = queue.next_number
         notices.send(enrolment, "waitlisted", position=position)
     log.info("enrolment %s on course %s is %s", enrolment.id, course.id, enrolment.status)
-    return enrolment
+    return Placement(enrolment, position)
+
+
+def _already_placed(enrolment: Enrolment) -> Placement:
+    return Placement(enrolment, waitlist_position(enrolment))
 
 
 def _keep(

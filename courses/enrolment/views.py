@@ -21,7 +21,7 @@ from college.reports import csv_response
 from courses.enrolment import attendance, feedback, services
 from courses.enrolment.forms import ActionForm, EnrolForm, FeedbackForm
 from courses.enrolment.models import AttendanceStatus, Enrolment, EnrolmentStatus
-from courses.enrolment.queries import waitlist_position
+from courses.enrolment.queries import find_enrolment
 from courses.enrolment.transactions import commit_with_retry
 from courses.models import Course, CourseSession, CourseStatus, SessionStatus
 from courses.times import local_date
@@ -56,15 +56,16 @@ def own_enrolment_or_404(enrolment_id: int) -> Enrolment:
     return enrolment
 
 
-def outcome_message(enrolment: Enrolment) -> str:
-    if enrolment.status == EnrolmentStatus.ENROLLED:
+def outcome_message(placement: services.Placement) -> str:
+    status = placement.enrolment.status
+    if status == EnrolmentStatus.ENROLLED:
         return _("You are enrolled. We look forward to seeing you!")
-    if enrolment.status == EnrolmentStatus.OFFERED:
+    if status == EnrolmentStatus.OFFERED:
         return _("A place is being held for you. Please accept it on My courses.")
     return _(
         "The course is full, so you are on the waiting list as number %(position)s. "
         "We will email you as soon as a place is free.",
-        position=waitlist_position(enrolment),
+        position=placement.position,
     )
 
 
@@ -79,8 +80,8 @@ def enrol(slug: str) -> Any:
     def sign_up() -> str:
         # Everything is read in the write transaction and the answer worded before the
         # commit, so nothing needs reading again afterwards.
-        enrolment = services.enrol(me(), course_or_404(slug), belongs=bool(form.belongs.data))
-        return outcome_message(enrolment)
+        placement = services.place(me(), course_or_404(slug), belongs=bool(form.belongs.data))
+        return outcome_message(placement)
 
     try:
         message = commit_with_retry(sign_up)
@@ -100,7 +101,7 @@ def withdraw(slug: str) -> Any:
     course = course_or_404(slug)
 
     def leave() -> None:
-        enrolment = services.find_enrolment(course, me())
+        enrolment = find_enrolment(course, me())
         if enrolment is None:
             raise services.NothingToWithdraw()
         services.withdraw(me(), enrolment)

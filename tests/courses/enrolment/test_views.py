@@ -11,6 +11,7 @@ from college.db import now_utc
 from college.extensions import db
 from courses.enrolment import attendance, services
 from courses.enrolment.models import Enrolment, EnrolmentStatus, Feedback
+from courses.enrolment.queries import find_enrolment
 from courses.models import CourseStatus
 from tests import factories
 from tests.servers import csrf_token
@@ -31,7 +32,7 @@ def test_a_student_enrols_sees_my_courses_and_withdraws(client, auth, small_cour
     assert client.get("/me/courses").status_code == 200
     answer = client.post(f"/courses/{course.slug}/withdraw", follow_redirects=True)
     assert "You have withdrawn" in answer.get_data(as_text=True)
-    assert services.find_enrolment(course, student).status == EnrolmentStatus.WITHDRAWN
+    assert find_enrolment(course, student).status == EnrolmentStatus.WITHDRAWN
 
 
 def test_a_full_course_tells_people_their_place_in_the_queue(client, auth, small_course):
@@ -118,7 +119,7 @@ def test_forms_without_a_csrf_token_are_refused(client, auth, small_course, csrf
     )
     answer = client.post(f"/courses/{course.slug}/withdraw")
     assert answer.status_code == 400
-    assert services.find_enrolment(course, student).status == EnrolmentStatus.ENROLLED
+    assert find_enrolment(course, student).status == EnrolmentStatus.ENROLLED
 
 
 def test_students_cannot_keep_a_register(client, auth, small_course):
