@@ -118,18 +118,31 @@ def _after_execute(state: ORMExecuteState) -> None:
         _mark_changed(state.session)
 
 
+def _version_upsert(insert: Any) -> sa.Insert:
+    table = DataVersion.__table__
+    statement = insert(table).values(name=DATA, version=1)
+    return cast(
+        sa.Insert,
+        statement.on_conflict_do_update(
+            index_elements=[table.c.name], set_={"version": table.c.version + 1}
+        ),
+    )
+
+
+# Built once: the upsert runs at the end of every write transaction, while its locks are held.
+RAISE_VERSION = {
+    "postgresql": _version_upsert(postgresql_insert),
+    "sqlite": _version_upsert(sqlite_insert),
+}
+
+
 def _raise_version_before_commit(session: Session) -> None:
     # Pending objects are flushed first, so their writes are counted in this commit.
     session.flush()
     if not session.info.pop("data_changed", False):
         return
-    bind = session.get_bind()
-    insert = postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(DataVersion).values(name=DATA, version=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=[DataVersion.name], set_={"version": DataVersion.version + 1}
-    )
-    session.execute(statement)
+    connection = session.connection()
+    connection.execute(RAISE_VERSION[connection.dialect.name])
     forget_version()
 
 

@@ -110,17 +110,19 @@ def send(
     student = enrolment.student
     if student is None:  # past its retention period: no one to write to
         return
-    if enrolment.id is None:
-        db.session.flush()
+    # The row is named by its course and student, which a new row has before it is written,
+    # so a sign-up's row and its messages go to the database in one flush at the commit.
+    course_id = enrolment.course_id or enrolment.course.id
     payload = {
-        "enrolment_id": enrolment.id,
+        "course_id": course_id,
+        "student_id": student.id,
         "kind": kind,
         "language": student.language,
         "discreet": student.discreet,
         "context": {key: _freeze(value) for key, value in context.items()},
     }
-    enqueue_described(student.email, RENDERER, payload, summary=f"Enrolment {enrolment.id}: {kind}")
-    log.info("enrolment %s: %s email queued", enrolment.id, kind)
+    enqueue_described(student.email, RENDERER, payload, summary=f"Course {course_id}: {kind}")
+    log.info("course %s: %s email queued", course_id, kind)
 
 
 def _freeze(value: Any) -> Any:
@@ -144,9 +146,20 @@ def _thaw(value: Any) -> Any:
     return value
 
 
+def _enrolment_of(payload: dict[str, Any]) -> Enrolment | None:
+    if "enrolment_id" in payload:  # queued before messages named the course and student
+        return db.session.get(Enrolment, payload["enrolment_id"])
+    return db.session.scalar(
+        sa.select(Enrolment).where(
+            Enrolment.course_id == payload["course_id"],
+            Enrolment.student_id == payload["student_id"],
+        )
+    )
+
+
 def render_notice(payload: dict[str, Any]) -> Rendered:
     """Write a queued email about a place from its payload (the mail worker calls this)."""
-    enrolment = db.session.get(Enrolment, payload["enrolment_id"])
+    enrolment = _enrolment_of(payload)
     student = enrolment.student if enrolment is not None else None
     if enrolment is None or student is None:
         raise Undeliverable("the enrolment or its student no longer exists")

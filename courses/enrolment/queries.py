@@ -26,6 +26,11 @@ def first_session_start(course: Course) -> datetime | None:
     )
 
 
+def first_scheduled_start(course: Course) -> datetime | None:
+    """``first_session_start`` from the course's sessions, for a course that has them loaded."""
+    return min((s.starts_at for s in course.scheduled_sessions), default=None)
+
+
 def last_session_end(course: Course) -> datetime | None:
     return db.session.scalar(
         sa.select(sa.func.max(CourseSession.ends_at)).where(
@@ -44,27 +49,43 @@ def find_enrolment(course: Course, student: User) -> Enrolment | None:
     )
 
 
-def find_enrolment_and_start(
-    course: Course, student: User
-) -> tuple[Enrolment | None, datetime | None]:
-    """``find_enrolment`` and ``first_session_start`` in one trip, for a sign-up."""
-    starts = (
-        sa.select(sa.func.min(CourseSession.starts_at))
-        .where(
-            CourseSession.course_id == course.id,
-            CourseSession.status == SessionStatus.SCHEDULED,
-        )
-        .scalar_subquery()
-    )
+@dataclass(frozen=True)
+class SignUp:
+    """What a sign-up reads before the course row is locked: the course, with its term and
+    sessions, and the student's row for it if they have one (in any status)."""
+
+    course: Course
+    enrolment: Enrolment | None
+
+
+def find_sign_up(slug: str, student: User) -> SignUp | None:
+    """The course by its slug and the student's row for it, in one trip.
+
+    The term and the sessions come along: enrolment checks the dates and the first session
+    before the lock, and a place sends an invitation for each session ahead, so nothing is
+    left to read while the course row is held.
+    """
     mine = sa.and_(Enrolment.course_id == Course.id, Enrolment.student_id == student.id)
-    enrolment, first = db.session.execute(
-        sa.select(Enrolment, starts)
-        .select_from(Course)
-        .outerjoin(Enrolment, mine)
-        .where(Course.id == course.id)
-        .execution_options(populate_existing=True)
-    ).one()
-    return enrolment, first
+    row = (
+        db.session.execute(
+            sa.select(Course, Enrolment)
+            .outerjoin(Enrolment, mine)
+            .where(Course.slug == slug)
+            .options(
+                sa.orm.joinedload(Course.term, innerjoin=True),
+                sa.orm.joinedload(Course.sessions),
+            )
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .one_or_none()
+    )
+    return None if row is None else SignUp(row[0], row[1])
+
+
+def read_sign_up(course: Course, student: User) -> SignUp:
+    """``find_sign_up`` for a course already loaded; its sessions load when first needed."""
+    return SignUp(course, find_enrolment(course, student))
 
 
 def is_enrolled(student_id: int, course_id: int) -> bool:
@@ -158,17 +179,25 @@ class Queue:
         return self.waiting + 1
 
 
+# Sign-ups run these two while the course row is held, so they are built once, not per call.
+LOCK_SEATS = (
+    sa.select(Course.status, Course.capacity, Course.seats_taken)
+    .where(Course.id == sa.bindparam("course_id"))
+    .with_for_update()
+)
+READ_QUEUE = sa.select(
+    sa.func.max(Enrolment.waitlist_number),
+    sa.func.count().filter(Enrolment.status == EnrolmentStatus.WAITLISTED),
+).where(Enrolment.course_id == sa.bindparam("course_id"))
+
+
 def lock_seats(course: Course) -> None:
     """Lock the course row and read afresh what others change while a person signs up.
 
     The course is already loaded; whether it is still published, its capacity and the
     places taken are set on it as the database has them now.
     """
-    row = db.session.execute(
-        sa.select(Course.status, Course.capacity, Course.seats_taken)
-        .where(Course.id == course.id)
-        .with_for_update()
-    ).one_or_none()
+    row = db.session.execute(LOCK_SEATS, {"course_id": course.id}).one_or_none()
     if row is None:
         raise NotFound()
     for name, value in zip(("status", "capacity", "seats_taken"), row, strict=True):
@@ -182,12 +211,7 @@ def read_queue(course: Course) -> Queue:
     locked row as it is now, but anything else it reads as it was when it began, so it
     would miss the places and numbers handed out by the transaction it waited for.
     """
-    last, waiting = db.session.execute(
-        sa.select(
-            sa.func.max(Enrolment.waitlist_number),
-            sa.func.count().filter(Enrolment.status == EnrolmentStatus.WAITLISTED),
-        ).where(Enrolment.course_id == course.id)
-    ).one()
+    last, waiting = db.session.execute(READ_QUEUE, {"course_id": course.id}).one()
     return Queue(last or 0, waiting)
 
 

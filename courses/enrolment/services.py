@@ -28,12 +28,14 @@ from college.services import record_audit
 from courses.enrolment import notices
 from courses.enrolment.models import ACTIVE, Enrolment, EnrolmentStatus
 from courses.enrolment.queries import (
-    find_enrolment_and_start,
+    SignUp,
+    first_scheduled_start,
     first_session_start,
     head_of_list,
     last_session_end,
     lock_seats,
     read_queue,
+    read_sign_up,
     waiting_list,
     waitlist_position,
     waitlist_positions,
@@ -120,15 +122,25 @@ def lock_course(course_id: int) -> Course:
     return course
 
 
-def _move_seats(course: Course, condition: sa.ColumnElement[bool], step: int) -> bool:
-    """Change the seats taken when ``condition`` holds; the new count comes back with it."""
-    taken = db.session.scalar(
+def _seat_move(condition: sa.ColumnElement[bool], step: int) -> sa.Update:
+    return (
         sa.update(Course)
-        .where(Course.id == course.id, condition)
+        .where(Course.id == sa.bindparam("course_id"), condition)
         .values(seats_taken=Course.seats_taken + step)
         .returning(Course.seats_taken)
         .execution_options(synchronize_session=False)
     )
+
+
+# Built once: a sign-up takes its seat while the course row is held. The conditions make
+# overbooking (and a negative count) impossible whatever the caller read before.
+TAKE_SEAT = _seat_move(Course.seats_taken < Course.capacity, 1)
+RELEASE_SEAT = _seat_move(Course.seats_taken > 0, -1)
+
+
+def _move_seats(course: Course, statement: sa.Update) -> bool:
+    """Change the seats taken if the statement's condition holds; the new count comes back."""
+    taken = db.session.scalar(statement, {"course_id": course.id})
     if taken is None:
         return False
     sa.orm.attributes.set_committed_value(course, "seats_taken", taken)
@@ -136,12 +148,12 @@ def _move_seats(course: Course, condition: sa.ColumnElement[bool], step: int) ->
 
 
 def _take_seat(course: Course) -> bool:
-    """Take one place if any is left; the condition makes overbooking impossible."""
-    return _move_seats(course, Course.seats_taken < Course.capacity, 1)
+    """Take one place if any is left."""
+    return _move_seats(course, TAKE_SEAT)
 
 
 def _release_seat(course: Course) -> None:
-    _move_seats(course, Course.seats_taken > 0, -1)
+    _move_seats(course, RELEASE_SEAT)
 
 
 def seats_left(course: Course) -> int:
@@ -199,29 +211,33 @@ def enrol(
     Courses for relatives or staff ask only that people say they belong there (``belongs``);
     no proof and no diagnosis. ``override`` lets an administrator enrol outside the dates.
     """
-    return place(student, course, belongs=belongs, now=now, override=override).enrolment
+    sign_up = read_sign_up(course, student)
+    enrolment = place(student, sign_up, belongs=belongs, now=now, override=override).enrolment
+    db.session.flush()  # the caller gets a row with its id
+    return enrolment
 
 
 def place(
     student: User,
-    course: Course,
+    sign_up: SignUp,
     *,
     belongs: bool = False,
     now: datetime | None = None,
     override: bool = False,
 ) -> Placement:
-    """``enrol``, telling also the position on the waiting list, known here at no cost."""
+    """``enrol``, from what ``find_sign_up`` read, telling also the waiting-list position."""
     now = now or now_utc()
+    course, enrolment = sign_up.course, sign_up.enrolment
     # What needs no lock is read and checked first, so the course row is held only for the
-    # seat, the queue and the writes.
-    enrolment, starts = find_enrolment_and_start(course, student)
+    # seat, the queue and the writes. The sessions read here are the ones the invitations
+    # name: a session changed meanwhile sends its own update to everyone with a place.
     if enrolment is not None and enrolment.status in ACTIVE:
         return _already_placed(enrolment)
     if override:
         if course.status != CourseStatus.PUBLISHED:
             raise CourseNotOpen()
     else:
-        check_enrolment_open(course, now, starts)
+        check_enrolment_open(course, now, first_scheduled_start(course))
         if course.audience != Audience.EVERYONE and not belongs:
             raise ConfirmAudience()
     lock_seats(course)
@@ -247,7 +263,7 @@ def place(
         enrolment = _keep(enrolment, course, student, EnrolmentStatus.WAITLISTED, now)
         enrolment.waitlist_number = queue.next_number
         notices.send(enrolment, "waitlisted", position=position)
-    log.info("enrolment %s on course %s is %s", enrolment.id, course.id, enrolment.status)
+    log.info("a sign-up on course %s: %s", course.id, enrolment.status)
     return Placement(enrolment, position)
 
 

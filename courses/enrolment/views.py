@@ -21,7 +21,7 @@ from college.reports import csv_response
 from courses.enrolment import attendance, feedback, services
 from courses.enrolment.forms import ActionForm, EnrolForm, FeedbackForm
 from courses.enrolment.models import AttendanceStatus, Enrolment, EnrolmentStatus
-from courses.enrolment.queries import find_enrolment
+from courses.enrolment.queries import find_enrolment, find_sign_up
 from courses.enrolment.transactions import commit_with_retry
 from courses.models import Course, CourseSession, CourseStatus, SessionStatus
 from courses.times import local_date
@@ -80,7 +80,10 @@ def enrol(slug: str) -> Any:
     def sign_up() -> str:
         # Everything is read in the write transaction and the answer worded before the
         # commit, so nothing needs reading again afterwards.
-        placement = services.place(me(), course_or_404(slug), belongs=bool(form.belongs.data))
+        found = find_sign_up(slug, me())
+        if found is None or found.course.status == CourseStatus.DRAFT:
+            abort(404)
+        placement = services.place(me(), found, belongs=bool(form.belongs.data))
         return outcome_message(placement)
 
     try:

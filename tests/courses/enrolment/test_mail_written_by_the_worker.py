@@ -21,7 +21,7 @@ from college.db import now_utc
 from college.extensions import db
 from college.models import OutboxMessage, OutboxStatus
 from courses import invites
-from courses.enrolment import services
+from courses.enrolment import notices, services
 from tests import factories
 from tests.courses.invite_mail import last_message_id, queued_invites
 
@@ -122,6 +122,44 @@ def test_an_invitation_written_after_a_withdrawal_keeps_its_own_method_and_seque
     ).all()
     assert len(plain) == 3
     assert all(course.title not in subject for subject in plain)
+
+
+def test_a_sign_up_message_names_the_place_by_course_and_student(small_course):
+    course = small_course()
+    student = factories.make_student()
+    student.discreet = False
+    services.enrol(student, course)
+    confirmation = next(m for m in unrendered() if m.calendar_method is None)
+    assert confirmation.payload["course_id"] == course.id
+    assert confirmation.payload["student_id"] == student.id
+    assert "enrolment_id" not in confirmation.payload
+    assert outbox.render_pending() >= 1
+    assert course.title in confirmation.subject
+    assert "confirmed" in confirmation.subject
+
+
+def test_a_message_queued_with_the_enrolment_number_is_still_written(small_course):
+    """Messages queued before they named the course and the student keep working."""
+    course = small_course()
+    student = factories.make_student()
+    student.discreet = False
+    enrolment = services.enrol(student, course)
+    outbox.render_pending()
+    legacy = outbox.enqueue_described(
+        student.email,
+        notices.RENDERER,
+        {
+            "enrolment_id": enrolment.id,
+            "kind": "withdrawn",
+            "language": "en",
+            "discreet": False,
+            "context": {},
+        },
+        summary=f"Enrolment {enrolment.id}: withdrawn",
+    )
+    assert outbox.render_pending() == 1
+    assert legacy.subject == f"You have withdrawn: {course.title}"
+    assert legacy.text_body
 
 
 class RecordingTransport:

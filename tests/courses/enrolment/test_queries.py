@@ -98,6 +98,13 @@ def test_an_enrolment_costs_the_same_queries_however_many_sessions(
         if db.engine.dialect.name == "postgresql":
             # One statement for the confirmation and all the invitations; nothing rendered.
             assert len(inserts) == 1
+            # While the course row is held, one read (the queue) and then only writes: the
+            # course, its sessions and the student's row were all read before the lock.
+            for statements in (place, queue):
+                locked = next(i for i, s in enumerate(statements) if "FOR UPDATE" in s)
+                held = [s.lstrip().split()[0] for s in statements[locked + 1 :]]
+                assert held.count("SELECT") == 1, statements[locked:]
+                assert set(held) <= {"SELECT", "UPDATE", "INSERT"}, statements[locked:]
         else:
             # SQLite's driver writes the invitations row by row, in the same process.
             assert len(inserts) == 1 + sessions
