@@ -58,6 +58,22 @@ class SignUp:
     enrolment: Enrolment | None
 
 
+# Built once: every press of "enrol" runs it.
+SIGN_UP = (
+    sa.select(Course, Enrolment)
+    .outerjoin(
+        Enrolment,
+        sa.and_(
+            Enrolment.course_id == Course.id,
+            Enrolment.student_id == sa.bindparam("student_id"),
+        ),
+    )
+    .where(Course.slug == sa.bindparam("slug"))
+    .options(sa.orm.joinedload(Course.term, innerjoin=True), sa.orm.joinedload(Course.sessions))
+    .execution_options(populate_existing=True)
+)
+
+
 def find_sign_up(slug: str, student: User) -> SignUp | None:
     """The course by its slug and the student's row for it, in one trip.
 
@@ -65,21 +81,8 @@ def find_sign_up(slug: str, student: User) -> SignUp | None:
     before the lock, and a place sends an invitation for each session ahead, so nothing is
     left to read while the course row is held.
     """
-    mine = sa.and_(Enrolment.course_id == Course.id, Enrolment.student_id == student.id)
-    row = (
-        db.session.execute(
-            sa.select(Course, Enrolment)
-            .outerjoin(Enrolment, mine)
-            .where(Course.slug == slug)
-            .options(
-                sa.orm.joinedload(Course.term, innerjoin=True),
-                sa.orm.joinedload(Course.sessions),
-            )
-            .execution_options(populate_existing=True)
-        )
-        .unique()
-        .one_or_none()
-    )
+    values = {"slug": slug, "student_id": student.id}
+    row = db.session.execute(SIGN_UP, values).unique().one_or_none()
     return None if row is None else SignUp(row[0], row[1])
 
 
