@@ -6,7 +6,9 @@ waiting list. Their browsers (session cookie and CSRF token) are prepared before
 clock starts, and wrk sends the POSTs (``bench/enrol.lua``), so the load client costs
 what it costs for hello world, which the same wrk drives at the same concurrency.
 Afterwards the database is asked whether every rule held: no overbooking, a waiting
-list without gaps, one enrolment per student, and every message in the outbox.
+list without gaps, one enrolment per student, and every message in the outbox. A few of
+them first sign up for a course of their own, so every worker has warmed up, and then all
+of them sign up in three rounds, each for a fresh course; the median round is reported.
 """
 
 from __future__ import annotations
@@ -245,6 +247,7 @@ def last_message_id(database_url: str) -> int:
 
 
 WARM_UP_PER_WORKER = 12
+ROUNDS = 3
 
 
 def warm_up(url: str, database_url: str, browsers: list[tuple[str, str]], connections: int) -> None:
@@ -256,26 +259,43 @@ def warm_up(url: str, database_url: str, browsers: list[tuple[str, str]], connec
         drive_wrk(url, f"/courses/{slug}/enrol", browsers, connections, Path(workdir))
 
 
-def measure_enrolment(url: str, database_url: str, students: int, connections: int) -> dict:
+def measure_enrolment(
+    url: str, database_url: str, students: int, connections: int, rounds: int = 1
+) -> dict:
+    """The students sign up ``rounds`` times, each time for a fresh course; the median round.
+
+    Every round is checked in the database, and a broken rule in any of them is reported.
+    """
     emails = student_emails(database_url, students)
     if not emails:
         raise RuntimeError("no bulk students: build the data with the demo at some scale")
-    slug = create_course(database_url, capacity=max(len(emails) // 2, 1))
     browsers = signed_in_browsers(emails)
     warm_up(url, database_url, browsers[: WARM_UP_PER_WORKER * 4], connections)
+    measured = [measure_round(url, database_url, browsers, connections) for _ in range(rounds)]
+    median = sorted(measured, key=lambda found: found["rps"])[len(measured) // 2]
+    return median | {
+        "enrolments": len(browsers),
+        "rounds": measured,
+        "errors": sum(found["errors"] for found in measured),
+        "problems": [problem for found in measured for problem in found["problems"]],
+    }
+
+
+def measure_round(
+    url: str, database_url: str, browsers: list[tuple[str, str]], connections: int
+) -> dict[str, Any]:
+    slug = create_course(database_url, capacity=max(len(browsers) // 2, 1))
     first_message = last_message_id(database_url)
     with tempfile.TemporaryDirectory() as workdir:
         result = drive_wrk(url, f"/courses/{slug}/enrol", browsers, connections, Path(workdir))
-    problems = check_places(database_url, slug, len(browsers), first_message)
     return {
-        "enrolments": len(browsers),
         "rps": result["rps"],
         "p50_ms": result["p50_ms"],
         "p95_ms": result["p95_ms"],
         "seconds": result["seconds"],
         "statuses": {int(code): n for code, n in result["statuses"].items()},
         "errors": result["errors"],
-        "problems": problems,
+        "problems": check_places(database_url, slug, len(browsers), first_message),
     }
 
 
@@ -285,17 +305,22 @@ def run(url: str, database_url: str, smoke: bool, duration: float = 5.0) -> dict
 
     students = 16 if smoke else 1000
     connections = 4 if smoke else 16
-    enrolment = measure_enrolment(url, database_url, students, connections)
+    # Three rounds and their median: one round lasts a few seconds, and on a shared machine
+    # a few seconds can be much slower or faster than the minutes around them.
+    rounds = 1 if smoke else ROUNDS
+    enrolment = measure_enrolment(url, database_url, students, connections, rounds)
     hello_rps = measure_hello([connections], 1.0 if smoke else duration)[connections]
     ratio = enrolment["rps"] / hello_rps if hello_rps else None
     verdict = "; ".join(enrolment["problems"]) or "no overbooking, waiting list without gaps"
     lines = [
         "",
         f"Enrolment through HTTP (4 workers, wrk, {connections} connections, "
-        f"{enrolment['enrolments']} students once each, half get a place):",
+        f"{enrolment['enrolments']} students once each per round, half get a place; "
+        f"the median of {rounds} rounds):",
         f"  {'enrol (place or waiting list)':<34}{enrolment['rps']:>10.1f} req/s"
         f"  p50 {enrolment['p50_ms']:.1f} ms  p95 {enrolment['p95_ms']:.1f} ms"
         f"  statuses {enrolment['statuses']}",
+        f"  {'rounds':<34}" + ", ".join(f"{r['rps']:.1f}" for r in enrolment["rounds"]),
         f"  {'hello world':<34}{hello_rps:>10.1f} req/s",
         f"  {'enrol / hello':<34}{ratio:>10.2f}" if ratio else "",
         f"  checked in the database: {verdict}",
@@ -335,7 +360,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def enrolment_held(enrolment: dict[str, Any]) -> bool:
     """Every POST answered with a redirect, and the database shows every rule kept."""
-    redirects = enrolment["statuses"] == {302: enrolment["enrolments"]}
+    expected = {302: enrolment["enrolments"]}
+    redirects = all(found["statuses"] == expected for found in enrolment["rounds"])
     return redirects and not enrolment["errors"] and not enrolment["problems"]
 
 

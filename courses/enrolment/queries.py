@@ -198,9 +198,10 @@ def lock_seats(course: Course) -> None:
     """Lock the course row and read afresh what others change while a person signs up.
 
     The course is already loaded; whether it is still published, its capacity and the
-    places taken are set on it as the database has them now.
+    places taken are set on it as the database has them now. Like ``read_queue``, a plain
+    statement that loads no objects, so it goes to the connection, past the ORM.
     """
-    row = db.session.execute(LOCK_SEATS, {"course_id": course.id}).one_or_none()
+    row = db.session.connection().execute(LOCK_SEATS, {"course_id": course.id}).one_or_none()
     if row is None:
         raise NotFound()
     for name, value in zip(("status", "capacity", "seats_taken"), row, strict=True):
@@ -214,7 +215,7 @@ def read_queue(course: Course) -> Queue:
     locked row as it is now, but anything else it reads as it was when it began, so it
     would miss the places and numbers handed out by the transaction it waited for.
     """
-    last, waiting = db.session.execute(READ_QUEUE, {"course_id": course.id}).one()
+    last, waiting = db.session.connection().execute(READ_QUEUE, {"course_id": course.id}).one()
     return Queue(last or 0, waiting)
 
 
