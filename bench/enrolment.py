@@ -254,9 +254,17 @@ def warm_up(url: str, database_url: str, browsers: list[tuple[str, str]], connec
     """Some of the students sign up first for a course of their own, half of them getting a
     place, so that each worker has run both paths once before the clock starts, as the page
     benchmarks warm up before theirs."""
+    sign_up_for_fresh_course(url, database_url, browsers, connections)
+
+
+def sign_up_for_fresh_course(
+    url: str, database_url: str, browsers: list[tuple[str, str]], connections: int
+) -> tuple[str, dict[str, Any]]:
+    """Each browser presses "enrol" once on a new course with places for half of them."""
     slug = create_course(database_url, capacity=max(len(browsers) // 2, 1))
     with tempfile.TemporaryDirectory() as workdir:
-        drive_wrk(url, f"/courses/{slug}/enrol", browsers, connections, Path(workdir))
+        result = drive_wrk(url, f"/courses/{slug}/enrol", browsers, connections, Path(workdir))
+    return slug, result
 
 
 def measure_enrolment(
@@ -284,10 +292,8 @@ def measure_enrolment(
 def measure_round(
     url: str, database_url: str, browsers: list[tuple[str, str]], connections: int
 ) -> dict[str, Any]:
-    slug = create_course(database_url, capacity=max(len(browsers) // 2, 1))
     first_message = last_message_id(database_url)
-    with tempfile.TemporaryDirectory() as workdir:
-        result = drive_wrk(url, f"/courses/{slug}/enrol", browsers, connections, Path(workdir))
+    slug, result = sign_up_for_fresh_course(url, database_url, browsers, connections)
     return {
         "rps": result["rps"],
         "p50_ms": result["p50_ms"],

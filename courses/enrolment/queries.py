@@ -14,7 +14,8 @@ from college.errors import NotFound
 from college.extensions import db
 from college.models import User
 from courses.enrolment.models import Enrolment, EnrolmentStatus
-from courses.models import Course, CourseSession, SessionStatus
+from courses.models import Course, CourseSession, CourseStatus, SessionStatus
+from courses.prospectus import first_session_of
 
 
 def first_session_start(course: Course) -> datetime | None:
@@ -28,7 +29,8 @@ def first_session_start(course: Course) -> datetime | None:
 
 def first_scheduled_start(course: Course) -> datetime | None:
     """``first_session_start`` from the course's sessions, for a course that has them loaded."""
-    return min((s.starts_at for s in course.scheduled_sessions), default=None)
+    first = first_session_of(course)
+    return first.starts_at if first is not None else None
 
 
 def last_session_end(course: Course) -> datetime | None:
@@ -68,14 +70,15 @@ SIGN_UP = (
             Enrolment.student_id == sa.bindparam("student_id"),
         ),
     )
-    .where(Course.slug == sa.bindparam("slug"))
+    # Drafts do not exist for the people who sign up.
+    .where(Course.slug == sa.bindparam("slug"), Course.status != CourseStatus.DRAFT)
     .options(sa.orm.joinedload(Course.term, innerjoin=True), sa.orm.joinedload(Course.sessions))
     .execution_options(populate_existing=True)
 )
 
 
 def find_sign_up(slug: str, student: User) -> SignUp | None:
-    """The course by its slug and the student's row for it, in one trip.
+    """The course by its slug, unless it is a draft, and the student's row for it, in one trip.
 
     The term and the sessions come along: enrolment checks the dates and the first session
     before the lock, and a place sends an invitation for each session ahead, so nothing is

@@ -122,7 +122,7 @@ def lock_course(course_id: int) -> Course:
     return course
 
 
-def _seat_move(condition: sa.ColumnElement[bool], step: int) -> sa.Update:
+def _seat_statement(condition: sa.ColumnElement[bool], step: int) -> sa.Update:
     return (
         sa.update(Course)
         .where(Course.id == sa.bindparam("course_id"), condition)
@@ -134,8 +134,8 @@ def _seat_move(condition: sa.ColumnElement[bool], step: int) -> sa.Update:
 
 # Built once: a sign-up takes its seat while the course row is held. The conditions make
 # overbooking (and a negative count) impossible whatever the caller read before.
-TAKE_SEAT = _seat_move(Course.seats_taken < Course.capacity, 1)
-RELEASE_SEAT = _seat_move(Course.seats_taken > 0, -1)
+TAKE_SEAT = _seat_statement(Course.seats_taken < Course.capacity, 1)
+RELEASE_SEAT = _seat_statement(Course.seats_taken > 0, -1)
 
 
 def _move_seats(course: Course, statement: sa.Update) -> bool:

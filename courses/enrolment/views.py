@@ -81,7 +81,7 @@ def enrol(slug: str) -> Any:
         # Everything is read in the write transaction and the answer worded before the
         # commit, so nothing needs reading again afterwards.
         found = find_sign_up(slug, me())
-        if found is None or found.course.status == CourseStatus.DRAFT:
+        if found is None:
             abort(404)
         placement = services.place(me(), found, belongs=bool(form.belongs.data))
         return outcome_message(placement)
