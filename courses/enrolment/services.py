@@ -24,6 +24,7 @@ from college.db import now_utc
 from college.errors import DomainError, Forbidden, NotFound
 from college.extensions import db
 from college.models import Role, User
+from college.page_cache import execute_write
 from college.services import record_audit
 from courses.enrolment import notices
 from courses.enrolment.models import ACTIVE, Enrolment, EnrolmentStatus
@@ -140,7 +141,7 @@ RELEASE_SEAT = _seat_statement(Course.seats_taken > 0, -1)
 
 def _move_seats(course: Course, statement: sa.Update) -> bool:
     """Change the seats taken if the statement's condition holds; the new count comes back."""
-    taken = db.session.scalar(statement, {"course_id": course.id})
+    taken = execute_write(statement, {"course_id": course.id}).scalar()
     if taken is None:
         return False
     sa.orm.attributes.set_committed_value(course, "seats_taken", taken)
@@ -213,7 +214,7 @@ def enrol(
     """
     sign_up = read_sign_up(course, student)
     enrolment = place(student, sign_up, belongs=belongs, now=now, override=override).enrolment
-    db.session.flush()  # the caller gets a row with its id
+    db.session.flush()  # a reused row too is written, for reads past the ORM
     return enrolment
 
 
@@ -260,8 +261,9 @@ def place(
         _notify("enrolled", enrolment)
     else:
         position = queue.next_position
-        enrolment = _keep(enrolment, course, student, EnrolmentStatus.WAITLISTED, now)
-        enrolment.waitlist_number = queue.next_number
+        enrolment = _keep(
+            enrolment, course, student, EnrolmentStatus.WAITLISTED, now, queue.next_number
+        )
         notices.send(enrolment, "waitlisted", position=position)
     log.info("a sign-up on course %s: %s", course.id, enrolment.status)
     return Placement(enrolment, position)
@@ -277,6 +279,7 @@ def _keep(
     student: User,
     status: EnrolmentStatus,
     now: datetime,
+    waitlist_number: int | None = None,
 ) -> Enrolment:
     """The student's row in its new status: a new one, or their earlier one reused.
 
@@ -284,9 +287,44 @@ def _keep(
     and an UPDATE.
     """
     if enrolment is None:
-        enrolment = Enrolment(course=course, student=student, status=status)
-        db.session.add(enrolment)
+        return _insert_enrolment(course, student, status, now, waitlist_number)
     _set_status(enrolment, status, now)
+    enrolment.waitlist_number = waitlist_number
+    return enrolment
+
+
+# Built once: a new row is written while the course row is held, so past the ORM's flush.
+INSERT_ENROLMENT = sa.insert(Enrolment).returning(Enrolment.id)
+
+
+def _insert_enrolment(
+    course: Course,
+    student: User,
+    status: EnrolmentStatus,
+    now: datetime,
+    waitlist_number: int | None,
+) -> Enrolment:
+    """Write a new row with one INSERT and return it as the session's own object."""
+    values: dict[str, object] = {
+        "course_id": course.id,
+        "student_id": student.id,
+        "status": status,
+        "created_at": now,
+        "updated_at": now,
+        "waitlist_number": waitlist_number,
+        "offer_expires_at": None,
+        "reminder_sent_at": None,
+        "feedback_invited_at": None,
+        "feedback_given": False,
+    }
+    values["id"] = execute_write(INSERT_ENROLMENT, values).scalar_one()
+    # The object is built from what was written, then joins the session as a loaded row
+    # would: nothing about it is pending, so the commit writes it no second time.
+    enrolment = Enrolment(**values)
+    sa.orm.make_transient_to_detached(enrolment)
+    db.session.add(enrolment)
+    sa.orm.attributes.set_committed_value(enrolment, "course", course)
+    sa.orm.attributes.set_committed_value(enrolment, "student", student)
     return enrolment
 
 

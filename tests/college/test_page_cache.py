@@ -61,6 +61,30 @@ def test_a_bulk_update_raises_the_version(app: Flask) -> None:
     assert version() == before + 1
 
 
+SET_CAPACITY = sa.update(Course).where(Course.id == sa.bindparam("course")).values(capacity=3)
+
+
+def test_a_write_past_the_orm_raises_the_version(app: Flask) -> None:
+    course = factories.make_course()
+    db.session.commit()
+    before = version()
+    page_cache.execute_write(SET_CAPACITY, {"course": course.id})
+    db.session.commit()
+    assert version() == before + 1
+
+
+def test_a_write_past_the_orm_comes_after_what_was_pending(app: Flask) -> None:
+    course = factories.make_course()
+    db.session.commit()
+    course.title = "Written first"
+    page_cache.execute_write(SET_CAPACITY, {"course": course.id})
+    # Read on the connection, past the ORM: only what was written is seen there.
+    row = db.session.connection().execute(
+        sa.select(Course.title, Course.capacity).where(Course.id == course.id)
+    )
+    assert tuple(row.one()) == ("Written first", 3)
+
+
 def test_a_rolled_back_change_leaves_the_version(app: Flask) -> None:
     before = version()
     factories.make_venue(name="Hall")
@@ -112,6 +136,20 @@ def test_a_kept_course_page_shows_places_taken_since(
     factories.make_enrolment(course)
     db.session.commit()
     assert "1 place left" in client.get(f"/courses/{course.slug}").get_data(as_text=True)
+
+
+def test_a_sign_up_through_the_site_shows_at_once_on_the_kept_pages(
+    page_cache_on: None, app: Flask, client: FlaskClient
+) -> None:
+    course = factories.make_published_course(title="Mindfulness", capacity=2)
+    db.session.commit()
+    visitor = app.test_client()
+    assert "2 places left" in visitor.get(f"/courses/{course.slug}").get_data(as_text=True)
+    signed_in_student(client)
+    assert "Mindfulness" not in client.get("/me/courses").get_data(as_text=True)
+    assert client.post(f"/courses/{course.slug}/enrol").status_code in (302, 303)
+    assert "1 place left" in visitor.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert "Mindfulness" in client.get("/me/courses").get_data(as_text=True)
 
 
 def test_browsing_as_a_visitor_sets_no_cookie(page_cache_on: None, client: FlaskClient) -> None:
