@@ -34,7 +34,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from college import auth, i18n, page_cache, privacy, security, templating, transactions
+    from college import (
+        auth,
+        i18n,
+        outbox,
+        page_cache,
+        privacy,
+        security,
+        templating,
+        transactions,
+    )
     from college.db import tune_postgresql_engine
     from college.errors import register_error_handlers
     from college.extensions import csrf, db, mail, migrate
@@ -52,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     privacy.init_app(app)
     page_cache.init_app(app)
+    outbox.listen_for_queued()
     register_error_handlers(app)
 
     from college import admin, cli, views

@@ -6,8 +6,10 @@ with several workers on PostgreSQL and SQLite alike), sends it, and records the 
 
 A message can also be queued *by description* (``enqueue_described``): the name of a
 renderer and a small JSON payload, written in the same transaction, with no template
-rendered on the request path (and no course row held locked while one is). The worker
-fills in the subject and bodies just before sending: it claims the message as any other,
+rendered on the request path (and no course row held locked while one is). A transaction's
+described messages are written together, in one INSERT, just before its next ORM statement
+or its commit, and are dropped if it ends without committing (``listen_for_queued``). The
+worker fills in the subject and bodies just before sending: it claims the message as any other,
 calls the renderer, stores what it wrote, and sends it. A renderer that raises counts as a
 failed attempt (retried with the usual backoff, shown to admins, given up after the last
 attempt); the bodies are stored once written, so a retry after a failed send sends the
@@ -39,10 +41,13 @@ import flask_mail
 import sqlalchemy as sa
 from flask import Flask, current_app, render_template
 from flask_babel import force_locale
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from college.db import changed_rows, now_utc
-from college.extensions import db, mail
+from college.extensions import BindableSession, db, mail
 from college.models import OutboxMessage, OutboxStatus, User
+from college.page_cache import mark_changed
 
 log = logging.getLogger(__name__)
 
@@ -148,24 +153,63 @@ def enqueue_described(
     *,
     summary: str,
     calendar_method: str | None = None,
-) -> OutboxMessage:
+) -> None:
     """Queue a message that the worker will render, in the current transaction.
 
-    Nothing is rendered and nothing is flushed here: the row goes in with the caller's
-    other writes. ``summary`` stands in for the subject until the worker writes it (admins
-    see it on the mail page); it never leaves the college. ``payload`` must be JSON.
+    Nothing is rendered here, and nothing is written yet: the transaction's messages are
+    written together, in one INSERT past the ORM, before it next reads or commits
+    (``write_queued``). A sign-up queues its confirmation and every invitation while the
+    course row is held, and one plain statement is the least it can do there. ``summary``
+    stands in for the subject until the worker writes it (admins see it on the mail page);
+    it never leaves the college. ``payload`` must be JSON.
     """
-    message = OutboxMessage(
-        recipient=recipient,
-        subject=summary[:255],
-        text_body=None,
-        calendar_method=calendar_method,
-        renderer=renderer,
-        payload=payload,
-        next_attempt_at=now_utc(),
-    )
-    db.session.add(message)
-    return message
+    queued_at = now_utc()  # due from now, whenever the row itself is written
+    row = {
+        "created_at": queued_at,
+        "next_attempt_at": queued_at,
+        "recipient": recipient,
+        "subject": summary[:255],
+        "calendar_method": calendar_method,
+        "renderer": renderer,
+        "payload": payload,
+    }
+    session = db.session()
+    session.connection()  # the transaction has begun, so its end, commit or not, is seen
+    session.info.setdefault(QUEUED, []).append(row)
+
+
+QUEUED = "outbox.queued"
+# Built once; the columns left out take their defaults (pending, due now, not yet written).
+QUEUE_DESCRIBED = sa.insert(OutboxMessage)
+
+
+def write_queued(session: Session, *_: Any) -> None:
+    """Write the messages queued in the session's transaction, all in one INSERT."""
+    queued = session.info.pop(QUEUED, None)
+    if queued:
+        # Not flushed first, as ``execute_write`` would: the rows refer to nothing pending,
+        # and a statement loading during a flush may be what calls this.
+        mark_changed(session)
+        session.connection().execute(QUEUE_DESCRIBED, queued)
+
+
+def _write_before_statement(state: ORMExecuteState) -> None:
+    write_queued(state.session)
+
+
+def _forget_queued(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the whole transaction, not a savepoint within it
+        session.info.pop(QUEUED, None)
+
+
+def listen_for_queued() -> None:
+    """Write queued messages before every ORM statement and at the commit; drop them after."""
+    if event.contains(BindableSession, "before_commit", write_queued):
+        return
+    # First in line at the commit, so the data version counts the messages too.
+    event.listen(BindableSession, "before_commit", write_queued, insert=True)
+    event.listen(BindableSession, "do_orm_execute", _write_before_statement, insert=True)
+    event.listen(BindableSession, "after_transaction_end", _forget_queued)
 
 
 def render_message(message: OutboxMessage) -> None:

@@ -80,7 +80,9 @@ VISITORS, PERSON, ANYONE = Audience.VISITORS, Audience.PERSON, Audience.ANYONE
 # --- the data version ----------------------------------------------------------------------------
 
 
-def _mark_changed(session: Session) -> None:
+def mark_changed(session: Session) -> None:
+    """Count this transaction's writes as a change of data (done for every flush and ORM
+    statement; called by hand only for writes the ORM does not see)."""
     session.info["data_changed"] = True
 
 
@@ -95,7 +97,7 @@ def execute_write(statement: sa.Executable, parameters: dict[str, Any]) -> sa.Cu
     """
     session = db.session()
     session.flush()
-    _mark_changed(session)
+    mark_changed(session)
     return session.connection().execute(statement, parameters)
 
 
@@ -120,7 +122,7 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
     written = [(o, False) for o in (*session.new, *session.dirty)]
     written += [(o, True) for o in session.deleted]
     if any(_shows_change(instance, deleted) for instance, deleted in written):
-        _mark_changed(session)
+        mark_changed(session)
 
 
 def _after_execute(state: ORMExecuteState) -> None:
@@ -130,7 +132,7 @@ def _after_execute(state: ORMExecuteState) -> None:
     table = getattr(state.statement, "table", None)
     name = getattr(table, "name", None)
     if name not in BOOKKEEPING_TABLES:
-        _mark_changed(state.session)
+        mark_changed(state.session)
 
 
 def _version_upsert(insert: Any) -> sa.Insert:

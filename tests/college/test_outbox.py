@@ -9,9 +9,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 
-from college import outbox
+from college import outbox, page_cache
+from college.db import now_utc
 from college.extensions import db
-from college.models import OutboxMessage, OutboxStatus
+from college.models import DataVersion, OutboxMessage, OutboxStatus
 
 
 def test_enqueue_then_deliver_writes_an_eml_file(app: Flask):
@@ -33,6 +34,60 @@ def test_nothing_is_queued_when_the_cause_rolls_back(app: Flask):
     outbox.enqueue("someone@example.org", "Subject", "Body")
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
+def queue_described(recipient: str) -> None:
+    outbox.enqueue_described(recipient, "tests.unused", {"n": 1}, summary=f"For {recipient}")
+
+
+def described_recipients() -> list[str]:
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage.recipient)
+            .where(OutboxMessage.renderer == "tests.unused")
+            .order_by(OutboxMessage.id)
+        )
+    )
+
+
+def test_messages_queued_by_description_are_written_together_at_the_commit(
+    app: Flask, count_queries
+):
+    with count_queries() as counter:
+        for name in ("a", "b", "c"):
+            queue_described(f"{name}@example.org")
+        db.session.commit()
+    inserts = [s for s in counter.statements if "INSERT INTO outbox_messages" in s]
+    assert len(inserts) == 1
+    assert described_recipients() == ["a@example.org", "b@example.org", "c@example.org"]
+
+
+def test_a_message_queued_by_description_is_there_for_the_next_read(app: Flask):
+    before = now_utc()
+    queue_described("a@example.org")
+    (message,) = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.renderer == "tests.unused")
+    )
+    assert message.status == OutboxStatus.PENDING and message.text_body is None
+    assert message.subject == "For a@example.org"
+    # Due from when it was queued, not from when the row happened to be written.
+    assert before <= message.next_attempt_at == message.created_at <= now_utc()
+
+
+def test_a_message_queued_by_description_goes_with_a_rollback(app: Flask):
+    queue_described("a@example.org")
+    db.session.rollback()
+    db.session.commit()
+    assert described_recipients() == []
+
+
+def test_a_message_queued_by_description_raises_the_data_version(app: Flask):
+    read = sa.select(DataVersion.version).where(DataVersion.name == page_cache.DATA)
+    db.session.commit()
+    before = db.session.scalar(read) or 0
+    queue_described("a@example.org")
+    db.session.commit()
+    assert db.session.scalar(read) == before + 1
 
 
 def test_deliver_mail_command_once(runner):

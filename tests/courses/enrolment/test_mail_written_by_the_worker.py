@@ -145,7 +145,7 @@ def test_a_message_queued_with_the_enrolment_number_is_still_written(small_cours
     student.discreet = False
     enrolment = services.enrol(student, course)
     outbox.render_pending()
-    legacy = outbox.enqueue_described(
+    outbox.enqueue_described(
         student.email,
         notices.RENDERER,
         {
@@ -158,6 +158,7 @@ def test_a_message_queued_with_the_enrolment_number_is_still_written(small_cours
         summary=f"Enrolment {enrolment.id}: withdrawn",
     )
     assert outbox.render_pending() == 1
+    legacy = db.session.get_one(OutboxMessage, last_message_id())
     assert legacy.subject == f"You have withdrawn: {course.title}"
     assert legacy.text_body
 
@@ -206,10 +207,10 @@ def test_a_renderer_that_fails_is_retried_with_backoff_and_sent_once(
     flaky, transport: RecordingTransport, client, auth
 ):
     flaky["failures_left"] = 1
-    message = outbox.enqueue_described(
+    outbox.enqueue_described(
         "someone@example.org", "tests.flaky", {"n": 1}, summary="Test message 1"
     )
-    db.session.flush()
+    message = db.session.get_one(OutboxMessage, last_message_id())
     moment = now_utc()
     report = outbox.deliver_due(now=moment)
     assert (report.sent, report.retrying, report.failed) == (0, 1, 0)
