@@ -15,7 +15,7 @@ from courses import services as course_services
 from courses.enrolment import services
 from courses.enrolment.models import Enrolment, EnrolmentStatus
 from courses.enrolment.queries import waiting_counts, waitlist_position
-from courses.models import Audience, CourseStatus
+from courses.models import Audience, Course, CourseStatus
 from tests import factories
 from tests.courses.enrolment.conftest import mail_to, subjects_to
 
@@ -159,6 +159,25 @@ def test_a_freed_place_is_held_for_the_head_of_the_list_for_48_hours(small_cours
     newcomer = services.enrol(factories.make_student(), course)
     assert newcomer.status == EnrolmentStatus.WAITLISTED
     assert waitlist_position(newcomer) == 2
+
+
+def test_a_free_place_is_not_taken_by_a_newcomer_while_people_wait(small_course):
+    course = small_course(capacity=1)
+    holder, head = factories.make_students(2)
+    place = services.enrol(holder, course)
+    waiting = services.enrol(head, course)
+    # A place free while someone still waits, as between an offer's end and the next one.
+    db.session.execute(
+        sa.update(Enrolment)
+        .where(Enrolment.id == place.id)
+        .values(status=EnrolmentStatus.WITHDRAWN)
+    )
+    db.session.execute(sa.update(Course).where(Course.id == course.id).values(seats_taken=0))
+    db.session.expire_all()
+    newcomer = services.enrol(factories.make_student(), course)
+    assert newcomer.status == EnrolmentStatus.WAITLISTED
+    assert waitlist_position(newcomer) == 2 and waitlist_position(waiting) == 1
+    assert db.session.get_one(Course, course.id).seats_taken == 0
 
 
 def test_the_offer_is_shorter_when_the_course_starts_soon(small_course):
