@@ -179,7 +179,7 @@ def enqueue_described(
 
 
 QUEUED = "outbox.queued"
-# Built once; the columns left out take their defaults (pending, due now, not yet written).
+# Built once; the columns left out take their defaults (pending, no attempt, not yet written).
 QUEUE_DESCRIBED = sa.insert(OutboxMessage)
 
 

@@ -81,8 +81,11 @@ VISITORS, PERSON, ANYONE = Audience.VISITORS, Audience.PERSON, Audience.ANYONE
 
 
 def mark_changed(session: Session) -> None:
-    """Count this transaction's writes as a change of data (done for every flush and ORM
-    statement; called by hand only for writes the ORM does not see)."""
+    """Count this transaction's writes as a change of data.
+
+    Done for every flush and ORM statement; called by hand only for writes the ORM does
+    not see (``execute_write``, the outbox's queue).
+    """
     session.info["data_changed"] = True
 
 
