@@ -9,6 +9,7 @@ connections, counts SQL queries per request in-process, prints a table and write
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -107,7 +108,13 @@ def prepare_data(scale: float) -> None:
 
 
 @contextmanager
-def gunicorn(app_path: str, workers: int = 4) -> Iterator[str]:
+def serve(
+    app_path: str, env: dict[str, str], workers: int = 4, options: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """Serve ``app_path`` with gunicorn on a free loopback port; its URL once it answers.
+
+    The benchmark and the tests that need a real server (concurrency, browsers) share it.
+    """
     port = free_port()
     command = [
         PYTHON,
@@ -119,11 +126,10 @@ def gunicorn(app_path: str, workers: int = 4) -> Iterator[str]:
         f"127.0.0.1:{port}",
         "--log-level",
         "warning",
-        "--access-logfile",
-        "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+        *options,
         app_path,
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=bench_environment())
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url, process)
@@ -134,6 +140,12 @@ def gunicorn(app_path: str, workers: int = 4) -> Iterator[str]:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def gunicorn(app_path: str, workers: int = 4) -> contextlib.AbstractContextManager[str]:
+    """The benchmark's server: the bench database, no access log unless asked for."""
+    log = "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null"
+    return serve(app_path, bench_environment(), workers, ("--access-logfile", log))
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import re
 import secrets
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.run import serve
+
 ROOT = Path(__file__).resolve().parent.parent
-CSRF_PATTERN = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
-)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_url_of(database_url: str) -> str:
@@ -80,52 +69,10 @@ def migrate(database_url: str, tmp_path: Path) -> None:
     )
 
 
-@contextmanager
-def gunicorn(database_url: str, tmp_path: Path, workers: int = 4) -> Iterator[str]:
+def gunicorn(
+    database_url: str, tmp_path: Path, workers: int = 4
+) -> contextlib.AbstractContextManager[str]:
     """Serve the app with gunicorn on a free loopback port."""
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--timeout",
-            "60",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=server_environment(database_url, tmp_path),
+    return serve(
+        "wsgi:app", server_environment(database_url, tmp_path), workers, ("--timeout", "60")
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {process.returncode}")
-            try:
-                with urllib.request.urlopen(url + "/", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def csrf_token(html: str) -> str:
-    match = CSRF_PATTERN.search(html)
-    if not match:
-        raise AssertionError("no CSRF token on the page")
-    return match.group(1) or match.group(2)

@@ -68,10 +68,11 @@ import pytest
 from flask import Flask, got_request_exception
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from bench.run import free_port
 from college import create_app
 from college.extensions import db
 from tests.browser import helpers
-from tests.servers import free_port, fresh_database
+from tests.servers import fresh_database
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

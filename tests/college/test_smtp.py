@@ -14,12 +14,12 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask import Flask
 
+from bench.run import free_port
 from college import outbox
 from college.db import now_utc
 from college.extensions import db
 from college.models import OutboxMessage, OutboxStatus
 from tests import factories
-from tests.servers import free_port
 
 
 class Inbox:

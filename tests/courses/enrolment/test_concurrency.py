@@ -19,10 +19,10 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from bench.enrolment import create_course
+from bench.enrolment import create_course, token_of
 from college.config import PRIVACY_NOTICE_VERSION
 from tests.conftest import PG_URL
-from tests.servers import csrf_token, fresh_database, gunicorn, migrate
+from tests.servers import fresh_database, gunicorn, migrate
 
 pytestmark = pytest.mark.slow
 
@@ -93,7 +93,7 @@ def prepare(database_url: str) -> None:
 def signed_in(url: str, number: int) -> tuple[requests.Session, str]:
     """A browser session for ``crowd<number>`` and the CSRF token of the course page."""
     browser = requests.Session()
-    token = csrf_token(browser.get(f"{url}/auth/login", timeout=30).text)
+    token = token_of(browser.get(f"{url}/auth/login", timeout=30).text)
     answer = browser.post(
         f"{url}/auth/login",
         data={"email": f"crowd{number}@example.org", "password": PASSWORD, "csrf_token": token},
@@ -102,7 +102,7 @@ def signed_in(url: str, number: int) -> tuple[requests.Session, str]:
     )
     assert answer.status_code == 302, f"crowd{number} could not sign in: {answer.status_code}"
     page = browser.get(f"{url}/courses/{SLUG}", timeout=30)
-    return browser, csrf_token(page.text)
+    return browser, token_of(page.text)
 
 
 def all_at_once(jobs: list[Callable[[], Any]]) -> list[Any]:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from bench.enrolment import token_of
 from college.db import now_utc
 from college.extensions import db
 from courses.enrolment import attendance, services
@@ -14,7 +15,6 @@ from courses.enrolment.models import Enrolment, EnrolmentStatus, Feedback
 from courses.enrolment.queries import find_enrolment
 from courses.models import CourseStatus
 from tests import factories
-from tests.servers import csrf_token
 
 
 def count_enrolments() -> int:
@@ -112,7 +112,7 @@ def test_forms_without_a_csrf_token_are_refused(client, auth, small_course, csrf
     student = factories.make_student()
     services.enrol(student, course)
     # Signing in itself needs the token, so this person signs in through the real form.
-    token = csrf_token(client.get("/auth/login").get_data(as_text=True))
+    token = token_of(client.get("/auth/login").get_data(as_text=True))
     client.post(
         "/auth/login",
         data={"email": student.email, "password": factories.PASSWORD, "csrf_token": token},
