@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     from college import (
+        account_mail,
         auth,
         i18n,
         outbox,
@@ -62,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     privacy.init_app(app)
     page_cache.init_app(app)
     outbox.listen_for_queued()
+    account_mail.init_app(app)
     register_error_handlers(app)
 
     from college import admin, cli, views

@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from college import page_cache
+from college.account_mail import queue_account_mail
 from college.db import UTCDateTime, now_utc
 from college.errors import DomainError, Forbidden
 from college.extensions import db
@@ -35,6 +36,7 @@ from college.models import (
     User,
     UserRole,
 )
+from college.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +214,7 @@ def register_user(
     user.consent_version = current_app.config["PRIVACY_NOTICE_VERSION"]
     user.consented_at = now_utc()
     db.session.flush()
+    queue_account_mail(user, "welcome")
     log.info("account registered user=%s", user.id)
     return user
 
@@ -395,9 +398,10 @@ def end_all_sessions(user: User, keep_token: str | None = None) -> None:
 
 
 def create_password_reset(email: str, address: str | None) -> tuple[User, str] | None:
-    """Make a one-time reset token for a known, active account; ``None`` otherwise.
+    """Make a one-time reset token for a known, active account and mail its link to them.
 
-    The caller shows the same message either way, so the page reveals nothing.
+    ``None`` for anyone else; the caller shows the same message either way, so the page
+    reveals nothing.
     """
     ensure_not_throttled(email, address)
     user = find_user_by_email(email)
@@ -413,6 +417,8 @@ def create_password_reset(email: str, address: str | None) -> tuple[User, str] |
         )
     )
     db.session.flush()
+    link = absolute_url("auth.reset_password", token=raw)
+    queue_account_mail(user, "password_reset", link=link, hours=hours)
     return user, raw
 
 

@@ -18,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from college import auth, services
@@ -37,7 +36,6 @@ from college.forms import (
     ResetRequestForm,
     SettingsForm,
 )
-from college.outbox import enqueue_template
 from college.security import comes_from_this_site
 from college.urls import absolute_url
 
@@ -127,11 +125,6 @@ def register() -> Any:
         except DomainError as error:
             form.form_errors.append(str(error))
         else:
-            enqueue_template(
-                user,
-                "college/welcome",
-                _l("Welcome to %(college)s", college=current_app.config["COLLEGE_NAME"]),
-            )
             auth.sign_in(user)
             db.session.commit()
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
@@ -173,20 +166,11 @@ def reset_request() -> Any:
     form = ResetRequestForm()
     if form.validate_on_submit():
         try:
-            found = services.create_password_reset(form.email.data, client_address())
+            services.create_password_reset(form.email.data, client_address())
         except DomainError as error:
             db.session.commit()
             form.form_errors.append(str(error))
             return render_template("auth/reset_request.html", form=form), error.status_code
-        if found is not None:
-            user, token = found
-            enqueue_template(
-                user,
-                "college/password_reset",
-                _l("Reset your password"),
-                link=absolute_url("auth.reset_password", token=token),
-                hours=current_app.config["PASSWORD_RESET_HOURS"],
-            )
         db.session.commit()
         return render_template("auth/reset_sent.html")
     return render_template("auth/reset_request.html", form=form), 200 if not form.errors else 400

@@ -40,13 +40,34 @@ def test_register_creates_a_student_with_consent_and_signs_in(client: FlaskClien
     assert client.get("/me/settings").status_code == 200
 
 
-def test_register_queues_a_welcome_email(client: FlaskClient):
+def test_register_queues_a_welcome_email_that_the_worker_writes(client: FlaskClient):
+    from college import outbox
     from college.models import OutboxMessage
 
     register(client)
     message = db.session.scalar(sa.select(OutboxMessage))
     assert message is not None
     assert message.recipient == "rikke@example.org"
+    assert message.text_body is None  # nothing rendered while the person waited
+    assert outbox.render_pending() == 1
+    db.session.refresh(message)
+    assert message.subject == "Velkommen til Recovery College"  # the language chosen
+    assert "Rikke" in (message.text_body or "")
+
+
+def test_an_account_erased_before_its_welcome_is_written_gets_none(client: FlaskClient):
+    from college import outbox
+    from college.db import now_utc
+    from college.models import OutboxMessage, OutboxStatus, User
+
+    register(client)
+    user = db.session.scalar(sa.select(User).where(User.email == "rikke@example.org"))
+    user.anonymised_at = now_utc()
+    db.session.commit()
+    report = outbox.deliver_due()
+    assert (report.sent, report.failed) == (0, 1)
+    message = db.session.scalar(sa.select(OutboxMessage))
+    assert message.status == OutboxStatus.FAILED and message.text_body is None
 
 
 def test_duplicate_email_is_refused_whatever_the_case(client: FlaskClient):

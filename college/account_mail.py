@@ -1,0 +1,54 @@
+"""Mail about a person's own account (the welcome, a password-reset link), written by the worker.
+
+Queued by description with the change that causes it, like every other message of the
+college, so no template is rendered while the person waits for the page. The payload holds
+what must not change before it is written (the language chosen, the reset link, its hours);
+the person is read again when it is written, so an account erased meanwhile gets nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
+
+from college.extensions import db
+from college.models import User
+from college.outbox import (
+    Rendered,
+    Undeliverable,
+    enqueue_described,
+    register_renderer,
+    render_email,
+)
+
+RENDERER = "college.account"
+TEMPLATES = {"welcome": "college/welcome", "password_reset": "college/password_reset"}
+
+
+def queue_account_mail(user: User, kind: str, **context: str | int) -> None:
+    """Queue the ``kind`` message to ``user``; ``context`` holds plain values for its template."""
+    payload = {"user_id": user.id, "kind": kind, "language": user.language, "context": context}
+    enqueue_described(user.email, RENDERER, payload, summary=f"Account {user.id}: {kind}")
+
+
+def _subject(kind: str) -> Any:
+    if kind == "welcome":
+        return _l("Welcome to %(college)s", college=current_app.config["COLLEGE_NAME"])
+    return _l("Reset your password")
+
+
+def render_account_mail(payload: dict[str, Any]) -> Rendered:
+    """Write a queued account message from its payload (the mail worker calls this)."""
+    user = db.session.get(User, payload["user_id"])
+    if user is None or user.anonymised_at is not None:
+        raise Undeliverable("the account no longer exists")
+    kind = payload["kind"]
+    return render_email(
+        user, payload["language"], TEMPLATES[kind], _subject(kind), **payload["context"]
+    )
+
+
+def init_app(app: Flask) -> None:
+    register_renderer(app, RENDERER, render_account_mail)
