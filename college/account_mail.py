@@ -8,6 +8,7 @@ the person is read again when it is written, so an account erased meanwhile gets
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app
@@ -24,7 +25,14 @@ from college.outbox import (
 )
 
 RENDERER = "college.account"
-TEMPLATES = {"welcome": "college/welcome", "password_reset": "college/password_reset"}
+# Each kind's template, and its subject built when the message is written (in its language).
+MESSAGES: dict[str, tuple[str, Callable[[], Any]]] = {
+    "welcome": (
+        "college/welcome",
+        lambda: _l("Welcome to %(college)s", college=current_app.config["COLLEGE_NAME"]),
+    ),
+    "password_reset": ("college/password_reset", lambda: _l("Reset your password")),
+}
 
 
 def queue_account_mail(user: User, kind: str, **context: str | int) -> None:
@@ -33,21 +41,13 @@ def queue_account_mail(user: User, kind: str, **context: str | int) -> None:
     enqueue_described(user.email, RENDERER, payload, summary=f"Account {user.id}: {kind}")
 
 
-def _subject(kind: str) -> Any:
-    if kind == "welcome":
-        return _l("Welcome to %(college)s", college=current_app.config["COLLEGE_NAME"])
-    return _l("Reset your password")
-
-
 def render_account_mail(payload: dict[str, Any]) -> Rendered:
     """Write a queued account message from its payload (the mail worker calls this)."""
     user = db.session.get(User, payload["user_id"])
     if user is None or user.anonymised_at is not None:
         raise Undeliverable("the account no longer exists")
-    kind = payload["kind"]
-    return render_email(
-        user, payload["language"], TEMPLATES[kind], _subject(kind), **payload["context"]
-    )
+    template, subject = MESSAGES[payload["kind"]]
+    return render_email(user, payload["language"], template, subject(), **payload["context"])
 
 
 def init_app(app: Flask) -> None:

@@ -110,8 +110,8 @@ def send(
     student = enrolment.student
     if student is None:  # past its retention period: no one to write to
         return
-    # The row is named by its course and student, which a new row has before it is written,
-    # so a sign-up's row and its messages go to the database in one flush at the commit.
+    # The row is named by its course and student rather than its id, so a message needs
+    # nothing written before it is queued (the outbox writes a transaction's queue at once).
     course_id = enrolment.course_id or enrolment.course.id
     payload = {
         "course_id": course_id,

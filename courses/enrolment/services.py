@@ -321,6 +321,7 @@ def _insert_enrolment(
     waitlist_number: int | None,
 ) -> Enrolment:
     """Write a new row with one INSERT and return it as the session's own object."""
+    # Every column, so the object built from them needs no loading of its own later.
     values: dict[str, object] = {
         "course_id": course.id,
         "student_id": student.id,
