@@ -16,8 +16,10 @@ Views opt in with :func:`kept`:
   Everything about the person that decides what they may see (roles, whether the account is
   active, consent, language) lives in tables that raise the data version, so while the
   version is unchanged only their sign-in needs checking: a kept copy is served before the
-  person is loaded at all (:func:`serve_kept_person_page`);
-- ``ANYONE``: answers that read no cookie at all (the JSON API, calendar feeds).
+  person is loaded at all (:func:`serve_kept_early`);
+- ``ANYONE``: answers that read no cookie at all (the JSON API, calendar feeds). Calendar
+  clients ask for them over and over, mostly to hear "unchanged", so a kept copy is served
+  before the other request hooks run (:func:`serve_kept_early`).
 
 A form's CSRF token belongs to one visitor, so it is never kept: the visitor's own token is
 put in its place on the way out. Only 200 answers are kept; when the view gave an ETag (or
@@ -232,11 +234,12 @@ class KeptResponse:
     body: bytes
     etag: str | None
     has_csrf: bool
+    # What a 304 carries: the same headers but the type of a body it does not have.
+    not_modified_headers: tuple[tuple[str, str], ...]
 
     def answer(self) -> Response:
         if self.etag and not is_resource_modified(request.environ, etag=self.etag):
-            headers = [(k, v) for k, v in self.headers if k.lower() != "content-type"]
-            return Response(status=304, headers=headers)
+            return Response(status=304, headers=list(self.not_modified_headers))
         body = self.body
         if self.has_csrf:
             body = body.replace(CSRF_PLACEHOLDER.encode(), generate_csrf().encode())
@@ -325,17 +328,24 @@ def is_fresh(found: KeptResponse, version: int, lifetime: float) -> bool:
     return found.version == version and time.monotonic() - found.kept_at < lifetime
 
 
-def serve_kept_person_page() -> Response | None:
-    """Answer a person's kept page straight away, before anything loads them.
+def serve_kept_early() -> Response | None:
+    """Answer a kept ``PERSON`` or ``ANYONE`` page straight away, before the other hooks run.
 
-    The copy was built for this person under this data version, so their roles, consent
-    and language are what they were then; their sign-in is all that is left to check.
+    A person's copy was built for them under this data version, so their roles, consent
+    and language are what they were then; their sign-in is all that is left to check. An
+    answer for anyone reads no cookie, so nothing about the request is left to check.
     """
     lifetime = current_app.config["PAGE_CACHE_SECONDS"]
-    if not lifetime or request.method not in ("GET", "HEAD") or "_flashes" in session:
+    if not lifetime or request.method not in ("GET", "HEAD"):
         return None
     view = current_app.view_functions.get(request.endpoint or "")
-    if getattr(view, "kept_audience", None) is not PERSON:
+    audience = getattr(view, "kept_audience", None)
+    if audience is ANYONE:
+        language = cast(Callable[[], str], view.kept_language)  # type: ignore[union-attr]
+        found = store.get(store_key("anyone", language()))
+        fresh = found is not None and is_fresh(found, data_version(fresh=False), lifetime)
+        return found.answer() if found is not None and fresh else None
+    if audience is not PERSON or "_flashes" in session:
         return None
     from college import auth  # auth needs services, which need this module
 
@@ -359,9 +369,13 @@ def no_language() -> str:
     return ""
 
 
-def keep(response: Response, version: int, etag: bool) -> KeptResponse | None:
+def keep(response: Response, version: int, etag: bool, audience: Audience) -> KeptResponse | None:
     """A copy of ``response`` fit to give to the next reader, or None when it is not."""
-    if response.status_code != 200 or response.direct_passthrough or "_flashes" in session:
+    if response.status_code != 200 or response.direct_passthrough:
+        return None
+    # A page that showed a message is not kept. Answers for anyone show none, and they do
+    # not look at the session at all: reading it would make them "Vary: Cookie".
+    if audience is not ANYONE and "_flashes" in session:
         return None
     body = response.get_data()
     token = g.get("csrf_token")
@@ -371,6 +385,7 @@ def keep(response: Response, version: int, etag: bool) -> KeptResponse | None:
     if etag and not response.get_etag()[0]:
         response.set_etag(hashlib.sha256(body).hexdigest()[:32])
     headers = tuple((k, v) for k, v in response.headers.items() if k.lower() not in UNKEPT_HEADERS)
+    not_modified = tuple((k, v) for k, v in headers if k.lower() != "content-type")
     return KeptResponse(
         version=version,
         kept_at=time.monotonic(),
@@ -379,6 +394,7 @@ def keep(response: Response, version: int, etag: bool) -> KeptResponse | None:
         body=body,
         etag=response.get_etag()[0],
         has_csrf=has_csrf,
+        not_modified_headers=not_modified,
     )
 
 
@@ -410,13 +426,14 @@ def kept(
             if found and is_fresh(found, version, lifetime):
                 return found.answer()
             response = build_fresh(view, *args, **kwargs)
-            copy = keep(response, version, etag)
+            copy = keep(response, version, etag, audience)
             if copy is None:
                 return response
             store.put(key, copy, current_app.config["PAGE_CACHE_MAX_BYTES"])
             return copy.answer()
 
         wrapped.kept_audience = audience  # type: ignore[attr-defined]
+        wrapped.kept_language = language  # type: ignore[attr-defined]
         return cast(F, wrapped)
 
     return decorator
@@ -428,4 +445,4 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("PAGE_CACHE_MAX_BYTES", 64 * 1024 * 1024)
     listen_for_writes()
     # Before the hooks that load the signed-in person (consent, admin access).
-    app.before_request(serve_kept_person_page)
+    app.before_request(serve_kept_early)

@@ -236,7 +236,7 @@ BEFORE_CONSENT = {
 def ask_for_new_consent() -> Any:
     """Send a signed-in person to the new privacy notice until they accept it."""
     # Calendar clients and partner sites never sign in; visitors have no token to load.
-    if not auth.may_be_signed_in() or request.blueprint in ("courses_api", "feeds"):
+    if request.blueprint in ("courses_api", "feeds") or not auth.may_be_signed_in():
         return None
     if request.endpoint in BEFORE_CONSENT:
         return None

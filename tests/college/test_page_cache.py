@@ -353,6 +353,20 @@ def test_the_api_answers_304_until_the_prospectus_changes(
     assert "Creativity and recovery" in changed.get_data(as_text=True)
 
 
+def test_the_public_feed_and_the_api_may_be_kept_by_shared_caches(
+    page_cache_on: None, client: FlaskClient
+) -> None:
+    factories.make_published_course()
+    db.session.commit()
+    for path in ("/calendar/college.ics", "/api/v1/courses"):
+        whole = client.get(path)
+        unchanged = client.get(path, headers={"If-None-Match": whole.headers["ETag"]})
+        assert (whole.status_code, unchanged.status_code) == (200, 304)
+        # The same answer for every cookie: only the language may set it apart.
+        for response in (whole, unchanged):
+            assert "Cookie" not in response.headers.get("Vary", ""), path
+
+
 def test_a_feed_answers_from_its_copy_and_stops_when_the_token_is_revoked(
     page_cache_on: None, client: FlaskClient
 ) -> None:
@@ -409,7 +423,7 @@ def test_the_store_forgets_the_least_recently_used_past_its_size() -> None:
     store = page_cache.ResponseStore()
 
     def item(size: int) -> page_cache.KeptResponse:
-        return page_cache.KeptResponse(1, 0.0, 200, (), b"x" * size, None, False)
+        return page_cache.KeptResponse(1, 0.0, 200, (), b"x" * size, None, False, ())
 
     store.put("a", item(40), limit=100)
     store.put("b", item(40), limit=100)
@@ -419,3 +433,23 @@ def test_the_store_forgets_the_least_recently_used_past_its_size() -> None:
     assert store.get("a") is not None and store.get("c") is not None
     store.put("huge", item(101), limit=100)
     assert store.get("huge") is None
+
+
+def test_a_kept_feed_answers_before_the_other_request_hooks(
+    page_cache_on: None, app: Flask, client: FlaskClient
+) -> None:
+    peer = factories.make_peer()
+    factories.make_published_course(peer=peer)
+    token = renew_calendar_token(peer)
+    db.session.commit()
+    reached: list[str] = []
+    # A hook added last, as the sign-in and consent hooks are added after the store's own.
+    app.before_request_funcs.setdefault(None, []).append(lambda: reached.append("hook"))
+    path = f"/calendar/u/{token}.ics"
+    etag = client.get(path).headers["ETag"]
+    assert reached == ["hook"]
+    with recorded_statements() as statements:
+        unchanged = client.get(path, headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304
+    assert reached == ["hook"]
+    assert len(statements) == 1  # the data version, nothing else
