@@ -74,6 +74,15 @@ def row_dict(row: Any, columns: tuple[str, ...]) -> dict[str, Any]:
     return {column: plain(getattr(row, column)) for column in columns}
 
 
+def email_row(message: OutboxMessage) -> dict[str, Any]:
+    """A message as the person would know it. One the worker has not written yet has no
+    subject: what stands in for it is the college's own note, never meant to leave it."""
+    row = row_dict(message, ("created_at", "subject", "status", "sent_at"))
+    if message.needs_rendering:
+        row["subject"] = None
+    return row
+
+
 def export_person(user: User) -> dict[str, Any]:
     """Everything stored about a person, section by section."""
     data: dict[str, Any] = {"exported_at": now_utc().isoformat(timespec="seconds")}
@@ -155,7 +164,7 @@ def export_core(user: User) -> dict[str, Any]:
         "password_reset_requests": [
             row_dict(r, ("created_at", "expires_at", "used_at")) for r in resets
         ],
-        "emails": [row_dict(m, ("created_at", "subject", "status", "sent_at")) for m in messages],
+        "emails": [email_row(m) for m in messages],
         "audit_events": [row_dict(e, ("at", "action", "target_type", "detail")) for e in audit],
     }
 

@@ -92,3 +92,15 @@ def test_the_only_admin_cannot_erase_themselves(client: FlaskClient, auth):
     response = client.post("/me/delete", data={"password": factories.PASSWORD, "confirm": "y"})
     assert response.status_code == 400
     assert b"only administrator" in response.data
+
+
+def test_mail_not_yet_written_is_exported_without_the_colleges_own_note(client: FlaskClient, auth):
+    from college.account_mail import queue_account_mail
+
+    user = factories.make_student(email="tove@example.org")
+    queue_account_mail(user, "welcome")
+    db.session.commit()
+    auth.login(user)
+    emails = json.loads(client.get("/me/data.json").data)["account"]["emails"]
+    assert [(e["subject"], e["status"]) for e in emails] == [(None, "pending")]
+    assert ": welcome" not in client.get("/me/data").get_data(as_text=True)
