@@ -80,20 +80,6 @@ def enqueue(
     return message
 
 
-def enqueue_template(
-    user: User,
-    template: str,
-    subject: Any,
-    calendar: tuple[str, str] | None = None,
-    **context: Any,
-) -> OutboxMessage:
-    """Render ``templates/email/<template>.{txt,html}`` in the person's language and queue it."""
-    rendered = render_email(user, user.language, template, subject, calendar, **context)
-    return enqueue(
-        user.email, rendered.subject, rendered.text_body, rendered.html_body, rendered.calendar
-    )
-
-
 # --- queueing by description, rendered by the worker -------------------------------------------
 
 

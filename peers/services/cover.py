@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from college.db import now_utc
@@ -360,7 +359,7 @@ def _settle_offers(request: CoverRequest, winner: User, now: datetime) -> None:
     for offer in request.offers:
         if offer.status == OfferStatus.OFFERED:
             offer.status = str(OfferStatus.CLOSED)
-            _send(offer.user, "cover_taken", request, lambda: _("The session is covered"))
+            _send(offer.user, "cover_taken", request)
     db.session.flush()
 
 
@@ -372,14 +371,12 @@ def _tell_everyone(request: CoverRequest, winner: User) -> None:
                 facilitator.user,
                 "cover_colleague",
                 request,
-                lambda: _("Who you teach with is changing"),
                 cover=winner,
             )
     _send(
         request.absent_user,
         "cover_found",
         request,
-        lambda: _("A colleague covers for you"),
         cover=winner,
     )
 
@@ -387,21 +384,11 @@ def _tell_everyone(request: CoverRequest, winner: User) -> None:
 # --- mail ------------------------------------------------------------------------------------
 
 
-def _send(user: User, template: str, request: CoverRequest, subject: Any, **context: Any) -> None:
+def _send(user: User, template: str, request: CoverRequest, **context: Any) -> None:
     if user.anonymised_at is not None:
         return
-    notify(user, template, subject, request=request, course_session=request.session, **context)
+    notify(user, template, request=request, course_session=request.session, **context)
 
 
 def _send_offer(offer: CoverOffer) -> None:
-    session = offer.request.session
-    _send(
-        offer.user,
-        "cover_offer",
-        offer.request,
-        lambda: _(
-            "Can you cover a session on %(day)s?",
-            day=format_date(to_local(session.starts_at), "medium"),
-        ),
-        offer=offer,
-    )
+    _send(offer.user, "cover_offer", offer.request, offer=offer)

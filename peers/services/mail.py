@@ -2,6 +2,15 @@
 
 Subjects never name a course or its topic: a lock-screen preview must not reveal what
 the college teaches to whom. The details are in the body and on the site.
+
+Each email is queued by description and written by the mail worker (renderer
+``peers.mail``, see ``college.outbox``), so reporting an absence that offers a session to a
+dozen colleagues renders no template while the peer waits for the page. Frozen when
+queued: the recipient's address and language, and the links. Read when it is written:
+the records the message is about (the session, the request and offer, the colleague who
+covers, a qualification), named in the payload by their ids. They can only have become
+more accurate: a session that moves afterwards sends its own message anyway, and a
+record gone by then (an erased account) leaves nothing to write about.
 """
 
 from __future__ import annotations
@@ -10,22 +19,117 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import force_locale
+from flask import Flask
+from flask_babel import format_date
+from flask_babel import gettext as _
+from werkzeug.local import LocalProxy
 
 from college.extensions import db
-from college.models import OutboxMessage, Role, User, UserRole
-from college.outbox import enqueue_template
+from college.models import Qualification, Role, User, UserRole
+from college.outbox import (
+    Rendered,
+    Undeliverable,
+    enqueue_described,
+    register_renderer,
+    render_email,
+)
 from college.urls import absolute_url
+from courses.models import CourseSession
+from courses.times import to_local
+from peers.models import CoverOffer, CoverRequest, TrainingProgramme
+
+RENDERER = "peers.mail"
+
+# Each template's subject, built from the message's records in the recipient's language.
+SUBJECTS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "cover_offer": lambda context: _(
+        "Can you cover a session on %(day)s?",
+        day=format_date(to_local(context["course_session"].starts_at), "medium"),
+    ),
+    "cover_taken": lambda context: _("The session is covered"),
+    "cover_colleague": lambda context: _("Who you teach with is changing"),
+    "cover_found": lambda context: _("A colleague covers for you"),
+    "cover_alert": lambda context: _("Sessions still need cover"),
+    "cover_escalation": lambda context: _("Please decide about sessions without cover"),
+    "qualification_lapsing": lambda context: _("Time to plan your refresher training"),
+    "qualifications_lapsing_admin": lambda context: _("Qualifications lapse soon"),
+    "qualified": lambda context: _("Your training is recorded"),
+}
+
+# The records a message may be about, named in its payload by class and id.
+MODELS: dict[str, type[Any]] = {
+    model.__name__: model
+    for model in (User, CourseSession, CoverRequest, CoverOffer, Qualification, TrainingProgramme)
+}
 
 
-def notify(user: User, template: str, subject: Callable[[], str], **context: Any) -> OutboxMessage:
-    """Queue ``email/peers/<template>`` to one person; ``subject`` is built in their language."""
-    with force_locale(user.language):
-        text = subject()
+def notify(user: User, template: str, **context: Any) -> None:
+    """Queue ``email/peers/<template>`` to one person; the worker writes it in their language.
+
+    ``context`` holds plain values, the records in ``MODELS`` and lists of them.
+    """
+    if template not in SUBJECTS:
+        raise KeyError(f"no subject for peers mail {template!r}")
     context.setdefault("schedule_link", absolute_url("peers.schedule"))
     context.setdefault("board_link", absolute_url("peers_admin.cover_board"))
     context.setdefault("training_link", absolute_url("peers_admin.training"))
-    return enqueue_template(user, f"peers/{template}", text, **context)
+    payload = {
+        "user_id": user.id,
+        "template": template,
+        "language": user.language,
+        "context": {key: freeze(value) for key, value in context.items()},
+    }
+    enqueue_described(user.email, RENDERER, payload, summary=f"Peers {user.id}: {template}")
+
+
+def freeze(value: Any) -> Any:
+    if isinstance(value, LocalProxy):  # current_user, when the colleague is the one acting
+        value = value._get_current_object()
+    if isinstance(value, list | tuple):
+        return [freeze(item) for item in value]
+    if MODELS.get(type(value).__name__) is type(value):
+        if value.id is None:  # added in this transaction and not yet written
+            db.session.flush()
+        return {"model": type(value).__name__, "id": value.id}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"cannot queue {type(value).__name__} in an email's description")
+
+
+def thaw(value: Any) -> Any:
+    if isinstance(value, list):
+        return [thaw(item) for item in value]
+    if isinstance(value, dict) and "model" in value:
+        found = db.session.get(MODELS[value["model"]], value["id"])
+        if found is None:
+            raise Undeliverable(f"the {value['model']} no longer exists")
+        return found
+    return value
+
+
+class Subject:
+    """A subject built when the outbox renders it, in the recipient's language."""
+
+    def __init__(self, build: Callable[[], str]) -> None:
+        self.build = build
+
+    def __str__(self) -> str:
+        return self.build()
+
+
+def render_peer_mail(payload: dict[str, Any]) -> Rendered:
+    """Write a queued peers email from its payload (the mail worker calls this)."""
+    user = db.session.get(User, payload["user_id"])
+    if user is None or user.anonymised_at is not None:
+        raise Undeliverable("the account no longer exists")
+    template = payload["template"]
+    context = {key: thaw(value) for key, value in payload["context"].items()}
+    subject = Subject(lambda: SUBJECTS[template](context))
+    return render_email(user, payload["language"], f"peers/{template}", subject, **context)
+
+
+def register_peer_mail(app: Flask) -> None:
+    register_renderer(app, RENDERER, render_peer_mail)
 
 
 def administrators() -> list[User]:

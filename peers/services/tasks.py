@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 
 from college.db import now_utc
 from college.extensions import db
@@ -56,7 +55,7 @@ def alert_unfilled_cover(now: datetime | None = None) -> int:
     due = [r for r in due if r.session.starts_at > now]
     if due:
         for admin in administrators():
-            notify(admin, "cover_alert", lambda: _("Sessions still need cover"), requests=due)
+            notify(admin, "cover_alert", requests=due)
         for request in due:
             request.alerted_at = now
         db.session.flush()
@@ -76,7 +75,6 @@ def escalate_unstaffed(now: datetime | None = None) -> int:
             notify(
                 admin,
                 "cover_escalation",
-                lambda: _("Please decide about sessions without cover"),
                 requests=due,
             )
         for request in due:
@@ -122,7 +120,6 @@ def remind_lapsing_qualifications(today: date | None = None) -> int:
         notify(
             qualification.user,
             "qualification_lapsing",
-            lambda: _("Time to plan your refresher training"),
             qualification=qualification,
         )
         assert qualification.expires_on is not None  # noqa: S101 - filtered above
@@ -135,7 +132,6 @@ def remind_lapsing_qualifications(today: date | None = None) -> int:
         notify(
             admin,
             "qualifications_lapsing_admin",
-            lambda: _("Qualifications lapse soon"),
             qualifications=due,
         )
     db.session.flush()

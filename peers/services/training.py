@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from college.errors import Forbidden
 from college.extensions import db
@@ -269,7 +268,6 @@ def confirm_completion(actor: User, programme: TrainingProgramme, person: User) 
     notify(
         person,
         "qualified",
-        lambda: _("Your training is recorded"),
         programme=programme,
         qualification=qualification,
     )

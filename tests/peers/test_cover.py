@@ -223,6 +223,33 @@ def test_an_absence_over_a_session_opens_a_request_and_emails_candidates(course:
     assert "cover" in message.subject.lower()
 
 
+def test_offers_are_written_by_the_worker_in_each_colleagues_language(course: Course, peer):
+    colleague = factories.make_peer(language="da")
+    absent_over(peer, first(course))
+    [queued] = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.recipient == colleague.email)
+    )
+    assert queued.renderer == "peers.mail" and queued.text_body is None  # nothing rendered yet
+    [message] = mail_to(colleague)
+    assert message.subject.startswith("Kan du dække ind på en kursusgang den")
+    assert course.title not in message.subject
+    assert course.title in message.text_body and "Hej" in message.text_body
+
+
+def test_an_offer_to_an_account_erased_before_it_is_written_is_given_up(course: Course, peer):
+    from peers.services.mail import render_peer_mail
+
+    colleague = factories.make_peer()
+    absent_over(peer, first(course))
+    [queued] = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.recipient == colleague.email)
+    )
+    db.session.delete(db.session.get(User, colleague.id))
+    db.session.flush()
+    with pytest.raises(outbox.Undeliverable):
+        render_peer_mail(dict(queued.payload))
+
+
 def test_an_absence_not_overlapping_opens_nothing(course: Course, peer: User):
     session = first(course)
     services.record_absence(peer, peer, session.ends_at, session.ends_at + timedelta(hours=2))
