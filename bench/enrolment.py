@@ -59,12 +59,13 @@ def create_course(database_url: str, capacity: int, slug: str | None = None) -> 
     terms, courses, sessions = (meta.tables[n] for n in ("terms", "courses", "course_sessions"))
     with engine.begin() as connection:
         term_id = connection.execute(
-            terms.insert().values(
-                name=f"Bench {slug}", starts_on=date(2031, 3, 1), ends_on=date(2031, 6, 1)
-            )
-        ).inserted_primary_key[0]
+            terms.insert()
+            .values(name=f"Bench {slug}", starts_on=date(2031, 3, 1), ends_on=date(2031, 6, 1))
+            .returning(terms.c.id)
+        ).scalar_one()
         course_id = connection.execute(
-            courses.insert().values(
+            courses.insert()
+            .values(
                 slug=slug,
                 title="Benchmark course",
                 summary="Measured.",
@@ -82,7 +83,8 @@ def create_course(database_url: str, capacity: int, slug: str | None = None) -> 
                 created_at=now,
                 updated_at=now,
             )
-        ).inserted_primary_key[0]
+            .returning(courses.c.id)
+        ).scalar_one()
         connection.execute(
             sessions.insert().values(
                 course_id=course_id,
