@@ -52,7 +52,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         tune_postgresql_engine(db.engine)
-    transactions.init_app(app)  # first, so the write lock comes before any read
+    # First the kept answers: they are only ever given to reads, which neither the write
+    # lock nor the CSRF check concern, and a calendar client's "unchanged?" should cost no
+    # more than it must.
+    page_cache.init_app(app)
+    transactions.init_app(app)  # before any other hook, so the write lock comes before a read
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     mail.init_app(app)
@@ -61,7 +65,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     templating.init_app(app)
     privacy.init_app(app)
-    page_cache.init_app(app)
     outbox.listen_for_queued()
     account_mail.init_app(app)
     register_error_handlers(app)

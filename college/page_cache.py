@@ -444,5 +444,6 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("PAGE_CACHE_VERSION_SECONDS", 1)
     app.config.setdefault("PAGE_CACHE_MAX_BYTES", 64 * 1024 * 1024)
     listen_for_writes()
-    # Before the hooks that load the signed-in person (consent, admin access).
+    # create_app registers this first: before the CSRF check and the hooks that load the
+    # signed-in person (consent, admin access).
     app.before_request(serve_kept_early)

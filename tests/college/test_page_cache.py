@@ -453,3 +453,5 @@ def test_a_kept_feed_answers_before_the_other_request_hooks(
     assert unchanged.status_code == 304
     assert reached == ["hook"]
     assert len(statements) == 1  # the data version, nothing else
+    # Ahead of the write lock and the CSRF check too, which only concern writes.
+    assert app.before_request_funcs[None][0] is page_cache.serve_kept_early
