@@ -8,8 +8,8 @@ registry with every foreign key to ``users.id`` in the schema.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -40,12 +40,17 @@ Eraser = Callable[[User], None]
 
 @dataclass(frozen=True)
 class PersonalData:
-    """What one package keeps about people: the tables, and how to export and erase them."""
+    """What one package keeps about people: the tables, and how to export and erase them.
+
+    ``labels`` names, in the reader's language, the section and every key its export holds
+    that the core's ``SHARED_LABELS`` do not: the download keeps the keys, the page shows these.
+    """
 
     name: str
     tables: tuple[str, ...]
     export: Exporter
     erase: Eraser
+    labels: Mapping[str, Any] = field(default_factory=dict)
 
 
 class LastAdminCannotLeave(DomainError):
@@ -61,6 +66,50 @@ def register_personal_data(app: Flask, entry: PersonalData) -> None:
 
 def registered() -> list[PersonalData]:
     return current_app.extensions.get("college.personal_data", [])
+
+
+# Names that more than one package's export uses.
+SHARED_LABELS: dict[str, Any] = {
+    "course": _l("Course"),
+    "status": _l("Status"),
+    "role": _l("Role"),
+    "starts_at": _l("Starts"),
+    "ends_at": _l("Ends"),
+    "created_at": _l("Created"),
+}
+
+
+def label_of(key: str) -> Any | None:
+    """The translatable name of an export's section or key, if a package gave it one."""
+    for labels in (SHARED_LABELS, *(entry.labels for entry in registered())):
+        if key in labels:
+            return labels[key]
+    return None
+
+
+def data_label(key: str) -> str:
+    """What the page "My data" calls an export's section or key, in the reader's language."""
+    label = label_of(key)
+    return str(label) if label is not None else key.replace("_", " ").capitalize()
+
+
+def unlabelled_keys(data: Mapping[str, Any]) -> set[str]:
+    """The keys of an export, at any depth, that have no name in the reader's language."""
+    found = {key for key in data if key != "exported_at" and label_of(key) is None}
+    for value in data.values():
+        for row in value if isinstance(value, list) else [value]:
+            if isinstance(row, Mapping):
+                found |= unlabelled_keys(row)
+    return found
+
+
+def data_value(value: Any) -> str:
+    """A stored value as the page shows it: yes and no in the reader's language."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return str(_l("Yes") if value else _l("No"))
+    return str(value)
 
 
 def plain(value: Any) -> Any:
@@ -201,7 +250,42 @@ CORE_TABLES = (
 )
 
 
+# What the page "My data" calls the core's part of the export.
+CORE_LABELS: dict[str, Any] = {
+    "account": _l("Account"),
+    "email": _l("Email"),
+    "display_name": _l("Name"),
+    "language": _l("Language"),
+    "discreet": _l("Discreet emails"),
+    "consent_version": _l("Privacy notice accepted"),
+    "consented_at": _l("Accepted"),
+    "last_login_at": _l("Last signed in"),
+    "public_visibility": _l("Shown to others as"),
+    "roles": _l("Roles"),
+    "qualifications": _l("Qualifications"),
+    "programme": _l("Programme"),
+    "granted_on": _l("Granted on"),
+    "expires_on": _l("Valid until"),
+    "signed_in_sessions": _l("Browsers you are signed in on"),
+    "expires_at": _l("Expires"),
+    "password_reset_requests": _l("Requests for a new password"),
+    "used_at": _l("Used"),
+    "emails": _l("Emails"),
+    "subject": _l("Subject"),
+    "sent_at": _l("Sent"),
+    "audit_events": _l("Actions recorded"),
+    "at": _l("When"),
+    "action": _l("Action"),
+    "target_type": _l("Concerning"),
+    "detail": _l("Detail"),
+}
+
+
 def init_app(app: Flask) -> None:
     register_personal_data(
-        app, PersonalData("account", CORE_TABLES, export=export_core, erase=erase_core)
+        app,
+        PersonalData(
+            "account", CORE_TABLES, export=export_core, erase=erase_core, labels=CORE_LABELS
+        ),
     )
+    app.jinja_env.globals.update(data_label=data_label, data_value=data_value)

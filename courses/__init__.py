@@ -89,6 +89,7 @@ def init_app(app: Flask) -> None:
             ("course_facilitators", "session_facilitators"),
             export=services.export_teaching,
             erase=services.erase_teaching,
+            labels=services.personal_data.LABELS,
         ),
     )
     # After the courses' own seeders and personal data, so enrolment builds on them.

@@ -75,5 +75,6 @@ def init_app(app: Flask) -> None:
             services.PEER_TABLES,
             export=services.export_peer_data,
             erase=services.erase_peer_data,
+            labels=services.personal_data.LABELS,
         ),
     )

@@ -92,5 +92,6 @@ def init_app(app: Flask) -> None:
             personal_data.TABLES,
             export=personal_data.export_enrolments,
             erase=personal_data.erase_enrolments,
+            labels=personal_data.LABELS,
         ),
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from college.db import changed_rows
 from college.extensions import db
@@ -26,6 +27,16 @@ from courses.times import to_local
 log = logging.getLogger(__name__)
 
 TABLES = ("enrolments", "attendances")
+# What the page "My data" calls this package's part of the export.
+LABELS: dict[str, Any] = {
+    "enrolment": _l("Courses you take part in"),
+    "enrolments": _l("Enrolments"),
+    "since": _l("Since"),
+    "feedback_given": _l("Feedback given"),
+    "attendance": _l("Attendance"),
+    "session_starts_at": _l("Session"),
+    "mark": _l("Marked as"),
+}
 
 
 def export_enrolments(user: User) -> dict[str, Any]:

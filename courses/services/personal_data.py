@@ -5,12 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from college.db import now_utc
 from college.extensions import db
 from college.models import User
 from courses.models import Course, CourseFacilitator, CourseSession, SessionFacilitator
 from courses.services.events import SessionChange, session_changed
+
+# What the page "My data" calls this package's part of the export.
+LABELS: dict[str, Any] = {
+    "teaching": _l("Teaching"),
+    "sessions_facilitated": _l("Sessions you taught"),
+    "default_facilitator_of": _l("Courses you teach"),
+}
 
 
 def export_teaching(user: User) -> dict[str, Any]:

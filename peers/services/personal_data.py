@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from college.extensions import db
 from college.models import User
@@ -32,6 +33,35 @@ PEER_TABLES = (
     "cover_requests",
     "cover_offers",
 )
+# What the page "My data" calls this package's part of the export.
+LABELS: dict[str, Any] = {
+    "peer_work": _l("Peer work"),
+    "profile": _l("Profile"),
+    "max_sessions_per_week": _l("Sessions a week at most"),
+    "liked_topics": _l("Topics you like to teach"),
+    "training_places": _l("Places in training"),
+    "cohort": _l("Cohort"),
+    "placed_at": _l("Placed"),
+    "training_attendance": _l("Attendance in training"),
+    "meeting": _l("Meeting"),
+    "on": _l("Date"),
+    "present": _l("Present"),
+    "cohorts_trained": _l("Cohorts you train"),
+    "absences": _l("Absences"),
+    "private_note": _l("Private note"),
+    "withdrawn_at": _l("Withdrawn"),
+    "unavailability": _l("Times you cannot teach"),
+    "weekday": _l("Weekday"),
+    "from": _l("From"),
+    "to": _l("To"),
+    "cover_requests": _l("Requests for cover"),
+    "session_id": _l("Session number"),
+    "closed_at": _l("Closed"),
+    "absent": _l("You were the one absent"),
+    "cover_offers": _l("Offers to cover"),
+    "request_id": _l("Request number"),
+    "offered_at": _l("Offered"),
+}
 
 
 def export_peer_data(user: User) -> dict[str, Any]:

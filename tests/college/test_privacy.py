@@ -104,3 +104,36 @@ def test_mail_not_yet_written_is_exported_without_the_colleges_own_note(client: 
     emails = json.loads(client.get("/me/data.json").data)["account"]["emails"]
     assert [(e["subject"], e["status"]) for e in emails] == [(None, "pending")]
     assert ": welcome" not in client.get("/me/data").get_data(as_text=True)
+
+
+def test_my_data_is_shown_in_the_persons_own_language(client: FlaskClient, auth):
+    user = factories.make_student(language="da", name="Karen Blixen")
+    auth.login(user)
+    page = client.get("/me/data").get_data(as_text=True)
+    for label in ("Konto", "Navn", "Diskrete e-mails", "Browsere, hvor du er logget ind"):
+        assert label in page
+    assert "<dd>Ja</dd>" in page  # a discreet person, the default
+    assert "display name" not in page and "True" not in page
+
+
+def test_every_name_in_the_demo_colleges_exports_has_a_label(app: Flask):
+    from datetime import time
+
+    from college import demo
+    from college.account_mail import queue_account_mail
+    from college.services import create_password_reset
+    from peers.services import add_unavailability
+
+    college = demo.seed()
+    # What the demo does not hold: mail, a reset link and a weekly time off.
+    peer = college.peers[0]
+    queue_account_mail(peer, "welcome")
+    create_password_reset(peer.email, None)
+    add_unavailability(peer, peer, 1, time(14), time(16))
+    people = db.session.scalars(sa.select(User).order_by(User.id)).all()
+    found: dict[str, set[str]] = {}
+    for person in people:
+        exported = privacy.export_person(person)
+        for key in privacy.unlabelled_keys(exported):
+            found.setdefault(key, set()).add(person.email)
+    assert not found, f"names the page 'My data' would show untranslated: {sorted(found)}"
