@@ -328,6 +328,12 @@ def is_fresh(found: KeptResponse, version: int, lifetime: float) -> bool:
     return found.version == version and time.monotonic() - found.kept_at < lifetime
 
 
+def answer_if_fresh(key: Hashable, version: int, lifetime: float) -> Response | None:
+    """The kept answer under ``key`` when it was built under ``version`` and is young enough."""
+    found = store.get(key)
+    return found.answer() if found is not None and is_fresh(found, version, lifetime) else None
+
+
 def serve_kept_early() -> Response | None:
     """Answer a kept ``PERSON`` or ``ANYONE`` page straight away, before the other hooks run.
 
@@ -342,9 +348,8 @@ def serve_kept_early() -> Response | None:
     audience = getattr(view, "kept_audience", None)
     if audience is ANYONE:
         language = cast(Callable[[], str], view.kept_language)  # type: ignore[union-attr]
-        found = store.get(store_key("anyone", language()))
-        fresh = found is not None and is_fresh(found, data_version(fresh=False), lifetime)
-        return found.answer() if found is not None and fresh else None
+        key = store_key("anyone", language())
+        return answer_if_fresh(key, data_version(fresh=False), lifetime)
     if audience is not PERSON or "_flashes" in session:
         return None
     from college import auth  # auth needs services, which need this module
@@ -422,9 +427,9 @@ def kept(
                 return view(*args, **kwargs)
             key = store_key(who, person_language() if audience is PERSON else language())
             version = data_version(fresh=audience is PERSON)
-            found = store.get(key)
-            if found and is_fresh(found, version, lifetime):
-                return found.answer()
+            answered = answer_if_fresh(key, version, lifetime)
+            if answered is not None:
+                return answered
             response = build_fresh(view, *args, **kwargs)
             copy = keep(response, version, etag, audience)
             if copy is None:

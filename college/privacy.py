@@ -93,16 +93,6 @@ def data_label(key: str) -> str:
     return str(label) if label is not None else key.replace("_", " ").capitalize()
 
 
-def unlabelled_keys(data: Mapping[str, Any]) -> set[str]:
-    """The keys of an export, at any depth, that have no name in the reader's language."""
-    found = {key for key in data if key != "exported_at" and label_of(key) is None}
-    for value in data.values():
-        for row in value if isinstance(value, list) else [value]:
-            if isinstance(row, Mapping):
-                found |= unlabelled_keys(row)
-    return found
-
-
 def data_value(value: Any) -> str:
     """A stored value as the page shows it: yes and no in the reader's language."""
     if value is None:

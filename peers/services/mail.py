@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
-from flask_babel import format_date
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from werkzeug.local import LocalProxy
 
@@ -107,16 +107,6 @@ def thaw(value: Any) -> Any:
     return value
 
 
-class Subject:
-    """A subject built when the outbox renders it, in the recipient's language."""
-
-    def __init__(self, build: Callable[[], str]) -> None:
-        self.build = build
-
-    def __str__(self) -> str:
-        return self.build()
-
-
 def render_peer_mail(payload: dict[str, Any]) -> Rendered:
     """Write a queued peers email from its payload (the mail worker calls this)."""
     user = db.session.get(User, payload["user_id"])
@@ -124,7 +114,8 @@ def render_peer_mail(payload: dict[str, Any]) -> Rendered:
         raise Undeliverable("the account no longer exists")
     template = payload["template"]
     context = {key: thaw(value) for key, value in payload["context"].items()}
-    subject = Subject(lambda: SUBJECTS[template](context))
+    with force_locale(payload["language"]):
+        subject = SUBJECTS[template](context)
     return render_email(user, payload["language"], f"peers/{template}", subject, **context)
 
 
