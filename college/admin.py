@@ -7,7 +7,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -17,19 +16,13 @@ from college.auth import roles_required
 from college.errors import DomainError
 from college.extensions import db
 from college.forms import ConfirmForm, RolesForm
-from college.models import OutboxMessage, Role, User, UserRole
+from college.models import ROLE_LABELS, OutboxMessage, Role, User, UserRole
 from college.page_cache import PERSON, kept
 from college.reports import dashboard_panels
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.record_once(lambda state: audit_log.init_app(state.app))  # type: ignore[arg-type]
 
-ROLE_LABELS = {
-    Role.STUDENT: _l("Student"),
-    Role.PEER: _l("Peer worker"),
-    Role.TRAINER: _l("Professional trainer"),
-    Role.ADMIN: _l("Administrator"),
-}
 PAGE_SIZE = 50
 
 

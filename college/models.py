@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -18,6 +19,14 @@ class Role(StrEnum):
     PEER = "peer"
     TRAINER = "trainer"
     ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.STUDENT: _l("Student"),
+    Role.PEER: _l("Peer worker"),
+    Role.TRAINER: _l("Professional trainer"),
+    Role.ADMIN: _l("Administrator"),
+}
 
 
 class Programme(StrEnum):
@@ -188,6 +197,14 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+
+
+# What a person's data export calls the state of a message to them.
+OUTBOX_STATUS_LABELS = {
+    OutboxStatus.PENDING: _l("Waiting to be sent"),
+    OutboxStatus.SENT: _l("Sent"),
+    OutboxStatus.FAILED: _l("Could not be delivered"),
+}
 
 
 class OutboxMessage(Base):

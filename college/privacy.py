@@ -10,17 +10,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask_babel import format_date, format_time
 from flask_babel import lazy_gettext as _l
 
+from college.audit import describe_action
 from college.db import now_utc
 from college.errors import DomainError
 from college.extensions import db
 from college.models import (
+    OUTBOX_STATUS_LABELS,
+    ROLE_LABELS,
     AuditEvent,
     LoginSession,
     OutboxMessage,
@@ -31,6 +35,7 @@ from college.models import (
     UserRole,
 )
 from college.services import InvalidCredentials, end_all_sessions, record_audit, verify_password
+from college.templating import LANGUAGE_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +43,20 @@ Exporter = Callable[[User], dict[str, Any]]
 Eraser = Callable[[User], None]
 
 
+# Names a stored code in the reader's language, e.g. "waitlisted" as "On the waiting list".
+ValueName = Callable[[Any], str]
+
+
 @dataclass(frozen=True)
 class PersonalData:
     """What one package keeps about people: the tables, and how to export and erase them.
 
-    ``labels`` names, in the reader's language, the section and every key its export holds
-    that the core's ``SHARED_LABELS`` do not: the download keeps the keys, the page shows these.
+    The exporter returns stored values as they are (dates as dates, codes as codes): the
+    download writes them as JSON, the page "My data" shows them in the reader's language.
+    ``labels`` names the section and every key its export holds that the core's
+    ``SHARED_LABELS`` do not. ``values`` names the codes the export holds, by the part of
+    the export that holds them: "roles" for a list of codes, "emails.status" for a key of
+    each row of "emails".
     """
 
     name: str
@@ -51,6 +64,29 @@ class PersonalData:
     export: Exporter
     erase: Eraser
     labels: Mapping[str, Any] = field(default_factory=dict)
+    values: Mapping[str, ValueName] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DataField:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class DataPart:
+    """One part of a section of "My data": a record, a list of rows, or one value."""
+
+    title: str
+    fields: tuple[DataField, ...] = ()
+    rows: tuple[tuple[DataField, ...], ...] = ()
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class DataSection:
+    title: str
+    parts: tuple[DataPart, ...]
 
 
 class LastAdminCannotLeave(DomainError):
@@ -93,24 +129,78 @@ def data_label(key: str) -> str:
     return str(label) if label is not None else key.replace("_", " ").capitalize()
 
 
-def data_value(value: Any) -> str:
-    """A stored value as the page shows it: yes and no in the reader's language."""
-    if value is None:
+def named_by(labels: Mapping[Any, Any]) -> ValueName:
+    """Name codes by a table of labels; a code the table does not know is shown as it is."""
+
+    def name(code: Any) -> str:
+        label = labels.get(code)
+        return str(label) if label is not None else str(code)
+
+    return name
+
+
+def value_namer(place: str) -> ValueName | None:
+    """How a package names the codes stored at ``place`` ("roles", "emails.status")."""
+    for entry in registered():
+        if place in entry.values:
+            return entry.values[place]
+    return None
+
+
+def show_value(value: Any, namer: ValueName | None = None) -> str:
+    """A stored value as the page shows it, in the reader's language and time zone."""
+    if value is None or value == "":
         return "–"
+    if namer is not None:
+        return namer(value)
     if isinstance(value, bool):
         return str(_l("Yes") if value else _l("No"))
+    if isinstance(value, datetime):
+        # Minutes are what anyone remembers of a moment; seconds would only be noise.
+        return f"{format_date(value, 'medium')} {format_time(value, 'short')}"
+    if isinstance(value, date):
+        return format_date(value, "medium")
+    if isinstance(value, time):
+        return format_time(value, "short")
     return str(value)
 
 
-def plain(value: Any) -> Any:
-    """Make a value JSON-friendly."""
-    if isinstance(value, datetime | date):
+def show_row(part: str, row: Mapping[str, Any]) -> tuple[DataField, ...]:
+    return tuple(
+        DataField(data_label(key), show_value(value, value_namer(f"{part}.{key}")))
+        for key, value in row.items()
+    )
+
+
+def show_part(name: str, value: Any) -> DataPart:
+    title = data_label(name)
+    if isinstance(value, Mapping):
+        return DataPart(title, fields=show_row(name, value))
+    if isinstance(value, list):
+        namer = value_namer(name)
+        rows = tuple(
+            show_row(name, row)
+            if isinstance(row, Mapping)
+            else (DataField("", show_value(row, namer)),)
+            for row in value
+        )
+        return DataPart(title, rows=rows)
+    return DataPart(title, text=None if value is None else show_value(value, value_namer(name)))
+
+
+def json_ready(value: Any) -> Any:
+    """An export with its dates and times written as ISO 8601, for the JSON download."""
+    if isinstance(value, Mapping):
+        return {key: json_ready(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(item) for item in value]
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     return value
 
 
 def row_dict(row: Any, columns: tuple[str, ...]) -> dict[str, Any]:
-    return {column: plain(getattr(row, column)) for column in columns}
+    return {column: getattr(row, column) for column in columns}
 
 
 def email_row(message: OutboxMessage) -> dict[str, Any]:
@@ -122,12 +212,23 @@ def email_row(message: OutboxMessage) -> dict[str, Any]:
     return row
 
 
+def collect_person(user: User) -> dict[str, dict[str, Any]]:
+    """Everything stored about a person, section by section, as it is stored."""
+    return {entry.name: entry.export(user) for entry in registered()}
+
+
 def export_person(user: User) -> dict[str, Any]:
-    """Everything stored about a person, section by section."""
+    """Everything stored about a person, ready to be written as JSON."""
     data: dict[str, Any] = {"exported_at": now_utc().isoformat(timespec="seconds")}
-    for entry in registered():
-        data[entry.name] = entry.export(user)
-    return data
+    return data | json_ready(collect_person(user))
+
+
+def describe_person(user: User) -> list[DataSection]:
+    """Everything stored about a person, named and written in the reader's language."""
+    return [
+        DataSection(data_label(name), tuple(show_part(key, v) for key, v in content.items()))
+        for name, content in collect_person(user).items()
+    ]
 
 
 def erase_person(actor: User | None, user: User, password: str | None = None) -> None:
@@ -271,11 +372,24 @@ CORE_LABELS: dict[str, Any] = {
 }
 
 
+# How the page "My data" names the codes in the core's part of the export.
+CORE_VALUES: dict[str, ValueName] = {
+    "account.language": named_by(LANGUAGE_NAMES),
+    "roles": named_by(ROLE_LABELS),
+    "emails.status": named_by(OUTBOX_STATUS_LABELS),
+    "audit_events.action": describe_action,
+}
+
+
 def init_app(app: Flask) -> None:
     register_personal_data(
         app,
         PersonalData(
-            "account", CORE_TABLES, export=export_core, erase=erase_core, labels=CORE_LABELS
+            "account",
+            CORE_TABLES,
+            export=export_core,
+            erase=erase_core,
+            labels=CORE_LABELS,
+            values=CORE_VALUES,
         ),
     )
-    app.jinja_env.globals.update(data_label=data_label, data_value=data_value)

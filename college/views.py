@@ -288,7 +288,7 @@ def settings() -> Any:
 @login_required
 def my_data() -> str:
     """Show everything the college stores about me."""
-    return render_template("me/data.html", data=personal_data.export_person(current_user))
+    return render_template("me/data.html", sections=personal_data.describe_person(current_user))
 
 
 @me_bp.get("/data.json")

@@ -90,6 +90,7 @@ def init_app(app: Flask) -> None:
             export=services.export_teaching,
             erase=services.erase_teaching,
             labels=services.personal_data.LABELS,
+            values=services.personal_data.VALUES,
         ),
     )
     # After the courses' own seeders and personal data, so enrolment builds on them.

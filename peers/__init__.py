@@ -76,5 +76,6 @@ def init_app(app: Flask) -> None:
             export=services.export_peer_data,
             erase=services.erase_peer_data,
             labels=services.personal_data.LABELS,
+            values=services.personal_data.VALUES,
         ),
     )

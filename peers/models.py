@@ -54,6 +54,16 @@ COVER_STATUS_LABELS = {
     CoverStatus.CANCELLED: _l("No longer needed"),
     CoverStatus.EXPIRED: _l("Not covered"),
 }
+OFFER_STATUS_LABELS = {
+    OfferStatus.OFFERED: _l("Offered"),
+    OfferStatus.ACCEPTED: _l("Accepted"),
+    OfferStatus.DECLINED: _l("Declined"),
+    OfferStatus.CLOSED: _l("Closed"),
+}
+PLACE_STATUS_LABELS = {
+    PlaceStatus.PLACED: _l("Placed"),
+    PlaceStatus.WITHDRAWN: _l("Withdrawn"),
+}
 DEFAULT_WEEKLY_MAXIMUM = 3
 
 

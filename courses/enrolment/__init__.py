@@ -93,5 +93,6 @@ def init_app(app: Flask) -> None:
             export=personal_data.export_enrolments,
             erase=personal_data.erase_enrolments,
             labels=personal_data.LABELS,
+            values=personal_data.VALUES,
         ),
     )

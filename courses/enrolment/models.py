@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from college.db import Base, UTCDateTime, now_utc
@@ -22,6 +23,15 @@ class EnrolmentStatus(StrEnum):
     DECLINED = "declined"
     EXPIRED = "expired"
 
+
+ENROLMENT_STATUS_LABELS = {
+    EnrolmentStatus.ENROLLED: _l("Enrolled"),
+    EnrolmentStatus.WAITLISTED: _l("On the waiting list"),
+    EnrolmentStatus.OFFERED: _l("Offered a place"),
+    EnrolmentStatus.WITHDRAWN: _l("Withdrawn"),
+    EnrolmentStatus.DECLINED: _l("Place declined"),
+    EnrolmentStatus.EXPIRED: _l("Offer ran out"),
+}
 
 # Statuses that hold one of the course's places (``Course.seats_taken``).
 SEAT_HOLDING = (EnrolmentStatus.ENROLLED, EnrolmentStatus.OFFERED)
@@ -71,6 +81,13 @@ class AttendanceStatus(StrEnum):
     PRESENT = "present"
     APOLOGIES = "apologies"
     ABSENT = "absent"
+
+
+MARK_WORDS = {
+    AttendanceStatus.PRESENT: _l("Present"),
+    AttendanceStatus.APOLOGIES: _l("Sent apologies"),
+    AttendanceStatus.ABSENT: _l("Absent"),
+}
 
 
 class Attendance(Base):

@@ -19,7 +19,8 @@ from flask_babel import lazy_gettext as _l
 from college.db import changed_rows
 from college.extensions import db
 from college.models import User
-from courses.enrolment.models import Attendance, Enrolment
+from college.privacy import ValueName, named_by
+from courses.enrolment.models import ENROLMENT_STATUS_LABELS, MARK_WORDS, Attendance, Enrolment
 from courses.enrolment.services import withdraw_for_erasure
 from courses.models import Course, CourseSession, Term
 from courses.times import to_local
@@ -36,6 +37,10 @@ LABELS: dict[str, Any] = {
     "attendance": _l("Attendance"),
     "session_starts_at": _l("Session"),
     "mark": _l("Marked as"),
+}
+VALUES: dict[str, ValueName] = {
+    "enrolments.status": named_by(ENROLMENT_STATUS_LABELS),
+    "attendance.mark": named_by(MARK_WORDS),
 }
 
 
@@ -59,13 +64,13 @@ def export_enrolments(user: User) -> dict[str, Any]:
             {
                 "course": title,
                 "status": e.status,
-                "since": e.created_at.isoformat(),
+                "since": e.created_at,
                 "feedback_given": e.feedback_given,
             }
             for title, e in enrolments
         ],
         "attendance": [
-            {"course": title, "session_starts_at": starts.isoformat(), "mark": status}
+            {"course": title, "session_starts_at": starts, "mark": status}
             for title, starts, status in marks
         ],
     }

@@ -9,7 +9,6 @@ import sqlalchemy.orm
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_time
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from college.auth import roles_required
@@ -20,7 +19,7 @@ from college.page_cache import PERSON, kept
 from college.reports import csv_response
 from courses.enrolment import attendance, feedback, services
 from courses.enrolment.forms import ActionForm, EnrolForm, FeedbackForm
-from courses.enrolment.models import AttendanceStatus, Enrolment, EnrolmentStatus
+from courses.enrolment.models import MARK_WORDS, AttendanceStatus, Enrolment, EnrolmentStatus
 from courses.enrolment.queries import find_enrolment, find_sign_up
 from courses.enrolment.transactions import commit_with_retry
 from courses.models import Course, CourseSession, CourseStatus, SessionStatus
@@ -273,13 +272,6 @@ def register(session_id: int) -> Any:
     db.session.commit()
     html = render_template("enrolment/register.html", session=session, rows=rows, form=form)
     return html, status
-
-
-MARK_WORDS = {
-    AttendanceStatus.PRESENT: _l("Present"),
-    AttendanceStatus.APOLOGIES: _l("Sent apologies"),
-    AttendanceStatus.ABSENT: _l("Absent"),
-}
 
 
 @bp.get("/courses/sessions/<int:session_id>/register.csv")

@@ -10,7 +10,8 @@ from flask_babel import lazy_gettext as _l
 from college.db import now_utc
 from college.extensions import db
 from college.models import User
-from courses.models import Course, CourseFacilitator, CourseSession, SessionFacilitator
+from college.privacy import ValueName, named_by
+from courses.models import ROLE_LABELS, Course, CourseFacilitator, CourseSession, SessionFacilitator
 from courses.services.events import SessionChange, session_changed
 
 # What the page "My data" calls this package's part of the export.
@@ -18,6 +19,10 @@ LABELS: dict[str, Any] = {
     "teaching": _l("Teaching"),
     "sessions_facilitated": _l("Sessions you taught"),
     "default_facilitator_of": _l("Courses you teach"),
+}
+VALUES: dict[str, ValueName] = {
+    "sessions_facilitated.role": named_by(ROLE_LABELS),
+    "default_facilitator_of.role": named_by(ROLE_LABELS),
 }
 
 
@@ -40,8 +45,7 @@ def export_teaching(user: User) -> dict[str, Any]:
     )
     return {
         "sessions_facilitated": [
-            {"course": t, "starts_at": s.isoformat(), "ends_at": e.isoformat(), "role": r}
-            for t, s, e, r in sessions
+            {"course": t, "starts_at": s, "ends_at": e, "role": r} for t, s, e, r in sessions
         ],
         "default_facilitator_of": [{"course": t, "role": r} for t, r in pairs],
     }

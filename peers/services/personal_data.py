@@ -9,8 +9,15 @@ from flask_babel import lazy_gettext as _l
 
 from college.extensions import db
 from college.models import User
-from college.privacy import row_dict
+from college.privacy import ValueName, named_by, row_dict
+from courses.models import ROLE_LABELS, TOPIC_LABELS, WEEKDAY_LABELS, Weekday
+from peers import programme_name
 from peers.models import (
+    COVER_STATUS_LABELS,
+    OFFER_STATUS_LABELS,
+    PEER_STATUS_LABELS,
+    PLACE_STATUS_LABELS,
+    VISIBILITY_LABELS,
     Absence,
     Cohort,
     CohortMeeting,
@@ -64,6 +71,31 @@ LABELS: dict[str, Any] = {
 }
 
 
+def name_topics(codes: str) -> str:
+    """Liked topics are kept as comma-separated codes."""
+    topic = named_by(TOPIC_LABELS)
+    return ", ".join(topic(code) for code in codes.split(",") if code)
+
+
+def name_weekday(number: int) -> str:
+    return str(WEEKDAY_LABELS[list(Weekday)[number]])
+
+
+# How the page "My data" names the codes in this package's part of the export, and in the
+# account's: the choice of public name and the programmes are this package's to offer.
+VALUES: dict[str, ValueName] = {
+    "account.public_visibility": named_by(VISIBILITY_LABELS),
+    "qualifications.programme": programme_name,
+    "profile.status": named_by(PEER_STATUS_LABELS),
+    "profile.liked_topics": name_topics,
+    "training_places.status": named_by(PLACE_STATUS_LABELS),
+    "unavailability.weekday": name_weekday,
+    "cover_requests.role": named_by(ROLE_LABELS),
+    "cover_requests.status": named_by(COVER_STATUS_LABELS),
+    "cover_offers.status": named_by(OFFER_STATUS_LABELS),
+}
+
+
 def export_peer_data(user: User) -> dict[str, Any]:
     profile = db.session.get(PeerProfile, user.id)
     places = db.session.execute(
@@ -99,11 +131,11 @@ def export_peer_data(user: User) -> dict[str, Any]:
         if profile
         else None,
         "training_places": [
-            {"cohort": name, "status": status, "placed_at": placed_at.isoformat()}
+            {"cohort": name, "status": status, "placed_at": placed_at}
             for name, status, placed_at in places
         ],
         "training_attendance": [
-            {"cohort": name, "meeting": number, "on": starts_at.isoformat(), "present": present}
+            {"cohort": name, "meeting": number, "on": starts_at, "present": present}
             for name, number, starts_at, present in attendance
         ],
         "cohorts_trained": list(trains),
@@ -112,8 +144,7 @@ def export_peer_data(user: User) -> dict[str, Any]:
             for a in absences
         ],
         "unavailability": [
-            {"weekday": u.weekday, "from": u.starts.isoformat(), "to": u.ends.isoformat()}
-            for u in unavailable
+            {"weekday": u.weekday, "from": u.starts, "to": u.ends} for u in unavailable
         ],
         "cover_requests": [
             row_dict(r, ("session_id", "role", "status", "created_at", "closed_at"))

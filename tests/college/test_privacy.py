@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 
 from college import privacy
 from college.extensions import db
@@ -115,7 +119,8 @@ def test_my_data_is_shown_in_the_persons_own_language(client: FlaskClient, auth)
     for label in ("Konto", "Navn", "Diskrete e-mails", "Browsere, hvor du er logget ind"):
         assert label in page
     assert "<dd>Ja</dd>" in page  # a discreet person, the default
-    assert "display name" not in page and "True" not in page
+    assert "<dd>Dansk</dd>" in page and "Kursist" in page  # language and role, by name
+    assert "display name" not in page and "True" not in page and "student" not in page
 
 
 def unlabelled_keys(data: Mapping[str, Any]) -> set[str]:
@@ -128,7 +133,10 @@ def unlabelled_keys(data: Mapping[str, Any]) -> set[str]:
     return found
 
 
-def test_every_name_in_the_demo_colleges_exports_has_a_label(app: Flask):
+@pytest.fixture
+def demo_people(app: Flask) -> list[User]:
+    """Everyone in the demo college, with what the demo does not hold: mail, a reset link
+    and a weekly time off."""
     from datetime import time
 
     from college import demo
@@ -137,15 +145,47 @@ def test_every_name_in_the_demo_colleges_exports_has_a_label(app: Flask):
     from peers.services import add_unavailability
 
     college = demo.seed()
-    # What the demo does not hold: mail, a reset link and a weekly time off.
     peer = college.peers[0]
     queue_account_mail(peer, "welcome")
     create_password_reset(peer.email, None)
     add_unavailability(peer, peer, 1, time(14), time(16))
-    people = db.session.scalars(sa.select(User).order_by(User.id)).all()
+    return list(db.session.scalars(sa.select(User).order_by(User.id)))
+
+
+def test_every_name_in_the_demo_colleges_exports_has_a_label(demo_people: list[User]):
     found: dict[str, set[str]] = {}
-    for person in people:
+    for person in demo_people:
         exported = privacy.export_person(person)
         for key in unlabelled_keys(exported):
             found.setdefault(key, set()).add(person.email)
     assert not found, f"names the page 'My data' would show untranslated: {sorted(found)}"
+
+
+def stored_codes() -> set[str]:
+    """Every code the college stores for a status, role, programme or choice."""
+    from college import models as core
+    from courses import models as courses
+    from courses.enrolment import models as enrolment
+    from peers import models as peers
+
+    return {
+        str(code)
+        for module in (core, courses, enrolment, peers)
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, StrEnum) and value is not StrEnum
+        for code in value
+    }
+
+
+def test_my_data_shows_no_stored_code_or_iso_date(demo_people: list[User]):
+    codes = stored_codes()
+    assert {"waitlisted", "student", "five_day", "role_only", "pending"} <= codes
+    shown: dict[str, set[str]] = {}
+    with force_locale("da"):
+        for person in demo_people:
+            for section in privacy.describe_person(person):
+                for part in section.parts:
+                    for item in (*part.fields, *(f for row in part.rows for f in row)):
+                        if item.value in codes or re.search(r"\d{4}-\d{2}-\d{2}", item.value):
+                            shown.setdefault(f"{part.title}: {item.label}", set()).add(item.value)
+    assert not shown, f"values the page 'My data' shows as stored: {shown}"
