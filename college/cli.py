@@ -49,8 +49,11 @@ def deliver_mail(once: bool, interval: float) -> None:
     """Send queued mail, retrying with backoff; keeps running unless --once."""
     while True:
         report = run_worker_round()
-        if report.sent or report.retrying or report.failed:
-            click.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
+        if report.sent or report.retrying or report.failed or report.cancelled:
+            click.echo(
+                f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}, "
+                f"no longer needed {report.cancelled}"
+            )
         db.session.remove()
         if once:
             return

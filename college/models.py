@@ -197,6 +197,8 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    # What it was about passed before it was written (a cover offer a colleague took first).
+    CANCELLED = "cancelled"
 
 
 # What a person's data export calls the state of a message to them.
@@ -204,6 +206,7 @@ OUTBOX_STATUS_LABELS = {
     OutboxStatus.PENDING: _l("Waiting to be sent"),
     OutboxStatus.SENT: _l("Sent"),
     OutboxStatus.FAILED: _l("Could not be delivered"),
+    OutboxStatus.CANCELLED: _l("Not sent, as it was no longer needed"),
 }
 
 

@@ -14,8 +14,10 @@ calls the renderer, stores what it wrote, and sends it. A renderer that raises c
 failed attempt (retried with the usual backoff, shown to admins, given up after the last
 attempt); the bodies are stored once written, so a retry after a failed send sends the
 same text. A renderer that raises ``Undeliverable`` (nobody left to write to) gives up at
-once. Domain packages register their renderers with ``register_renderer``; the core never
-imports them.
+once. One that raises ``NoLongerNeeded`` (what the message was about has passed, e.g. a
+cover offer a colleague took first) cancels it: nothing is sent, and it is no failure
+either, so admins are not asked to look at it. Domain packages register their renderers
+with ``register_renderer``; the core never imports them.
 
 What a renderer may read at render time, and what must be frozen in the payload, is the
 renderer's decision and is argued in its module (see ``courses.invites`` and
@@ -98,6 +100,10 @@ Renderer = Callable[[dict[str, Any]], Rendered]
 
 class Undeliverable(Exception):
     """Raised by a renderer when there is nothing left to send (e.g. the person is gone)."""
+
+
+class NoLongerNeeded(Exception):
+    """Raised by a renderer when the message's reason has passed since it was queued."""
 
 
 class UnknownRenderer(LookupError):
@@ -227,9 +233,19 @@ def render_pending() -> int:
         .order_by(OutboxMessage.id)
     ).all()
     for message in waiting:
-        render_message(message)
+        try:
+            render_message(message)
+        except NoLongerNeeded as reason:
+            cancel_message(message, reason)
     db.session.flush()
     return len(waiting)
+
+
+def cancel_message(message: OutboxMessage, reason: NoLongerNeeded) -> None:
+    """Keep a message that will never be sent, with why, until retention removes it."""
+    message.status = OutboxStatus.CANCELLED
+    message.last_error = f"No longer needed: {reason}"[:500]
+    log.info("mail %s cancelled (%s): %s", message.id, message.renderer, reason)
 
 
 # --- building the MIME message -------------------------------------------------------------
@@ -366,6 +382,7 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    cancelled: int = 0
 
 
 def _due_ids(now: datetime, limit: int) -> list[int]:
@@ -476,6 +493,11 @@ def _render_claimed(message: OutboxMessage, now: datetime, report: DeliveryRepor
         # The claim was committed, so undoing the renderer's work keeps the lease.
         db.session.rollback()
         message = db.session.get_one(OutboxMessage, message_id)
+        if isinstance(error, NoLongerNeeded):
+            cancel_message(message, error)
+            report.cancelled += 1
+            db.session.commit()
+            return False
         if isinstance(error, Undeliverable):
             message.attempts += 1
             message.last_error = f"Undeliverable: {error}"[:500]
@@ -523,7 +545,7 @@ def failing_messages(limit: int = 200) -> list[OutboxMessage]:
 def count_undelivered() -> dict[str, int]:
     rows = db.session.execute(
         sa.select(OutboxMessage.status, sa.func.count())
-        .where(OutboxMessage.status != OutboxStatus.SENT)
+        .where(OutboxMessage.status.not_in([OutboxStatus.SENT, OutboxStatus.CANCELLED]))
         .group_by(OutboxMessage.status)
     )
     return {status: count for status, count in rows}

@@ -1,7 +1,7 @@
 """Retention: personal details are removed on a schedule, without anyone having to remember.
 
 ``apply_retention`` is idempotent and meant for cron (``flask college apply-retention``).
-The core removes what it keeps itself: sent mail (it carries names and course titles),
+The core removes what it keeps itself: mail sent or cancelled (it carries names and titles),
 expired sign-in sessions and reset links, and accounts of students who have not signed in
 for years. Domain packages add their own rules (e.g. enrolments a while after their term
 ends) to ``app.extensions["college.retention_tasks"]``: callables ``task(now) -> int``
@@ -41,12 +41,13 @@ def retention_tasks() -> list[RetentionTask]:
 
 
 def purge_sent_mail(now: datetime) -> int:
+    """Mail sent, or cancelled unsent, longer ago than the college keeps it."""
     cutoff = now - timedelta(days=current_app.config["RETENTION_MAIL_DAYS"])
-    result = db.session.execute(
-        sa.delete(OutboxMessage).where(
-            OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_at < cutoff
-        )
+    sent = sa.and_(OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_at < cutoff)
+    cancelled = sa.and_(
+        OutboxMessage.status == OutboxStatus.CANCELLED, OutboxMessage.created_at < cutoff
     )
+    result = db.session.execute(sa.delete(OutboxMessage).where(sa.or_(sent, cancelled)))
     return changed_rows(result)
 
 

@@ -298,6 +298,8 @@ class CoverOffer(Base):
     status: Mapped[str] = mapped_column(sa.String(16), default=OfferStatus.OFFERED)
     offered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the mail worker wrote the offer; never, if a colleague took the session first.
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     request: Mapped[CoverRequest] = relationship(back_populates="offers")
     user: Mapped[User] = relationship()

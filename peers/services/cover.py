@@ -359,7 +359,7 @@ def _settle_offers(request: CoverRequest, winner: User, now: datetime) -> None:
     for offer in request.offers:
         if offer.status == OfferStatus.OFFERED:
             offer.status = str(OfferStatus.CLOSED)
-            _send(offer.user, "cover_taken", request)
+            _send(offer.user, "cover_taken", request, offer=offer)
     db.session.flush()
 
 

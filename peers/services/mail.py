@@ -11,6 +11,11 @@ the records the message is about (the session, the request and offer, the collea
 covers, a qualification), named in the payload by their ids. They can only have become
 more accurate: a session that moves afterwards sends its own message anyway, and a
 record gone by then (an erased account) leaves nothing to write about.
+
+What has passed by then is not written at all (``NoLongerNeeded``): an offer to cover a
+session a colleague took first, the "it is covered" note about an offer that was never
+written, or an alert about sessions that all have cover now. An alert lists only the
+sessions that still need cover when it is written.
 """
 
 from __future__ import annotations
@@ -24,9 +29,11 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from werkzeug.local import LocalProxy
 
+from college.db import now_utc
 from college.extensions import db
 from college.models import Qualification, Role, User, UserRole
 from college.outbox import (
+    NoLongerNeeded,
     Rendered,
     Undeliverable,
     enqueue_described,
@@ -36,7 +43,7 @@ from college.outbox import (
 from college.urls import absolute_url
 from courses.models import CourseSession
 from courses.times import to_local
-from peers.models import CoverOffer, CoverRequest, TrainingProgramme
+from peers.models import CoverOffer, CoverRequest, CoverStatus, OfferStatus, TrainingProgramme
 
 RENDERER = "peers.mail"
 
@@ -107,6 +114,35 @@ def thaw(value: Any) -> Any:
     return value
 
 
+def write_open_offer(context: dict[str, Any]) -> None:
+    offer, request = context["offer"], context["request"]
+    if offer.status != OfferStatus.OFFERED or request.status != CoverStatus.OPEN:
+        raise NoLongerNeeded(f"cover request {request.id} is {request.status}")
+    offer.mailed_at = now_utc()
+
+
+def follow_a_written_offer(context: dict[str, Any]) -> None:
+    offer = context.get("offer")  # not named by notes queued before offers were marked
+    if offer is not None and offer.mailed_at is None:
+        raise NoLongerNeeded(f"cover offer {offer.id} was never written")
+
+
+def keep_open_requests(context: dict[str, Any]) -> None:
+    context["requests"] = [r for r in context["requests"] if r.status == CoverStatus.OPEN]
+    if not context["requests"]:
+        raise NoLongerNeeded("every session in it has cover or has passed")
+
+
+# What a message must still be about when it is written (raises NoLongerNeeded if not), and
+# what writing it records.
+BEFORE_WRITING: dict[str, Callable[[dict[str, Any]], None]] = {
+    "cover_offer": write_open_offer,
+    "cover_taken": follow_a_written_offer,
+    "cover_alert": keep_open_requests,
+    "cover_escalation": keep_open_requests,
+}
+
+
 def render_peer_mail(payload: dict[str, Any]) -> Rendered:
     """Write a queued peers email from its payload (the mail worker calls this)."""
     user = db.session.get(User, payload["user_id"])
@@ -114,6 +150,8 @@ def render_peer_mail(payload: dict[str, Any]) -> Rendered:
         raise Undeliverable("the account no longer exists")
     template = payload["template"]
     context = {key: thaw(value) for key, value in payload["context"].items()}
+    if template in BEFORE_WRITING:
+        BEFORE_WRITING[template](context)
     with force_locale(payload["language"]):
         subject = SUBJECTS[template](context)
     return render_email(user, payload["language"], f"peers/{template}", subject, **context)

@@ -68,6 +68,7 @@ LABELS: dict[str, Any] = {
     "cover_offers": _l("Offers to cover"),
     "request_id": _l("Request number"),
     "offered_at": _l("Offered"),
+    "mailed_at": _l("Emailed to you"),
 }
 
 
@@ -151,7 +152,9 @@ def export_peer_data(user: User) -> dict[str, Any]:
             | {"absent": r.absent_user_id == user.id}
             for r in requests
         ],
-        "cover_offers": [row_dict(o, ("request_id", "status", "offered_at")) for o in offers],
+        "cover_offers": [
+            row_dict(o, ("request_id", "status", "offered_at", "mailed_at")) for o in offers
+        ],
     }
 
 

@@ -57,16 +57,20 @@ def test_old_sent_mail_and_expired_sign_ins_are_removed(app: Flask):
     fresh.status, fresh.sent_at = OutboxStatus.SENT, now - timedelta(days=10)
     failed = outbox.enqueue(student.email, "Failed", "Body")
     failed.status = OutboxStatus.FAILED
+    unneeded = outbox.enqueue(student.email, "Old, never needed", "Body")
+    unneeded.status, unneeded.created_at = OutboxStatus.CANCELLED, now - timedelta(days=120)
+    recent = outbox.enqueue(student.email, "Lately not needed", "Body")
+    recent.status = OutboxStatus.CANCELLED
     db.session.add(LoginSession(token_hash="a" * 64, user=student, expires_at=now - YEAR))
     db.session.add(LoginSession(token_hash="b" * 64, user=student, expires_at=now + YEAR))
     db.session.flush()
 
     counts = apply_retention(now)
 
-    assert counts["sent mail"] == 1
+    assert counts["sent mail"] == 2
     assert counts["expired sign-ins"] == 1
     subjects = set(db.session.scalars(sa.select(OutboxMessage.subject)))
-    assert subjects == {"Fresh", "Failed"}
+    assert subjects == {"Fresh", "Failed", "Lately not needed"}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginSession)) == 1
 
 

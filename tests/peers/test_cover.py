@@ -42,7 +42,11 @@ def requests_for(session) -> list[CoverRequest]:
 def mail_to(user: User) -> list[OutboxMessage]:
     outbox.render_pending()
     return list(
-        db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == user.email))
+        db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.recipient == user.email)
+            .order_by(OutboxMessage.id)
+        )
     )
 
 
@@ -287,6 +291,7 @@ def test_accepting_makes_the_colleague_the_peer_facilitator(course: Course, peer
     courses.session_change_listeners().append(lambda s, kind, **d: heard.append((kind, d)))
     try:
         absent_over(peer, session)
+        outbox.render_pending()  # the worker writes the offers before anyone answers
         [request] = requests_for(session)
         offer = next(o for o in request.offers if o.user_id == colleague.id)
         services.accept_offer(colleague, offer)
@@ -307,6 +312,52 @@ def test_accepting_makes_the_colleague_the_peer_facilitator(course: Course, peer
     assert mail_to(trainer) and mail_to(peer)
     # The other sessions of the course keep their usual peer.
     assert course.sessions[1].people(FacilitatorRole.PEER) == [peer]
+
+
+def test_an_offer_taken_before_it_is_written_is_not_sent_nor_its_covered_note(
+    course: Course, peer: User, client, auth
+):
+    colleague = factories.make_peer()
+    other = factories.make_peer(language="da")
+    session = first(course)
+    absent_over(peer, session)
+    [request] = requests_for(session)
+    services.accept_offer(colleague, next(o for o in request.offers if o.user_id == colleague.id))
+    db.session.commit()
+
+    report = outbox.deliver_due()
+
+    [offer_mail, note] = mail_to(other)
+    assert (offer_mail.status, note.status) == ("cancelled", "cancelled")
+    assert offer_mail.text_body is None and note.text_body is None
+    # The one who took it had their offer on the site, so theirs is not sent either.
+    assert report.cancelled == 3 and report.failed == 0
+    [offer] = [o for o in request.offers if o.user_id == other.id]
+    assert offer.mailed_at is None
+    # Nothing for admins to look at, and the colleague's own data says what happened.
+    assert outbox.count_undelivered() == {}
+    assert outbox.failing_messages() == []
+    auth.login(other)
+    page = client.get("/me/data").get_data(as_text=True)
+    assert page.count("Ikke sendt, da den ikke længere var nødvendig") == 2
+
+
+def test_an_offer_written_before_it_is_taken_is_followed_by_the_covered_note(
+    course: Course, peer: User
+):
+    colleague = factories.make_peer()
+    other = factories.make_peer()
+    session = first(course)
+    absent_over(peer, session)
+    db.session.commit()
+    outbox.deliver_due()
+    [request] = requests_for(session)
+    assert all(o.mailed_at is not None for o in request.offers)
+    services.accept_offer(colleague, next(o for o in request.offers if o.user_id == colleague.id))
+    db.session.commit()
+    outbox.deliver_due()
+    assert [m.status for m in mail_to(other)] == ["sent", "sent"]
+    assert "covered" in mail_to(other)[1].subject
 
 
 def test_accepting_a_taken_offer_is_refused(course: Course, peer: User):

@@ -45,6 +45,36 @@ def test_admins_are_alerted_once_72_hours_before_an_uncovered_session(course, pe
     assert course.title not in subjects_to(admin)[0]
 
 
+def alert_to(admin: User) -> OutboxMessage:
+    outbox.render_pending()
+    return db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.recipient == admin.email)
+    ).one()
+
+
+def test_an_alert_about_sessions_covered_before_it_is_written_is_not_sent(course, peer, admin):
+    colleague = factories.make_peer()
+    request = open_request(course, peer)
+    assert tasks.alert_unfilled_cover(now=course.sessions[0].starts_at - timedelta(hours=71))
+    services.accept_offer(colleague, request.offers[0])
+    alert = alert_to(admin)
+    assert alert.status == "cancelled" and alert.text_body is None
+    assert "cancelled" not in outbox.count_undelivered()  # not a delivery for admins to see
+
+
+def test_an_alert_lists_only_the_sessions_still_without_cover_when_written(
+    course, peer, trainer, admin
+):
+    colleague = factories.make_peer()
+    session = course.sessions[0]
+    request = open_request(course, peer)
+    services.record_absence(trainer, trainer, session.starts_at, session.ends_at)
+    assert tasks.alert_unfilled_cover(now=session.starts_at - timedelta(hours=71)) == 2
+    services.accept_offer(colleague, request.offers[0])
+    alert = alert_to(admin)
+    assert alert.status == "pending" and alert.text_body.count(course.title) == 1
+
+
 def test_the_alert_hours_are_configurable(app, course, peer, admin, monkeypatch):
     open_request(course, peer)
     monkeypatch.setitem(app.config, "PEERS_COVER_ALERT_HOURS", 100)
