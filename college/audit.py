@@ -4,6 +4,8 @@ The log is append-only: the app has no page or service that edits or deletes an 
 Packages describe their own actions and targets through ``app.extensions``:
 
 - ``college.audit_actions``: ``{action: lazy label}`` (``register_audit_actions``);
+- ``college.audit_kinds``: ``{target type: lazy label}``, what a kind of target is called,
+  such as "Course" for ``Course`` (``register_audit_kinds``);
 - ``college.audit_targets``: ``{target type: names(ids) -> {id: name}}``, one query per
   type on a page (``register_audit_target``);
 - ``college.audit_subjects``: ``{target type: ids_of(person_id) -> Select of target ids}``
@@ -48,9 +50,18 @@ CORE_ACTIONS = {
     "mail.retry": _l("Queued an undelivered email again"),
 }
 
+CORE_KINDS = {
+    "User": _l("Account"),
+    "OutboxMessage": _l("Email"),
+}
+
 
 def register_audit_actions(app: Flask, labels: Mapping[str, Any]) -> None:
     app.extensions.setdefault("college.audit_actions", {}).update(labels)
+
+
+def register_audit_kinds(app: Flask, labels: Mapping[str, Any]) -> None:
+    app.extensions.setdefault("college.audit_kinds", {}).update(labels)
 
 
 def register_audit_target(app: Flask, target_type: str, names: TargetNames) -> None:
@@ -71,6 +82,12 @@ def describe_action(action: str) -> str:
     return str(label) if label is not None else action
 
 
+def describe_target_type(target_type: str) -> str:
+    """What a kind of target is called in the reader's language; an unnamed kind shows as it is."""
+    label = current_app.extensions.get("college.audit_kinds", {}).get(target_type)
+    return str(label) if label is not None else target_type
+
+
 def user_names(ids: list[int]) -> dict[int, str]:
     rows = db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids)))
     return {user_id: name for user_id, name in rows}
@@ -85,6 +102,7 @@ def mail_names(ids: list[int]) -> dict[int, str]:
 
 def init_app(app: Flask) -> None:
     register_audit_actions(app, CORE_ACTIONS)
+    register_audit_kinds(app, CORE_KINDS)
     register_audit_target(app, "User", user_names)
     register_audit_target(app, "OutboxMessage", mail_names)
 
@@ -197,14 +215,19 @@ def target_names(events: list[AuditEvent]) -> dict[tuple[str, int], str]:
     return names
 
 
+def unnamed_target(event: AuditEvent) -> str:
+    """A target nobody can name, such as one deleted since: its kind and number."""
+    if not event.target_type:
+        return ""
+    return f"{describe_target_type(event.target_type)} {event.target_id or ''}".strip()
+
+
 def describe_events(events: list[AuditEvent]) -> list[AuditLine]:
     names = target_names(events)
     lines = []
     for event in events:
         key = (event.target_type or "", event.target_id or 0)
-        target = names.get(key) or (
-            f"{event.target_type} {event.target_id or ''}".strip() if event.target_type else ""
-        )
+        target = names.get(key) or unnamed_target(event)
         person = event.target_id if event.target_type == "User" else None
         lines.append(AuditLine(event, describe_action(event.action), target, person))
     return lines

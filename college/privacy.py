@@ -18,7 +18,7 @@ from flask import Flask, current_app
 from flask_babel import format_date, format_time
 from flask_babel import lazy_gettext as _l
 
-from college.audit import describe_action
+from college.audit import describe_action, describe_target_type
 from college.db import now_utc
 from college.errors import DomainError
 from college.extensions import db
@@ -378,6 +378,7 @@ CORE_VALUES: dict[str, ValueName] = {
     "roles": named_by(ROLE_LABELS),
     "emails.status": named_by(OUTBOX_STATUS_LABELS),
     "audit_events.action": describe_action,
+    "audit_events.target_type": describe_target_type,
 }
 
 

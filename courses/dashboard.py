@@ -21,7 +21,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased, selectinload
 
-from college.audit import register_audit_actions, register_audit_subject, register_audit_target
+from college.audit import (
+    register_audit_actions,
+    register_audit_kinds,
+    register_audit_subject,
+    register_audit_target,
+)
 from college.charts import (
     BLUE,
     GREY,
@@ -462,6 +467,7 @@ AUDIT_ACTIONS = {
     "session.cancelled": _l("Cancelled a session"),
     "session.deleted": _l("Deleted a session"),
     "session.facilitators": _l("Changed who facilitates a session"),
+    "session.facilitator_replaced": _l("Put one trainer in another's place on a session"),
     "qualification.recorded": _l("Recorded a qualification"),
     "qualification.removed": _l("Removed a qualification"),
     "enrolments.viewed": _l("Opened a course's list of enrolments"),
@@ -470,6 +476,16 @@ AUDIT_ACTIONS = {
     "register.viewed": _l("Opened a session's register"),
     "register.saved": _l("Saved a session's register"),
     "register.exported": _l("Downloaded a session's register"),
+}
+
+# What the audit log calls the kinds of record the courses touch.
+AUDIT_KINDS = {
+    "Term": _l("Term"),
+    "Venue": _l("Venue"),
+    "Partner": _l("Partner"),
+    "Course": _l("Course"),
+    "CourseSession": _l("Session"),
+    "Enrolment": _l("Place on a course"),
 }
 
 
@@ -527,6 +543,7 @@ def init_app(app: Flask) -> None:
         NavItem("reports_admin.course_report", _l("Figures and downloads"))
     )
     register_audit_actions(app, AUDIT_ACTIONS)
+    register_audit_kinds(app, AUDIT_KINDS)
     register_audit_target(app, "Course", course_names)
     register_audit_target(app, "CourseSession", session_names)
     register_audit_target(app, "Enrolment", enrolment_names)

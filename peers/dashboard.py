@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from college.audit import register_audit_actions
+from college.audit import register_audit_actions, register_audit_kinds
 from college.charts import BLUE, ORANGE, PURPLE, TEAL, Bar, Chart, Series, first_bars
 from college.db import now_utc
 from college.extensions import db
@@ -229,9 +229,35 @@ def peers_panel(args: Mapping[str, str]) -> Panel:
 
 AUDIT_ACTIONS = {
     "peer_teaching.exported": _l("Downloaded the sessions taught and covered per peer"),
+    "peer.viewed": _l("Opened a peer's page"),
+    "peer.profile_changed": _l("Changed a peer's teaching preferences"),
+    "training.programme_added": _l("Added a training programme"),
+    "training.cohort_opened": _l("Opened a cohort"),
+    "training.cohort_viewed": _l("Opened a cohort's page"),
+    "training.placed": _l("Gave someone a place in training"),
+    "training.place_withdrawn": _l("Withdrew someone's place in training"),
+    "training.register": _l("Saved a training meeting's register"),
+    "training.qualified": _l("Recorded that someone completed training"),
+    "absence.recorded": _l("Recorded someone's absence"),
+    "absence.changed": _l("Changed someone's absence"),
+    "absence.withdrawn": _l("Withdrew someone's absence"),
+    "unavailability.added": _l("Added a time someone cannot teach every week"),
+    "unavailability.removed": _l("Removed a time someone cannot teach every week"),
+    "cover.filled": _l("Chose who covers a session"),
+}
+
+# What the audit log calls the kinds of record peers' work touches.
+AUDIT_KINDS = {
+    "TrainingProgramme": _l("Training programme"),
+    "Cohort": _l("Cohort"),
+    "CohortMeeting": _l("Training meeting"),
+    "Absence": _l("Absence"),
+    "Unavailability": _l("A time someone cannot teach every week"),
+    "CoverRequest": _l("Request for cover"),
 }
 
 
 def init_app(app: Flask) -> None:
     add_dashboard_panel(app, peers_panel)
     register_audit_actions(app, AUDIT_ACTIONS)
+    register_audit_kinds(app, AUDIT_KINDS)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import ast
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from college.audit import action_labels
 from college.extensions import db
 from college.models import AuditEvent, User
 from college.services import record_audit
@@ -44,6 +47,53 @@ def test_actions_are_described_in_words_with_names(client: FlaskClient, admin: U
     assert "Opened a person&#39;s account page" in line
     assert "Ada Admin" in line and "Sune Student" in line
     assert "user.viewed" in line  # the code stays for whoever needs to be precise
+
+
+# The calls that write to the log, and what each adds to the action it is given.
+AUDITING_CALLS = {"record_audit": "", "_audit_if_staff": "", "record_export": ".exported"}
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def called_name(call: ast.Call) -> str:
+    function = call.func
+    return function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
+
+
+def recorded_actions() -> set[str]:
+    """Every action the college's code writes to the log, read from its source."""
+    found: set[str] = set()
+    for package in ("college", "courses", "peers"):
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call) or len(node.args) < 2:
+                    continue
+                suffix = AUDITING_CALLS.get(called_name(node))
+                action = node.args[1]
+                if suffix is not None and isinstance(action, ast.Constant):
+                    found.add(f"{action.value}{suffix}")
+    return found
+
+
+def test_every_action_the_college_records_is_described(app: Flask):
+    actions = recorded_actions()
+    assert {"user.viewed", "cover.filled", "peer_teaching.exported"} <= actions
+    assert not actions - set(action_labels()), "actions the log would show only as a code"
+
+
+def test_a_record_nobody_can_name_is_shown_by_its_kind_in_the_readers_language(
+    client: FlaskClient, auth
+):
+    from peers.services import record_absence
+
+    admin = factories.make_admin(language="da")
+    peer = factories.make_peer()
+    starts = datetime(2031, 3, 4, 9, tzinfo=UTC)
+    absence = record_absence(admin, peer, starts, starts + timedelta(days=2))
+    db.session.commit()
+    auth.login(admin)
+    [line] = rows(client, "?action=absence.recorded")
+    assert f"Fravær {absence.id}" in line and "Registrerede en persons fravær" in line
+    assert "Absence" not in line
 
 
 def test_filter_by_person_finds_what_they_did_and_what_was_done_to_them(

@@ -149,6 +149,8 @@ def demo_people(app: Flask) -> list[User]:
     queue_account_mail(peer, "welcome")
     create_password_reset(peer.email, None)
     add_unavailability(peer, peer, 1, time(14), time(16))
+    # Done by an administrator, so that the log holds an action on a peer's record.
+    add_unavailability(college.admin, peer, 3, time(9), time(11))
     return list(db.session.scalars(sa.select(User).order_by(User.id)))
 
 
@@ -162,24 +164,30 @@ def test_every_name_in_the_demo_colleges_exports_has_a_label(demo_people: list[U
 
 
 def stored_codes() -> set[str]:
-    """Every code the college stores for a status, role, programme or choice."""
+    """Every code the college stores: for a status, role, programme or choice, an action in
+    the log and the kind of record it touched."""
     from college import models as core
+    from college.db import Base
     from courses import models as courses
     from courses.enrolment import models as enrolment
     from peers import models as peers
+    from tests.college.test_audit_log import recorded_actions
 
-    return {
+    choices = {
         str(code)
         for module in (core, courses, enrolment, peers)
         for value in vars(module).values()
         if isinstance(value, type) and issubclass(value, StrEnum) and value is not StrEnum
         for code in value
     }
+    kinds = {mapper.class_.__name__ for mapper in Base.registry.mappers}
+    return choices | kinds | recorded_actions()
 
 
 def test_my_data_shows_no_stored_code_or_iso_date(demo_people: list[User]):
     codes = stored_codes()
     assert {"waitlisted", "student", "five_day", "role_only", "pending"} <= codes
+    assert {"User", "Unavailability", "unavailability.added"} <= codes
     shown: dict[str, set[str]] = {}
     with force_locale("da"):
         for person in demo_people:
