@@ -19,7 +19,8 @@ Views opt in with :func:`kept`:
   person is loaded at all (:func:`serve_kept_early`);
 - ``ANYONE``: answers that read no cookie at all (the JSON API, calendar feeds). Calendar
   clients ask for them over and over, mostly to hear "unchanged", so a kept copy is served
-  before the other request hooks run (:func:`serve_kept_early`).
+  before the other request hooks run (:func:`serve_kept_early`), and one that depends on
+  its address alone before the app is asked at all (:class:`EarlyAnswers`).
 
 A form's CSRF token belongs to one visitor, so it is never kept: the visitor's own token is
 put in its place on the way out. Only 200 answers are kept; when the view gave an ETag (or
@@ -34,10 +35,10 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, make_response, request, session
@@ -49,11 +50,14 @@ from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
-from werkzeug.http import is_resource_modified
+from werkzeug.http import HTTP_STATUS_CODES, is_resource_modified
 from werkzeug.wrappers import Response
 
 from college.extensions import BindableSession, db
 from college.models import DataVersion
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 
@@ -68,6 +72,8 @@ CSRF_PLACEHOLDER = "\x00csrf\x00"
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 UNKEPT_HEADERS = frozenset({"set-cookie", "content-length"})
 SESSION_KEYS_OF_A_VISITOR = frozenset({"csrf_token", "language"})
+# Where an answer for anyone names, for ``EarlyAnswers``, the copy it was given from.
+SENT_COPY = "college.sent_copy"
 
 
 class Audience(StrEnum):
@@ -236,6 +242,11 @@ class KeptResponse:
     has_csrf: bool
     # What a 304 carries: the same headers but the type of a body it does not have.
     not_modified_headers: tuple[tuple[str, str], ...]
+    # The headers the app sent with this copy, its own hooks' included, by status and URL
+    # scheme: what ``EarlyAnswers`` repeats without asking the app (answers for anyone only).
+    sent: dict[tuple[int, str], tuple[tuple[str, str], ...]] = field(
+        default_factory=dict, compare=False
+    )
 
     def answer(self) -> Response:
         if self.etag and not is_resource_modified(request.environ, etag=self.etag):
@@ -328,10 +339,16 @@ def is_fresh(found: KeptResponse, version: int, lifetime: float) -> bool:
     return found.version == version and time.monotonic() - found.kept_at < lifetime
 
 
-def answer_if_fresh(key: Hashable, version: int, lifetime: float) -> Response | None:
-    """The kept answer under ``key`` when it was built under ``version`` and is young enough."""
+def fresh_copy(key: Hashable, version: int, lifetime: float) -> KeptResponse | None:
+    """The copy kept under ``key`` when it was built under ``version`` and is young enough."""
     found = store.get(key)
-    return found.answer() if found is not None and is_fresh(found, version, lifetime) else None
+    return found if found is not None and is_fresh(found, version, lifetime) else None
+
+
+def answer_for_anyone(copy: KeptResponse) -> Response:
+    """Answer from ``copy`` and let ``EarlyAnswers`` learn what the app sent with it."""
+    request.environ[SENT_COPY] = copy
+    return copy.answer()
 
 
 def serve_kept_early() -> Response | None:
@@ -348,8 +365,8 @@ def serve_kept_early() -> Response | None:
     audience = getattr(view, "kept_audience", None)
     if audience is ANYONE:
         language = cast(Callable[[], str], view.kept_language)  # type: ignore[union-attr]
-        key = store_key("anyone", language())
-        return answer_if_fresh(key, data_version(fresh=False), lifetime)
+        found = fresh_copy(anyone_key(language), data_version(fresh=False), lifetime)
+        return answer_for_anyone(found) if found is not None else None
     if audience is not PERSON or "_flashes" in session:
         return None
     from college import auth  # auth needs services, which need this module
@@ -363,6 +380,27 @@ def serve_kept_early() -> Response | None:
     if not is_fresh(found, data_version(), lifetime):
         return None
     return found.answer()
+
+
+def anyone_key(language: Callable[[], str]) -> Hashable:
+    """Where an answer for anyone is kept. One whose language does not follow the request
+    depends on nothing but its address, so ``EarlyAnswers`` can find it by that alone."""
+    if language is no_language:
+        return address_of(request.environ)
+    return store_key("anyone", language())
+
+
+def address_of(environ: WSGIEnvironment) -> Hashable:
+    """The request's address as the client wrote it; the host and scheme too, since links
+    in an answer (a feed's, say) are written for them."""
+    return (
+        "address",
+        environ.get("wsgi.url_scheme", ""),
+        environ.get("HTTP_HOST", ""),
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+    )
 
 
 def default_language() -> str:
@@ -425,23 +463,99 @@ def kept(
             who = audience_key(audience) if lifetime else None
             if who is None:
                 return view(*args, **kwargs)
-            key = store_key(who, person_language() if audience is PERSON else language())
+            if audience is ANYONE:
+                key = anyone_key(language)
+            else:
+                key = store_key(who, person_language() if audience is PERSON else language())
             version = data_version(fresh=audience is PERSON)
-            answered = answer_if_fresh(key, version, lifetime)
-            if answered is not None:
-                return answered
-            response = build_fresh(view, *args, **kwargs)
-            copy = keep(response, version, etag, audience)
+            copy = fresh_copy(key, version, lifetime)
             if copy is None:
-                return response
-            store.put(key, copy, current_app.config["PAGE_CACHE_MAX_BYTES"])
-            return copy.answer()
+                response = build_fresh(view, *args, **kwargs)
+                copy = keep(response, version, etag, audience)
+                if copy is None:
+                    return response
+                store.put(key, copy, current_app.config["PAGE_CACHE_MAX_BYTES"])
+            return answer_for_anyone(copy) if audience is ANYONE else copy.answer()
 
         wrapped.kept_audience = audience  # type: ignore[attr-defined]
         wrapped.kept_language = language  # type: ignore[attr-defined]
         return cast(F, wrapped)
 
     return decorator
+
+
+# --- answers before the app --------------------------------------------------------------------
+
+
+class EarlyAnswers:
+    """Give kept answers for anyone straight from the store, before Flask makes a request.
+
+    Calendar clients poll their feeds all day, mostly to hear "unchanged". An answer for
+    anyone that depends on its address alone (a personal feed, the JSON API) is given here
+    while the data version this process read last is young enough, exactly as the first
+    request hook would give it (``serve_kept_early``), but without the cost of a request,
+    its context and its hooks. The headers are the ones the app itself sent with the same
+    copy, its hooks' included, learnt on the way out; until the app has sent a copy with a
+    given status, such a request goes to the app. Anything else goes to the app unchanged.
+    """
+
+    def __init__(self, app: Flask, wsgi_app: WSGIApplication) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Any:
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            answered = self.answer(environ, start_response)
+            if answered is not None:
+                return answered
+        return self.wsgi_app(environ, self.learning(environ, start_response))
+
+    def answer(self, environ: WSGIEnvironment, start_response: StartResponse) -> Any:
+        config = self.app.config
+        lifetime, reuse = config["PAGE_CACHE_SECONDS"], config["PAGE_CACHE_VERSION_SECONDS"]
+        remembered = _remembered
+        if not lifetime or not reuse or remembered is None:
+            return None
+        if time.monotonic() - remembered[0] >= reuse:
+            return None
+        found = store.get(address_of(environ))
+        if found is None or found.has_csrf or not is_fresh(found, remembered[1], lifetime):
+            return None
+        unchanged = bool(found.etag) and not is_resource_modified(environ, etag=found.etag)
+        status = 304 if unchanged else found.status
+        headers = found.sent.get((status, environ.get("wsgi.url_scheme", "http")))
+        if headers is None:
+            return None
+        if unchanged:
+            start_response("304 Not Modified", list(headers))
+            return []
+        start_response(
+            f"{status} {HTTP_STATUS_CODES.get(status, '')}".strip(),
+            [*headers, ("Content-Length", str(len(found.body)))],
+        )
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [found.body]
+
+    def learning(self, environ: WSGIEnvironment, start_response: StartResponse) -> StartResponse:
+        """Pass the answer on, noting its headers when it was given from a copy for anyone."""
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            copy = environ.get(SENT_COPY)
+            if copy is not None and exc_info is None and environ["REQUEST_METHOD"] == "GET":
+                note_sent(copy, environ, int(status[:3]), headers)
+            return start_response(status, headers, exc_info)
+
+        return cast("StartResponse", start)
+
+
+def note_sent(
+    copy: KeptResponse, environ: WSGIEnvironment, status: int, headers: list[tuple[str, str]]
+) -> None:
+    """Keep what the app sent with ``copy``, unless it was meant for this client alone."""
+    names = {name.lower() for name, _value in headers}
+    if status not in (copy.status, 304) or "set-cookie" in names:
+        return
+    kept_headers = tuple((k, v) for k, v in headers if k.lower() != "content-length")
+    copy.sent[(status, environ.get("wsgi.url_scheme", "http"))] = kept_headers
 
 
 def init_app(app: Flask) -> None:
@@ -452,3 +566,5 @@ def init_app(app: Flask) -> None:
     # create_app registers this first: before the CSRF check and the hooks that load the
     # signed-in person (consent, admin access).
     app.before_request(serve_kept_early)
+    # Inside any proxy fix added later, so the URL scheme it sees is the client's.
+    app.wsgi_app = EarlyAnswers(app, app.wsgi_app)  # type: ignore[method-assign]

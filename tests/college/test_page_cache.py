@@ -455,3 +455,102 @@ def test_a_kept_feed_answers_before_the_other_request_hooks(
     assert len(statements) == 1  # the data version, nothing else
     # Ahead of the write lock and the CSRF check too, which only concern writes.
     assert app.before_request_funcs[None][0] is page_cache.serve_kept_early
+
+
+# --- answers given before the app ----------------------------------------------------------
+
+
+@pytest.fixture
+def versions_reused(page_cache_on: None, monkeypatch: pytest.MonkeyPatch, app: Flask) -> None:
+    """As in production: a version this process read is good for a second."""
+    monkeypatch.setitem(app.config, "PAGE_CACHE_VERSION_SECONDS", 1)
+
+
+def count_requests(app: Flask) -> list[str]:
+    """Every request the app itself handles, from its first hook on."""
+    reached: list[str] = []
+    app.before_request_funcs[None].insert(0, lambda: reached.append("request"))
+    return reached
+
+
+def personal_feed_path() -> str:
+    peer = factories.make_peer()
+    factories.make_published_course(peer=peer)
+    token = renew_calendar_token(peer)
+    db.session.commit()
+    return f"/calendar/u/{token}.ics"
+
+
+def test_a_feed_is_answered_before_the_app_with_the_apps_own_headers(
+    versions_reused: None, app: Flask, client: FlaskClient
+) -> None:
+    path = personal_feed_path()
+    reached = count_requests(app)
+    whole = client.get(path)
+    etag = whole.headers["ETag"]
+    unchanged = client.get(path, headers={"If-None-Match": etag})
+    assert (whole.status_code, unchanged.status_code, len(reached)) == (200, 304, 2)
+    with recorded_statements() as statements:
+        again = client.get(path)
+        unchanged_again = client.get(path, headers={"If-None-Match": etag})
+        head = client.head(path)
+    assert len(reached) == 2 and statements == []  # none of them reached the app
+    assert again.get_data() == whole.get_data()
+    assert sorted(again.headers.items()) == sorted(whole.headers.items())
+    assert unchanged_again.status_code == 304 and unchanged_again.get_data() == b""
+    assert sorted(unchanged_again.headers.items()) == sorted(unchanged.headers.items())
+    assert unchanged_again.headers["Content-Security-Policy"]  # the app's hooks' headers too
+    assert head.status_code == 200 and head.get_data() == b""
+    assert head.headers["Content-Length"] == str(len(whole.get_data()))
+
+
+def test_an_early_answer_stops_when_the_data_changes(
+    versions_reused: None, app: Flask, client: FlaskClient
+) -> None:
+    course = factories.make_published_course(title="Creativity")
+    db.session.commit()
+    reached = count_requests(app)
+    etag = client.get("/api/v1/courses").headers["ETag"]
+    assert client.get("/api/v1/courses", headers={"If-None-Match": etag}).status_code == 304
+    assert client.get("/api/v1/courses", headers={"If-None-Match": etag}).status_code == 304
+    assert len(reached) == 2
+    rename(course, "Creativity and recovery")  # a commit in this process
+    changed = client.get("/api/v1/courses", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and len(reached) == 3
+    assert "Creativity and recovery" in changed.get_data(as_text=True)
+
+
+def test_a_change_made_elsewhere_reaches_the_feed_once_the_read_version_is_old(
+    versions_reused: None, app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: clock[0])
+    peer = factories.make_peer()
+    factories.make_published_course(peer=peer)
+    token = renew_calendar_token(peer)
+    db.session.commit()
+    path = f"/calendar/u/{token}.ics"
+    assert client.get(path).status_code == 200
+    assert client.get(path).status_code == 200  # the headers are learnt; now given early
+    # Another process revokes the token: this one forgets nothing, yet moves on within a second.
+    db.session.execute(sa.update(User).where(User.id == peer.id).values(calendar_token=None))
+    db.session.execute(sa.update(DataVersion).values(version=DataVersion.version + 1))
+    assert client.get(path).status_code == 200
+    clock[0] += 1
+    assert client.get(path).status_code == 404
+
+
+def test_only_answers_for_anyone_that_follow_their_address_are_given_early(
+    versions_reused: None, app: Flask, client: FlaskClient
+) -> None:
+    factories.make_published_course()
+    db.session.commit()
+    reached = count_requests(app)
+    for path in ("/courses/", "/calendar/college.ics", "/api/v1/courses?per_page=5"):
+        for _ in range(3):
+            assert client.get(path).status_code == 200
+    # The prospectus is for visitors, whose session may hold a message; the college feed
+    # follows the reader's language. Another address is another answer.
+    assert len(reached) == 3 + 3 + 1
+    other = client.get("/api/v1/courses?per_page=6")
+    assert len(reached) == 8 and other.get_json()["per_page"] == 6
