@@ -242,14 +242,17 @@ class KeptResponse:
     has_csrf: bool
     # What a 304 carries: the same headers but the type of a body it does not have.
     not_modified_headers: tuple[tuple[str, str], ...]
-    # The headers the app sent with this copy, its own hooks' included, by status and URL
-    # scheme: what ``EarlyAnswers`` repeats without asking the app (answers for anyone only).
-    sent: dict[tuple[int, str], tuple[tuple[str, str], ...]] = field(
-        default_factory=dict, compare=False
-    )
+    # The headers the app sent with this copy, its own hooks' included, by status: what
+    # ``EarlyAnswers`` repeats without asking the app. A copy it gives is kept under its
+    # address, URL scheme included, so headers that follow the scheme (HSTS) stay right.
+    sent: dict[int, tuple[tuple[str, str], ...]] = field(default_factory=dict, compare=False)
+
+    def is_unchanged_for(self, environ: WSGIEnvironment) -> bool:
+        """Whether the client already holds this copy (its ``If-None-Match`` names it)."""
+        return bool(self.etag) and not is_resource_modified(environ, etag=self.etag)
 
     def answer(self) -> Response:
-        if self.etag and not is_resource_modified(request.environ, etag=self.etag):
+        if self.is_unchanged_for(request.environ):
             return Response(status=304, headers=list(self.not_modified_headers))
         body = self.body
         if self.has_csrf:
@@ -521,9 +524,9 @@ class EarlyAnswers:
         found = store.get(address_of(environ))
         if found is None or found.has_csrf or not is_fresh(found, remembered[1], lifetime):
             return None
-        unchanged = bool(found.etag) and not is_resource_modified(environ, etag=found.etag)
+        unchanged = found.is_unchanged_for(environ)
         status = 304 if unchanged else found.status
-        headers = found.sent.get((status, environ.get("wsgi.url_scheme", "http")))
+        headers = found.sent.get(status)
         if headers is None:
             return None
         if unchanged:
@@ -541,21 +544,19 @@ class EarlyAnswers:
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             copy = environ.get(SENT_COPY)
             if copy is not None and exc_info is None and environ["REQUEST_METHOD"] == "GET":
-                note_sent(copy, environ, int(status[:3]), headers)
+                note_sent(copy, int(status[:3]), headers)
             return start_response(status, headers, exc_info)
 
         return cast("StartResponse", start)
 
 
-def note_sent(
-    copy: KeptResponse, environ: WSGIEnvironment, status: int, headers: list[tuple[str, str]]
-) -> None:
+def note_sent(copy: KeptResponse, status: int, headers: list[tuple[str, str]]) -> None:
     """Keep what the app sent with ``copy``, unless it was meant for this client alone."""
     names = {name.lower() for name, _value in headers}
     if status not in (copy.status, 304) or "set-cookie" in names:
         return
     kept_headers = tuple((k, v) for k, v in headers if k.lower() != "content-length")
-    copy.sent[(status, environ.get("wsgi.url_scheme", "http"))] = kept_headers
+    copy.sent[status] = kept_headers
 
 
 def init_app(app: Flask) -> None:
