@@ -14,6 +14,7 @@ of them sign up in three rounds, each for a fresh course; the median round is re
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import signal
@@ -120,7 +121,6 @@ def signed_in_browsers(emails: list[str]) -> list[tuple[str, str]]:
     token, with the benchmark's secret key, so the server accepts them as a browser's;
     only the password check is skipped, because signing in is not what is measured.
     """
-    import os
 
     from flask import session
     from flask_wtf.csrf import generate_csrf
@@ -249,7 +249,36 @@ def last_message_id(database_url: str) -> int:
 
 
 WARM_UP_PER_WORKER = 12
-ROUNDS = 3
+# Five rounds and their median: one round lasts a few seconds, and on a shared machine a
+# few seconds can be much slower or faster than the minutes around them.
+ROUNDS = 5
+PROC_STAT = Path("/proc/stat")
+
+
+def processor_seconds() -> tuple[float, float] | None:
+    """(busy, all) processor seconds of the whole machine since boot; None off Linux.
+
+    Read around each round, so its cost in processor time per sign-up is known as well as
+    its rate: a rate moves with what else the machine does, the cost much less.
+    """
+    try:
+        fields = PROC_STAT.read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    ticks = [int(value) for value in fields]
+    idle = ticks[3] + ticks[4]  # idle and waiting for I/O
+    per_second = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - idle) / per_second, sum(ticks) / per_second
+
+
+def processor_use(
+    before: tuple[float, float] | None, after: tuple[float, float] | None, enrolments: int
+) -> dict[str, float | None]:
+    """Milliseconds of processor per sign-up, everything counted, and the share that was busy."""
+    if before is None or after is None or after[1] <= before[1]:
+        return {"cpu_ms": None, "busy": None}
+    busy, elapsed = after[0] - before[0], after[1] - before[1]
+    return {"cpu_ms": 1000 * busy / enrolments, "busy": busy / elapsed}
 
 
 def sign_up_for_fresh_course(
@@ -278,7 +307,9 @@ def measure_enrolment(
     sign_up_for_fresh_course(url, database_url, browsers[: WARM_UP_PER_WORKER * 4], connections)
     measured = [measure_round(url, database_url, browsers, connections) for _ in range(rounds)]
     median = sorted(measured, key=lambda found: found["rps"])[len(measured) // 2]
+    costs = sorted(found["cpu_ms"] for found in measured if found["cpu_ms"] is not None)
     return median | {
+        "median_cpu_ms": costs[len(costs) // 2] if costs else None,
         "enrolments": len(browsers),
         "rounds": measured,
         "errors": sum(found["errors"] for found in measured),
@@ -290,8 +321,10 @@ def measure_round(
     url: str, database_url: str, browsers: list[tuple[str, str]], connections: int
 ) -> dict[str, Any]:
     first_message = last_message_id(database_url)
+    before = processor_seconds()
     slug, result = sign_up_for_fresh_course(url, database_url, browsers, connections)
-    return {
+    used = processor_use(before, processor_seconds(), len(browsers))
+    return used | {
         "rps": result["rps"],
         "p50_ms": result["p50_ms"],
         "p95_ms": result["p95_ms"],
@@ -308,10 +341,10 @@ def run(url: str, database_url: str, smoke: bool, duration: float = 5.0) -> dict
 
     students = 16 if smoke else 1000
     connections = 4 if smoke else 16
-    # Three rounds and their median: one round lasts a few seconds, and on a shared machine
-    # a few seconds can be much slower or faster than the minutes around them.
     rounds = 1 if smoke else ROUNDS
     enrolment = measure_enrolment(url, database_url, students, connections, rounds)
+    cost = enrolment["median_cpu_ms"]
+    busy = ", ".join(f"{r['busy']:.0%}" for r in enrolment["rounds"] if r["busy"] is not None)
     hello_rps = measure_hello([connections], 1.0 if smoke else duration)[connections]
     ratio = enrolment["rps"] / hello_rps if hello_rps else None
     verdict = "; ".join(enrolment["problems"]) or "no overbooking, waiting list without gaps"
@@ -324,6 +357,9 @@ def run(url: str, database_url: str, smoke: bool, duration: float = 5.0) -> dict
         f"  p50 {enrolment['p50_ms']:.1f} ms  p95 {enrolment['p95_ms']:.1f} ms"
         f"  statuses {enrolment['statuses']}",
         f"  {'rounds':<34}" + ", ".join(f"{r['rps']:.1f}" for r in enrolment["rounds"]),
+        f"  {'processor per sign-up':<34}{cost:>10.2f} ms, the whole machine counted (busy {busy})"
+        if cost is not None
+        else "",
         f"  {'hello world':<34}{hello_rps:>10.1f} req/s",
         f"  {'enrol / hello':<34}{ratio:>10.2f}" if ratio else "",
         f"  checked in the database: {verdict}",

@@ -78,4 +78,8 @@ def test_the_benchmark_runs_on_tiny_data(tmp_path: Path):
     assert enrolment["statuses"] == {"302": enrolment["enrolments"]}
     assert enrolment["problems"] == []
     assert enrolment["rps"] > 0 and enrolment["p95_ms"] > 0
+    if Path("/proc/stat").exists():  # the processor each sign-up cost, read from Linux
+        assert enrolment["median_cpu_ms"] > 0
+        assert all(0 < found["busy"] <= 1 for found in enrolment["rounds"])
+        assert "processor per sign-up" in done.stdout
     assert "hello world" in done.stdout and "My courses" in done.stdout
