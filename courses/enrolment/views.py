@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_time
+from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -55,8 +55,7 @@ def own_enrolment_or_404(enrolment_id: int) -> Enrolment:
     return enrolment
 
 
-def outcome_message(placement: services.Placement) -> str:
-    status = placement.enrolment.status
+def outcome_message(status: str, position: int | None) -> str:
     if status == EnrolmentStatus.ENROLLED:
         return _("You are enrolled. We look forward to seeing you!")
     if status == EnrolmentStatus.OFFERED:
@@ -64,7 +63,7 @@ def outcome_message(placement: services.Placement) -> str:
     return _(
         "The course is full, so you are on the waiting list as number %(position)s. "
         "We will email you as soon as a place is free.",
-        position=placement.position,
+        position=position,
     )
 
 
@@ -76,21 +75,23 @@ def enrol(slug: str) -> Any:
     if not form.validate_on_submit():
         abort(400)
 
-    def sign_up() -> str:
-        # Everything is read in the write transaction and the answer worded before the
-        # commit, so nothing needs reading again afterwards.
+    def sign_up() -> tuple[str, int | None]:
         found = find_sign_up(slug, me())
         if found is None:
             abort(404)
         placement = services.place(me(), found, belongs=bool(form.belongs.data))
-        return outcome_message(placement)
+        # Plain values, since the commit expires the row and reading it again costs a query.
+        return placement.enrolment.status, placement.position
 
+    # The answer is worded after the commit, so not while others wait for the course row;
+    # the person's language is settled first, since the commit expires the person too.
+    get_locale()
     try:
-        message = commit_with_retry(sign_up)
+        status, position = commit_with_retry(sign_up)
     except DomainError as error:
         flash(str(error), "error")
         return redirect(url_for("courses.detail", slug=slug))
-    flash(message, "success")
+    flash(outcome_message(status, position), "success")
     return redirect(url_for("enrolment.my_courses"))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -71,6 +71,60 @@ def test_a_write_past_the_orm_raises_the_version(app: Flask) -> None:
     page_cache.execute_write(SET_CAPACITY, {"course": course.id})
     db.session.commit()
     assert version() == before + 1
+
+
+def version_statements(count_queries, action: Callable[[], object]) -> list[str]:
+    with count_queries() as counter:
+        action()
+    return [s for s in counter.statements if "data_versions" in s and "SELECT" not in s[:7]]
+
+
+def test_a_last_write_can_raise_the_version_itself(app: Flask, count_queries) -> None:
+    course = factories.make_course()
+    db.session.commit()
+    before = version()
+
+    def write_and_commit() -> None:
+        page_cache.execute_write(SET_CAPACITY, {"course": course.id}, raise_version=True)
+        factories.make_venue(name="Hall")  # written after it, in the same transaction
+        db.session.commit()
+
+    raised = version_statements(count_queries, write_and_commit)
+    assert version() == before + 1
+    if db.engine.dialect.name == "postgresql":
+        # In the UPDATE itself; the commit adds no statement of its own.
+        assert len(raised) == 1 and "UPDATE courses" in raised[0], raised
+    else:
+        # SQLite writes one table per statement, so the commit raises it as always.
+        assert len(raised) == 1 and raised[0].lstrip().startswith("INSERT INTO data_versions")
+
+
+def test_a_version_raised_and_rolled_back_is_raised_again_next_time(app: Flask) -> None:
+    course = factories.make_course()
+    db.session.commit()
+    before = version()
+    page_cache.execute_write(SET_CAPACITY, {"course": course.id}, raise_version=True)
+    db.session.rollback()
+    assert version() == before
+    factories.make_venue(name="Hall")
+    db.session.commit()
+    assert version() == before + 1
+
+
+def test_within_a_savepoint_the_commit_raises_the_version(app: Flask, count_queries) -> None:
+    course = factories.make_course()
+    db.session.commit()
+    before = version()
+
+    def write_in_a_savepoint() -> None:
+        with db.session.begin_nested():
+            page_cache.execute_write(SET_CAPACITY, {"course": course.id}, raise_version=True)
+        db.session.commit()
+
+    raised = version_statements(count_queries, write_in_a_savepoint)
+    assert version() == before + 1
+    # A savepoint rolled back would have taken it along, so it is not raised in there.
+    assert len(raised) == 1 and raised[0].lstrip().startswith("INSERT INTO data_versions")
 
 
 def test_a_write_past_the_orm_comes_after_what_was_pending(app: Flask) -> None:

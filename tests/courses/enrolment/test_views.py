@@ -43,6 +43,18 @@ def test_a_full_course_tells_people_their_place_in_the_queue(client, auth, small
     assert "waiting list as number 1" in answer.get_data(as_text=True)
 
 
+def test_the_answer_to_a_sign_up_is_in_the_persons_language(client, auth, small_course):
+    # Worded after the commit, which expires the person: in their language all the same,
+    # and without reading them again.
+    course = small_course(capacity=1)
+    auth.login(factories.make_student(language="da"))
+    answer = client.post(f"/courses/{course.slug}/enrol", follow_redirects=True)
+    assert "Du er tilmeldt. Vi glæder os til at se dig!" in answer.get_data(as_text=True)
+    auth.login(factories.make_student(language="da"))
+    answer = client.post(f"/courses/{course.slug}/enrol", follow_redirects=True)
+    assert "du står på ventelisten som nummer 1" in answer.get_data(as_text=True)
+
+
 def test_visitors_must_sign_in_to_enrol(client, small_course):
     course = small_course()
     answer = client.post(f"/courses/{course.slug}/enrol")
