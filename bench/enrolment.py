@@ -8,7 +8,7 @@ what it costs for hello world, which the same wrk drives at the same concurrency
 Afterwards the database is asked whether every rule held: no overbooking, a waiting
 list without gaps, one enrolment per student, and every message in the outbox. A few of
 them first sign up for a course of their own, so every worker has warmed up, and then all
-of them sign up in three rounds, each for a fresh course; the median round is reported.
+of them sign up in five rounds, each for a fresh course; the median round is reported.
 """
 
 from __future__ import annotations
