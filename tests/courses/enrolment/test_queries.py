@@ -97,6 +97,10 @@ def test_an_enrolment_costs_the_same_queries_however_many_sessions(
         inserts = [s for s in place if s.lstrip().startswith("INSERT INTO outbox_messages")]
         # One statement for the confirmation and all the invitations; nothing rendered.
         assert len(inserts) == 1
+        # The answer is worded after the commit without reading the person again.
+        for statements in (place, queue):
+            last_write = max(i for i, s in enumerate(statements) if s.lstrip()[:6] == "INSERT")
+            assert not statements[last_write + 1 :], statements[last_write:]
         if db.engine.dialect.name == "postgresql":
             # While the course row is held, only writes, and for the waiting list one read
             # (the queue): the course, its sessions and the student's row were all read
