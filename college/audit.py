@@ -76,16 +76,23 @@ def action_labels() -> dict[str, Any]:
     return current_app.extensions.get("college.audit_actions", {})
 
 
+def kind_labels() -> dict[str, Any]:
+    return current_app.extensions.get("college.audit_kinds", {})
+
+
+def in_words(labels: Mapping[str, Any], code: str) -> str:
+    """The code's label in the reader's language; a code nobody described shows as it is."""
+    label = labels.get(code)
+    return str(label) if label is not None else code
+
+
 def describe_action(action: str) -> str:
-    """The action in the reader's language; an action nobody described shows as it is."""
-    label = action_labels().get(action)
-    return str(label) if label is not None else action
+    return in_words(action_labels(), action)
 
 
 def describe_target_type(target_type: str) -> str:
-    """What a kind of target is called in the reader's language; an unnamed kind shows as it is."""
-    label = current_app.extensions.get("college.audit_kinds", {}).get(target_type)
-    return str(label) if label is not None else target_type
+    """What a kind of target is called, such as "Course" for ``Course``."""
+    return in_words(kind_labels(), target_type)
 
 
 def user_names(ids: list[int]) -> dict[int, str]:

@@ -244,12 +244,19 @@ def data_version(fresh: bool = True) -> int:
     """
     if "data_version" in g:
         return cast(int, g.data_version)
-    reuse = current_app.config["PAGE_CACHE_VERSION_SECONDS"]
-    remembered = _remembered
-    if not fresh and reuse and remembered and time.monotonic() - remembered[0] < reuse:
-        g.data_version = remembered[1]
-        return remembered[1]
+    recent = None if fresh else recent_version(current_app.config["PAGE_CACHE_VERSION_SECONDS"])
+    if recent is not None:
+        g.data_version = recent
+        return recent
     return note_version(db.session.scalar(READ_VERSION))
+
+
+def recent_version(reuse: float) -> int | None:
+    """The version this process read less than ``reuse`` seconds ago, if it did."""
+    remembered = _remembered
+    if reuse and remembered is not None and time.monotonic() - remembered[0] < reuse:
+        return remembered[1]
+    return None
 
 
 def note_version(found: int | None) -> int:
@@ -547,15 +554,12 @@ class EarlyAnswers:
         return self.wsgi_app(environ, self.learning(environ, start_response))
 
     def answer(self, environ: WSGIEnvironment, start_response: StartResponse) -> Any:
-        config = self.app.config
-        lifetime, reuse = config["PAGE_CACHE_SECONDS"], config["PAGE_CACHE_VERSION_SECONDS"]
-        remembered = _remembered
-        if not lifetime or not reuse or remembered is None:
-            return None
-        if time.monotonic() - remembered[0] >= reuse:
+        lifetime = self.app.config["PAGE_CACHE_SECONDS"]
+        version = recent_version(self.app.config["PAGE_CACHE_VERSION_SECONDS"])
+        if not lifetime or version is None:
             return None
         found = store.get(address_of(environ))
-        if found is None or found.has_csrf or not is_fresh(found, remembered[1], lifetime):
+        if found is None or found.has_csrf or not is_fresh(found, version, lifetime):
             return None
         unchanged = found.is_unchanged_for(environ)
         status = 304 if unchanged else found.status

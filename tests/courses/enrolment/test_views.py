@@ -44,8 +44,8 @@ def test_a_full_course_tells_people_their_place_in_the_queue(client, auth, small
 
 
 def test_the_answer_to_a_sign_up_is_in_the_persons_language(client, auth, small_course):
-    # Worded after the commit, which expires the person: in their language all the same,
-    # and without reading them again.
+    # Worded after the commit, which expires the person: in their language all the same
+    # (that they are not read again for it is in test_queries).
     course = small_course(capacity=1)
     auth.login(factories.make_student(language="da"))
     answer = client.post(f"/courses/{course.slug}/enrol", follow_redirects=True)
