@@ -19,7 +19,7 @@ Nothing here knows about courses or the database: callers pass plain dataclasses
 from __future__ import annotations
 
 import calendar as gregorian
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -72,6 +72,12 @@ class CalendarEvent:
     url: str = ""
     cancelled: bool = False
     created_at: datetime | None = None
+    # A weekly series: this event is the first of ``weekly_count`` weeks (RRULE in the
+    # college's zone, so the wall-clock time holds across clock changes), less the
+    # ``excluded`` weeks (EXDATE). An override of one week names it in ``recurrence_id``.
+    weekly_count: int | None = None
+    excluded: tuple[datetime, ...] = ()
+    recurrence_id: datetime | None = None
 
 
 # --- the time zone ----------------------------------------------------------------------------
@@ -245,8 +251,16 @@ def _vevent(event: CalendarEvent, zone: ZoneInfo, stamp: datetime) -> Event:
     vevent.add("uid", event.uid)
     vevent.add("sequence", event.sequence)
     vevent.add("dtstamp", _utc(stamp))
+    if event.recurrence_id is not None:
+        vevent.add("recurrence-id", _calendar_time(event.recurrence_id, zone))
     vevent.add("dtstart", _calendar_time(event.starts_at, zone))
     vevent.add("dtend", _calendar_time(event.ends_at, zone))
+    if event.weekly_count is not None:
+        vevent.add("rrule", {"freq": "weekly", "count": event.weekly_count})
+    for week in event.excluded:
+        # One EXDATE per week: a list shares one TZID, and a week in the repeated autumn
+        # hour would be written in UTC (see ``_calendar_time``).
+        vevent.add("exdate", _calendar_time(week, zone))
     vevent.add("summary", event.summary)
     if event.description:
         vevent.add("description", event.description)
@@ -331,24 +345,33 @@ def build_invite(
     attendee: Mailbox,
     sent_at: datetime,
     zone_name: str,
+    overrides: Sequence[CalendarEvent] = (),
 ) -> bytes:
-    """An iTIP REQUEST or CANCEL for one event that lists only the one participant."""
+    """An iTIP REQUEST or CANCEL for one event that lists only the one participant.
+
+    ``overrides`` are weeks of a series that differ from its rule (same UID, each with a
+    RECURRENCE-ID); a CANCEL of single weeks passes those weeks as ``event`` and
+    ``overrides``, each with its RECURRENCE-ID, and no master.
+    """
     if method not in (Method.REQUEST, Method.CANCEL):
         raise ValueError(f"an invitation is a REQUEST or a CANCEL, not {method}")
-    if method == Method.CANCEL and not event.cancelled:
-        event = replace(event, cancelled=True)
+    if any(other.uid != event.uid for other in overrides):
+        raise ValueError("an invitation carries one UID")
     calendar = _calendar(zone_name, method)
-    vevent = _vevent(event, ZoneInfo(zone_name), sent_at)
-    vevent.add("organizer", _address(organizer))
-    vevent.add(
-        "attendee",
-        _address(
-            attendee,
-            cutype="INDIVIDUAL",
-            role="REQ-PARTICIPANT",
-            partstat="NEEDS-ACTION",
-            rsvp="TRUE",
-        ),
-    )
-    calendar.add_component(vevent)
+    for part in (event, *overrides):
+        if method == Method.CANCEL and not part.cancelled:
+            part = replace(part, cancelled=True)
+        vevent = _vevent(part, ZoneInfo(zone_name), sent_at)
+        vevent.add("organizer", _address(organizer))
+        vevent.add(
+            "attendee",
+            _address(
+                attendee,
+                cutype="INDIVIDUAL",
+                role="REQ-PARTICIPANT",
+                partstat="NEEDS-ACTION",
+                rsvp="TRUE",
+            ),
+        )
+        calendar.add_component(vevent)
     return calendar.to_ical()

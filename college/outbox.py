@@ -205,20 +205,47 @@ def listen_for_queued() -> None:
 
 
 def render_message(message: OutboxMessage) -> None:
-    """Write the subject and bodies of a message queued by description (no commit)."""
+    """Write the subject and bodies of a message queued by description (no commit).
+
+    A calendar part added to the message while it waited (see ``register_mail_preparer``)
+    is kept when the renderer writes none of its own.
+    """
     if not message.needs_rendering:
         return
     renderer = renderers().get(message.renderer or "")
     if renderer is None:
         raise UnknownRenderer(f"no renderer named {message.renderer!r}")
     rendered = renderer(dict(message.payload or {}))
-    method = rendered.calendar[0] if rendered.calendar else None
-    if method != message.calendar_method:
-        raise ValueError(f"renderer wrote METHOD {method}, queued as {message.calendar_method}")
+    if rendered.calendar is not None or message.calendar_body is None:
+        method = rendered.calendar[0] if rendered.calendar else None
+        if method != message.calendar_method:
+            raise ValueError(f"renderer wrote METHOD {method}, queued as {message.calendar_method}")
+        message.calendar_body = rendered.calendar[1] if rendered.calendar else None
     message.subject = rendered.subject[:255]
     message.text_body = rendered.text_body
     message.html_body = rendered.html_body
-    message.calendar_body = rendered.calendar[1] if rendered.calendar else None
+
+
+# --- preparing mail before it is written --------------------------------------------------------
+
+
+def mail_preparers(app: Flask | None = None) -> list[Callable[[], object]]:
+    target = app or current_app
+    return target.extensions.setdefault("college.mail_preparers", [])
+
+
+def register_mail_preparer(app: Flask, preparer: Callable[[], object]) -> None:
+    """Run ``preparer()`` before the worker writes and sends mail, in the same transaction.
+
+    A domain package queues there the mail that the data asks for (calendar updates), or
+    adds to messages still waiting to be written; it flushes, never commits.
+    """
+    mail_preparers(app).append(preparer)
+
+
+def prepare_mail() -> None:
+    for preparer in mail_preparers():
+        preparer()
 
 
 def render_pending() -> int:
@@ -226,6 +253,7 @@ def render_pending() -> int:
 
     What the worker does before sending; tests and tools that read bodies call it.
     """
+    prepare_mail()
     db.session.flush()
     waiting = db.session.scalars(
         sa.select(OutboxMessage)
@@ -433,7 +461,9 @@ def _record_failure(message: OutboxMessage, error: Exception, now: datetime) -> 
 
 def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryReport:
     """Send every message that is due; commits per message (this is a worker boundary)."""
-    now = now or now_utc()
+    prepare_mail()
+    db.session.commit()
+    now = now or now_utc()  # after preparing, so that what was just written is due
     report = DeliveryReport()
     ids = _due_ids(now, limit)
     if not ids:

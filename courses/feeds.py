@@ -59,7 +59,7 @@ CANCELLED_KEPT = timedelta(days=30)
 PUBLIC_CACHE = "public, max-age=900"
 PRIVATE_CACHE = "private, max-age=900"
 # Part of every ETag: change it when the text of events changes for the same data.
-FEED_FORMAT = "feed-1"
+FEED_FORMAT = "feed-2"
 MAX_SLUG_LENGTH = 80
 SLUG_CHARS = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_ID = 2_147_483_647  # PostgreSQL's integer; larger ids cannot exist
@@ -100,6 +100,7 @@ class SessionFacts:
     meeting_link: str | None
     # (user id, display name, name as the public sees it: see ``courses.public_name``)
     facilitators: tuple[tuple[int, str, str], ...] = ()
+    course_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ def facts_of(session: CourseSession) -> SessionFacts:
         facilitators=tuple(
             (f.user_id, f.user.display_name, facilitator_name(f)) for f in session.facilitators
         ),
+        course_id=session.course_id,
     )
 
 
@@ -149,7 +151,9 @@ def entry_title(facts: SessionFacts, viewer: Viewer | None) -> str:
 def details_link(facts: SessionFacts, viewer: Viewer | None) -> str:
     """Where the full details are; for a discreet person an address that names no course."""
     if viewer is not None and viewer.discreet:
-        return absolute_url("feeds.session_details", session_id=facts.session_id)
+        # The course's number, the same for each of its sessions, so that a weekly
+        # invitation's weeks show one link and need no override each.
+        return absolute_url("feeds.course_details", course_id=facts.course_id)
     return absolute_url("courses.detail", slug=facts.course_slug)
 
 
@@ -208,6 +212,7 @@ def calendar_event(facts: SessionFacts, viewer: Viewer | None = None) -> Calenda
 
 SESSION_COLUMNS = (
     CourseSession.id,
+    CourseSession.course_id,
     CourseSession.uid,
     CourseSession.sequence,
     CourseSession.starts_at,
@@ -276,6 +281,7 @@ def read_facts(statement: sa.Select[Any]) -> list[SessionFacts]:
             online=bool(row.is_online),
             meeting_link=row.meeting_link,
             facilitators=tuple(people.get(row.id, ())),
+            course_id=row.course_id,
         )
         for row in rows
     ]
@@ -498,6 +504,19 @@ def session_details(session_id: int) -> Any:
         sa.select(Course.slug)
         .join(CourseSession, CourseSession.course_id == Course.id)
         .where(CourseSession.id == session_id, Course.status != CourseStatus.DRAFT)
+    )
+    if slug is None:
+        abort(404)
+    return redirect(url_for("courses.detail", slug=slug, _anchor="sessions-title"))
+
+
+@bp.get("/calendar/courses/<int:course_id>")
+def course_details(course_id: int) -> Any:
+    """Lead from a discreet calendar entry to the course page, naming no course in the link."""
+    if course_id > MAX_ID:
+        abort(404)
+    slug = db.session.scalar(
+        sa.select(Course.slug).where(Course.id == course_id, Course.status != CourseStatus.DRAFT)
     )
     if slug is None:
         abort(404)

@@ -1,100 +1,481 @@
-"""Calendar invitations by email (iTIP over iMIP): one message per participant per session.
+"""Calendar invitations by email (iTIP over iMIP): what an entry shows is what was last sent.
 
-A course has several sessions and an iTIP object carries one UID, so each session is its
-own invitation: a ``REQUEST`` when someone joins it or it changes (time, place), and a
-``CANCEL`` when it is cancelled or the person leaves it. Each message lists only its one
-participant and goes out in their language; a discreet person's subject, entry and body
-name no course. Sending each session on its own (rather than one recurring event with
-overrides) means a change to one session touches exactly that session in every calendar,
-and no client has to get RRULE/RECURRENCE-ID arithmetic across clock changes right.
+The rule: for every person and every upcoming session they take part in, the last
+invitation the college sent them shows the event it would send now. Nothing here lists the
+changes that matter. Each round of the mail worker (``reconcile``) renders, for every
+upcoming session and every person who takes part in it (``invitees``), the event exactly as
+that person's calendar would show it (title or neutral title, times, place, link, teachers,
+description, in their language), and compares a digest of it with the digest stored when it
+was last sent to them (``CalendarEntry``). Only where the two differ is a message written,
+and only to that person: a renamed course, a venue's new meeting link, a replaced teacher,
+a person turning discreet mode on — and any field added to the event later — reach exactly
+the people whose entry changes, because the comparison is of what the entry shows.
 
-The SEQUENCE of an invitation is the session's stored ``sequence``. The session services
-raise it on every change a calendar must apply before the listeners here run; a person's
-withdrawal raises it too (``withdraw_from``), so every message a person receives about a
-session carries a higher number than the one before.
+Why in the mail worker's round, and not at the end of each writing transaction: the round
+needs no list of the writes that may change an event (an edit of a venue, a rename, a
+person's settings, cover), so none can be forgotten; changes made together, in one form or
+in several quick requests, are sent together; and nothing is added to the requests
+themselves, among them a sign-up holding its course's row. The price is a few seconds'
+delay, which mail has anyway. One worker reconciles at a time (a transaction-level
+advisory lock on PostgreSQL), so two workers never send the same update.
 
-Who takes part: the session's facilitators, plus whoever ``courses.session_participants``
-callables (``source(session) -> list[User]``) name, e.g. enrolled students.
+What is sent, per person and course:
 
-Invitations are queued by description and written by the mail worker (renderer
-``courses.invitation``, see ``college.outbox``): the request that causes one records who,
-which session and what, and renders nothing. Frozen in the payload when it is queued, so
-that the message says what it would have said then: the METHOD, the session's SEQUENCE
-(read at render time it could be higher than a later CANCEL's, and a calendar would then
-drop the CANCEL), whether the session counted as cancelled, the DTSTAMP, the occasion
-(new, changed, cancelled), the session's number and count, the recipient's address, their
-language and their discreet choice. Read when it is rendered: the course's title and
-summary, the session's time, venue and link, the facilitators and the person's name. Those
-are never wrong for the person: every change of time, venue or link raises the SEQUENCE
-and queues its own REQUEST, so an earlier invitation that already shows the newer details
-is simply overtaken by the later one, and a calendar ends at the same entry; the title and
-names are shown as they are now, which is what the college's pages and feeds show too.
+- a course whose sessions follow a weekly pattern is ONE invitation: a weekly RRULE in the
+  college's zone with EXDATE for the weeks without a session, and an override (RECURRENCE-ID)
+  for a session that moved or shows something else (another teacher). Other courses get one
+  invitation per session, under the session's own UID;
+- a change sends the whole invitation again (REQUEST, SEQUENCE + 1, which every client
+  applies), saying in its text what changed, old and new; a single week of a series that
+  is cancelled, or that the person no longer takes part in, when nothing else changed, is
+  a CANCEL of that week alone; an invitation the person no longer holds at all is a CANCEL
+  of its UID. A cancelled session and one the person was removed from are worded apart;
+- a mail about a place (the confirmation of a place, a withdrawal) still waiting to be
+  written carries the invitation itself, so enrolling in a weekly course is one mail.
+
+The SEQUENCE is kept per person and course: every message a person receives about a course
+carries a higher number than the one before, whatever it changed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import replace
-from datetime import datetime
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_babel import force_locale, format_date, format_time
 from flask_babel import lazy_gettext as _l
 
-from college.calendar import Mailbox, Method, build_invite
+from college.calendar import CalendarEvent, Mailbox, Method, build_invite
 from college.db import now_utc
 from college.extensions import db
-from college.models import User
-from college.outbox import (
-    Rendered,
-    Undeliverable,
-    enqueue_described,
-    register_renderer,
-    render_email,
-)
+from college.models import OutboxMessage, OutboxStatus, User
+from college.outbox import Rendered, enqueue, register_mail_preparer, render_email
 from college.urls import absolute_url
 from courses.feeds import (
+    SESSION_COLUMNS,
     SessionFacts,
     Viewer,
     calendar_event,
     details_link,
-    entry_location,
-    entry_title,
-    facts_of,
+    facilitators_of,
 )
-from courses.models import Course, CourseSession, CourseStatus, SessionStatus
-from courses.services.events import CourseChange, SessionChange
+from courses.models import (
+    CalendarEntry,
+    Course,
+    CourseSession,
+    CourseStatus,
+    SessionStatus,
+    Venue,
+)
 
 log = logging.getLogger(__name__)
 
-ParticipantSource = Callable[[CourseSession], list[User]]
-
-SUBJECTS = {
-    "new": _l("Session %(number)s of %(count)s: %(title)s, %(when)s"),
-    "changed": _l("Changed: session %(number)s of %(count)s: %(title)s, %(when)s"),
-    "cancelled": _l("Cancelled: session %(number)s of %(count)s: %(title)s, %(when)s"),
+# The fields of an entry that a person sees; the digest is taken of them, and a "changed"
+# mail names those that differ.
+SHOWN_FIELDS = ("when", "summary", "location", "description", "url")
+FIELD_LABELS = {
+    "when": _l("When"),
+    "summary": _l("Title"),
+    "location": _l("Where"),
+    "description": _l("Details"),
+    "url": _l("Web page"),
 }
+SUBJECTS = {
+    "new": _l("Invitation: %(title)s, %(when)s"),
+    "new_series": _l("Invitation: %(title)s, %(count)s sessions from %(when)s"),
+    "changed": _l("Changed: %(title)s, %(when)s"),
+    "cancelled": _l("Cancelled: %(title)s, %(when)s"),
+    "removed": _l("Removed from this session: %(title)s, %(when)s"),
+    "removed_series": _l("Removed from these sessions: %(title)s"),
+}
+# Mails about a place that carry the person's invitation when they are still to be written.
+NOTICE_RENDERER = "courses.enrolment_notice"
+CARRYING_NOTICES = frozenset({"enrolled", "promoted", "withdrawn", "course_cancelled"})
+# Any constant will do: one worker reconciles at a time.
+RECONCILE_LOCK = 260_026
 
 
-def session_participants() -> list[ParticipantSource]:
-    """Callables naming the people (besides facilitators) who take part in a session."""
-    return current_app.extensions.setdefault("courses.session_participants", [])
+# --- who takes part -------------------------------------------------------------------------------
 
 
-# --- sending one invitation ---------------------------------------------------------------------
+def invitees(sessions: Iterable[Occurrence]) -> dict[int, set[int]]:
+    """Who holds an entry for each session (by id): its teachers and the students with a place.
+
+    The one place that decides who receives invitations.
+    """
+    from courses.enrolment.models import Enrolment, EnrolmentStatus
+
+    held: dict[int, set[int]] = {}
+    by_course: dict[int, list[Occurrence]] = defaultdict(list)
+    for occurrence in sessions:
+        if not occurrence.takes_place:
+            continue
+        held[occurrence.facts.session_id] = {uid for uid, _n, _p in occurrence.facts.facilitators}
+        by_course[occurrence.course_id].append(occurrence)
+    if by_course:
+        places = db.session.execute(
+            sa.select(Enrolment.course_id, Enrolment.student_id).where(
+                Enrolment.course_id.in_(sorted(by_course)),
+                Enrolment.status == EnrolmentStatus.ENROLLED,
+                Enrolment.student_id.is_not(None),
+            )
+        )
+        for course_id, student_id in places:
+            for occurrence in by_course[course_id]:
+                if student_id is not None:
+                    held[occurrence.facts.session_id].add(student_id)
+    return held
 
 
-def _position(session: CourseSession) -> tuple[int, int]:
-    """Which session of the course this is, counting the sessions that still take place."""
-    counted = [s for s in session.course.sessions if s is session or not s.is_cancelled]
-    return counted.index(session) + 1, len(counted)
+# --- what the college would send now --------------------------------------------------------------
 
 
-def _when(facts: SessionFacts) -> str:
-    return f"{format_date(facts.starts_at, 'full')} {format_time(facts.starts_at, 'short')}"
+@dataclass(frozen=True)
+class Occurrence:
+    """One session of a course with an entry in someone's calendar, as read for a round."""
+
+    facts: SessionFacts
+    course_id: int
+    course_live: bool
+
+    @property
+    def takes_place(self) -> bool:
+        return self.course_live and not self.facts.cancelled
+
+
+def _upcoming_courses(now: datetime) -> sa.CompoundSelect[Any]:
+    """Courses with a session ahead that is published, or that someone still holds."""
+    live = sa.select(CourseSession.course_id).where(
+        CourseSession.ends_at > now,
+        CourseSession.status == SessionStatus.SCHEDULED,
+        CourseSession.course_id.in_(
+            sa.select(Course.id).where(Course.status == CourseStatus.PUBLISHED)
+        ),
+    )
+    held = (
+        sa.select(CourseSession.course_id)
+        .join(CalendarEntry, CalendarEntry.session_id == CourseSession.id)
+        .where(CourseSession.ends_at > now, CalendarEntry.digest.is_not(None))
+    )
+    return sa.union(live, held)
+
+
+def read_occurrences(now: datetime) -> list[Occurrence]:
+    """Every session ahead of the courses concerned, in two queries (as feeds read them)."""
+    statement = (
+        sa.select(*SESSION_COLUMNS, Course.status.label("course_status"))
+        .join(Course, CourseSession.course_id == Course.id)
+        .outerjoin(Venue, CourseSession.venue_id == Venue.id)
+        .where(CourseSession.ends_at > now, CourseSession.course_id.in_(_upcoming_courses(now)))
+        .order_by(CourseSession.starts_at, CourseSession.id)
+    )
+    rows = db.session.execute(statement).all()
+    people = facilitators_of([row.id for row in rows]) if rows else {}
+    return [
+        Occurrence(
+            SessionFacts(
+                session_id=row.id,
+                uid=row.uid,
+                sequence=row.sequence,
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+                cancelled=row.status == SessionStatus.CANCELLED,
+                created_at=row.created_at,
+                changed_at=max(row.updated_at, row.course_updated_at),
+                course_slug=row.slug,
+                course_title=row.title,
+                course_summary=row.summary,
+                venue_name=row.venue_name,
+                venue_address=row.address,
+                online=bool(row.is_online),
+                meeting_link=row.meeting_link,
+                facilitators=tuple(people.get(row.id, ())),
+                course_id=row.course_id,
+            ),
+            row.course_id,
+            row.course_status == CourseStatus.PUBLISHED,
+        )
+        for row in rows
+    ]
+
+
+def shown_of(event: CalendarEvent) -> dict[str, str]:
+    """The fields of an entry as the person sees them (times as instants)."""
+    return {
+        "when": f"{event.starts_at.isoformat()}/{event.ends_at.isoformat()}",
+        "summary": event.summary,
+        "location": event.location,
+        "description": event.description,
+        "url": event.url,
+    }
+
+
+def digest_of(uid: str, shown: dict[str, str]) -> str:
+    text = json.dumps({"uid": uid, **{name: shown[name] for name in SHOWN_FIELDS}}, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- weekly series --------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """How a person's sessions of one course go out: one weekly series, or one by one."""
+
+    uid: str | None  # the series' UID; None: each session under its own
+    anchor: datetime | None = None  # the first week's start (DTSTART)
+    duration: timedelta | None = None
+    weeks: dict[int, int] = field(default_factory=dict)  # session id -> week number
+    count: int = 0
+
+    def week_start(self, week: int, zone: ZoneInfo) -> datetime:
+        """A week's start: the same wall-clock time in the college's zone, across DST."""
+        assert self.anchor is not None  # noqa: S101 - only series have weeks
+        local = self.anchor.astimezone(zone)
+        wall = local.replace(tzinfo=None) + timedelta(weeks=week)
+        return wall.replace(tzinfo=zone).astimezone(self.anchor.tzinfo)
+
+
+def series_uid(course_id: int) -> str:
+    return f"course-{course_id}-weekly@{current_app.config['COLLEGE_DOMAIN']}"
+
+
+def plan_for(course_id: int, sessions: list[SessionFacts], zone: ZoneInfo, keep: bool) -> Plan:
+    """A weekly series when most sessions share a weekday, time and length, one per week.
+
+    ``keep``: the person holds the series already, so it stays a series while it fits at
+    all (a course's last session alone is not re-sent under another UID).
+    """
+    if not sessions:
+        return Plan(None)
+
+    def pattern(facts: SessionFacts) -> tuple[int, Any, timedelta]:
+        local = facts.starts_at.astimezone(zone)
+        return local.weekday(), local.time(), facts.ends_at - facts.starts_at
+
+    common, matching = Counter(pattern(f) for f in sessions).most_common(1)[0]
+    if not keep and (matching < 2 or matching * 2 < len(sessions)):
+        return Plan(None)
+    first = next(f for f in sessions if pattern(f) == common)
+    first_day = first.starts_at.astimezone(zone).date()
+    offsets = {
+        f.session_id: ((f.starts_at.astimezone(zone).date() - first_day).days + 3) // 7
+        for f in sessions
+    }
+    if len(set(offsets.values())) != len(offsets):
+        return Plan(None)  # two sessions in one week: not a weekly pattern
+    earliest = min(offsets.values())
+    plan = Plan(series_uid(course_id), first.starts_at, common[2])
+    plan.anchor = plan.week_start(earliest, zone)
+    plan.weeks = {session_id: week - earliest for session_id, week in offsets.items()}
+    plan.count = max(plan.weeks.values()) + 1
+    return plan
+
+
+# --- one person's invitations for one course ------------------------------------------------------
+
+
+@dataclass
+class Outgoing:
+    """One iTIP message to write: a REQUEST or CANCEL under one UID."""
+
+    method: Method
+    uid: str
+    occasion: str
+    events: list[CalendarEvent]  # the first is the master (or the only event)
+    sessions: list[SessionFacts]  # the sessions it is about, in time order
+    changes: list[tuple[SessionFacts, list[tuple[str, str, str]]]] = field(default_factory=list)
+    entries: dict[int, tuple[str, str | None, dict[str, str] | None]] = field(default_factory=dict)
+
+
+@dataclass
+class Wanted:
+    facts: SessionFacts
+    event: CalendarEvent
+    shown: dict[str, str]
+
+
+def _when_text(start: datetime, end: datetime) -> str:
+    return f"{format_date(start, 'full')} {format_time(start, 'short')}–{format_time(end, 'short')}"
+
+
+def _readable(name: str, value: str) -> str:
+    if name == "when":
+        start, end = (datetime.fromisoformat(part) for part in value.split("/"))
+        return _when_text(start, end)
+    return value
+
+
+def _changes(before: dict[str, str] | None, after: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(label, old, new) for each field the person sees that differs."""
+    if not before:
+        return []
+    return [
+        (
+            str(FIELD_LABELS[name]),
+            _readable(name, before.get(name, "")),
+            _readable(name, after[name]),
+        )
+        for name in SHOWN_FIELDS
+        if before.get(name, "") != after[name]
+    ]
+
+
+def _content(event: CalendarEvent) -> tuple[str, str, str, str]:
+    return event.summary, event.description, event.location, event.url
+
+
+def _series_events(plan: Plan, wanted: list[Wanted], zone: ZoneInfo) -> list[CalendarEvent]:
+    """The master of a weekly series and its overrides, from the sessions it holds."""
+    assert plan.uid is not None and plan.duration is not None  # noqa: S101
+    by_week = {plan.weeks[w.facts.session_id]: w for w in wanted}
+    on_rule = [
+        w
+        for week, w in sorted(by_week.items())
+        if w.facts.starts_at == plan.week_start(week, zone)
+        and w.facts.ends_at - w.facts.starts_at == plan.duration
+    ]
+    # The master shows what most weeks show; the weeks that differ are its overrides.
+    common = Counter(_content(w.event) for w in on_rule).most_common(1)
+    model = next((w.event for w in on_rule if _content(w.event) == common[0][0]), None)
+    if model is None:
+        model = wanted[0].event
+    start = plan.week_start(0, zone)
+    master = replace(
+        model,
+        uid=plan.uid,
+        starts_at=start,
+        ends_at=start + plan.duration,
+        weekly_count=plan.count,
+        excluded=tuple(plan.week_start(k, zone) for k in range(plan.count) if k not in by_week),
+        changed_at=max(w.event.changed_at for w in wanted),
+    )
+    overrides = [
+        replace(w.event, uid=plan.uid, recurrence_id=plan.week_start(week, zone))
+        for week, w in sorted(by_week.items())
+        if w not in on_rule or _content(w.event) != _content(model)
+    ]
+    return [master, *overrides]
+
+
+def plan_person(
+    person: User,
+    course_id: int,
+    occurrences: list[Occurrence],
+    held: set[int],
+    entries: dict[int, CalendarEntry],
+    zone: ZoneInfo,
+) -> list[Outgoing]:
+    """What this person must be sent about this course for their calendar to be right."""
+    viewer = Viewer(person.id, person.discreet)
+    with force_locale(person.language):
+        wanted = [
+            Wanted(o.facts, event := calendar_event(o.facts, viewer), shown_of(event))
+            for o in occurrences
+            if o.facts.session_id in held
+        ]
+    live = {sid: e for sid, e in entries.items() if e.digest is not None}
+    keep = any(e.uid == series_uid(course_id) for e in live.values())
+    plan = plan_for(course_id, [w.facts for w in wanted], zone, keep)
+    groups: dict[str, list[Wanted]] = defaultdict(list)
+    for w in wanted:
+        groups[plan.uid or w.facts.uid].append(w)
+    facts_by_id = {o.facts.session_id: o for o in occurrences}
+    outgoing: list[Outgoing] = []
+    for uid, members in groups.items():
+        desired = {w.facts.session_id: digest_of(uid, w.shown) for w in members}
+        dropped = [sid for sid, e in live.items() if e.uid == uid and sid not in desired]
+        stale = [sid for sid, d in desired.items() if sid not in live or live[sid].digest != d]
+        if not stale and not dropped:
+            continue
+        if not stale and plan.uid == uid:
+            continue  # single weeks gone from an unchanged series: cancelled below
+        if plan.uid == uid:
+            events = _series_events(plan, members, zone)
+        else:
+            (only,) = members
+            events = [only.event]
+        request = Outgoing(
+            Method.REQUEST,
+            uid,
+            "changed" if any(sid in live for sid in desired) or dropped else "new",
+            events,
+            [w.facts for w in members],
+        )
+        for w in members:
+            before = live.get(w.facts.session_id)
+            if before is not None and before.digest != desired[w.facts.session_id]:
+                request.changes.append((w.facts, _changes(before.shown, w.shown)))
+            shown = dict(w.shown)
+            if plan.uid == uid:
+                shown["recurrence_id"] = plan.week_start(
+                    plan.weeks[w.facts.session_id], zone
+                ).isoformat()
+            request.entries[w.facts.session_id] = (uid, desired[w.facts.session_id], shown)
+        for sid in dropped:
+            request.entries[sid] = (uid, None, None)
+        outgoing.append(request)
+    with force_locale(person.language):
+        outgoing += _cancels(live, groups, outgoing, facts_by_id, viewer)
+    return outgoing
+
+
+def _cancels(
+    live: dict[int, CalendarEntry],
+    groups: dict[str, list[Wanted]],
+    requests: list[Outgoing],
+    occurrences: dict[int, Occurrence],
+    viewer: Viewer,
+) -> list[Outgoing]:
+    """CANCELs for entries the person holds that are no longer theirs (and not re-sent)."""
+    requested = {r.uid for r in requests}
+    wanted_ids = {w.facts.session_id for members in groups.values() for w in members}
+    gone: dict[str, list[int]] = defaultdict(list)
+    for sid, entry in live.items():
+        if entry.uid in requested:
+            continue
+        if sid not in wanted_ids or entry.uid not in groups:
+            gone[entry.uid].append(sid)
+    cancels = []
+    for uid, session_ids in gone.items():
+        sessions = sorted(
+            (occurrences[sid] for sid in session_ids if sid in occurrences),
+            key=lambda o: o.facts.starts_at,
+        )
+        if not sessions:
+            continue
+        occasion = "removed" if all(o.takes_place for o in sessions) else "cancelled"
+        whole = uid not in groups
+        events = []
+        for o in sessions:
+            event = replace(calendar_event(o.facts, viewer), uid=uid, cancelled=True)
+            shown = live[o.facts.session_id].shown or {}
+            if not whole and "recurrence_id" in shown:
+                event = replace(event, recurrence_id=datetime.fromisoformat(shown["recurrence_id"]))
+            events.append(event)
+        if whole and len(events) > 1:
+            events = events[:1]  # one CANCEL of the UID takes the whole series away
+        cancel = Outgoing(Method.CANCEL, uid, occasion, events, [o.facts for o in sessions])
+        for sid in session_ids:
+            cancel.entries[sid] = (uid, None, None)
+        if whole:
+            for sid, entry in live.items():
+                if entry.uid == uid:
+                    cancel.entries[sid] = (uid, None, None)
+        cancels.append(cancel)
+    return cancels
+
+
+# --- writing the messages -------------------------------------------------------------------------
 
 
 def _organizer() -> Mailbox:
@@ -102,223 +483,187 @@ def _organizer() -> Mailbox:
     return Mailbox(config["MAIL_DEFAULT_SENDER"], config["COLLEGE_NAME"])
 
 
-RENDERER = "courses.invitation"
+def _subject(out: Outgoing, title: str, first: SessionFacts) -> str:
+    when = f"{format_date(first.starts_at, 'full')} {format_time(first.starts_at, 'short')}"
+    key = out.occasion
+    if out.method == Method.REQUEST and key == "new" and len(out.sessions) > 1:
+        key = "new_series"
+    if key == "removed" and len(out.sessions) > 1:
+        key = "removed_series"
+    return str(SUBJECTS[key] % {"title": title, "when": when, "count": len(out.sessions)})
 
 
-def _queue(session: CourseSession, person: User, method: Method, occasion: str) -> None:
-    """Record the invitation for the mail worker; nothing is rendered here."""
-    number, count = _position(session)
-    payload = {
-        "session_id": session.id,
-        "user_id": person.id,
-        "email": person.email,
-        "method": str(method),
-        "sequence": session.sequence,
-        "cancelled": session.is_cancelled,
-        "occasion": occasion,
-        "number": number,
-        "count": count,
-        "sent_at": now_utc().isoformat(),
-        "language": person.language,
-        "discreet": person.discreet,
-    }
-    enqueue_described(
-        person.email,
-        RENDERER,
-        payload,
-        summary=f"Calendar {method}: session {session.id} ({number} of {count}), {occasion}",
-        calendar_method=str(method),
-    )
-    log.info(
-        "calendar %s queued session=%s user=%s seq=%s",
-        method,
-        session.id,
-        person.id,
-        session.sequence,
-    )
-
-
-def render_invitation(payload: dict[str, Any]) -> Rendered:
-    """Write a queued invitation from its payload (the mail worker calls this)."""
-    session = db.session.get(CourseSession, payload["session_id"])
-    person = db.session.get(User, payload["user_id"])
-    if session is None or person is None:
-        raise Undeliverable("the session or the person no longer exists")
-    method = Method(payload["method"])
-    facts = replace(facts_of(session), sequence=payload["sequence"], cancelled=payload["cancelled"])
-    viewer = Viewer(person.id, payload["discreet"])
-    number, count = payload["number"], payload["count"]
-    occasion = payload["occasion"]
-    with force_locale(payload["language"]):
-        event = calendar_event(facts, viewer)
-        ics = build_invite(
-            event,
-            method=method,
+def build_calendar(person: User, out: Outgoing, sequence: int, sent_at: datetime) -> str:
+    """The iTIP text of one message, in the person's language."""
+    events = [replace(e, sequence=sequence) for e in out.events]
+    with force_locale(person.language):
+        return build_invite(
+            events[0],
+            overrides=events[1:],
+            method=out.method,
             organizer=_organizer(),
-            attendee=Mailbox(payload["email"], person.display_name),
-            sent_at=datetime.fromisoformat(payload["sent_at"]),
+            attendee=Mailbox(person.email, person.display_name),
+            sent_at=sent_at,
             zone_name=current_app.config["COLLEGE_TIMEZONE"],
         ).decode("utf-8")
-        title = entry_title(facts, viewer)
-        when = _when(facts)
-        subject = str(
-            SUBJECTS[occasion] % {"number": number, "count": count, "title": title, "when": when}
-        )
-        location = entry_location(facts, viewer)
-        link = details_link(facts, viewer)
-    teaches = any(uid == person.id for uid, _name, _public in facts.facilitators)
+
+
+def write_mail(person: User, out: Outgoing, ics: str) -> Rendered:
+    """The mail around an invitation: what it is about, and what changed, old and new."""
+    viewer = Viewer(person.id, person.discreet)
+    first = out.sessions[0]
+    changed = [(f, rows) for f, rows in out.changes if rows]
+    with force_locale(person.language):
+        title = calendar_event(replace(first, cancelled=False), viewer).summary
+        subject = _subject(out, title, changed[0][0] if changed else first)
     return render_email(
         person,
-        payload["language"],
-        f"calendar/{'cancel' if method == Method.CANCEL else 'request'}",
+        person.language,
+        f"calendar/{'cancel' if out.method == Method.CANCEL else 'request'}",
         subject,
-        calendar=(str(method), ics),
+        calendar=(str(out.method), ics),
         title=title,
-        number=number,
-        count=count,
-        starts_at=facts.starts_at,
-        ends_at=facts.ends_at,
-        location=location,
-        meeting_link=facts.meeting_link if facts.online else None,
-        details_url=link,
-        occasion=occasion,
-        teaches=teaches,
-        colleagues=[name for uid, name, _public in facts.facilitators if uid != person.id],
+        occasion=out.occasion,
+        sessions=[(f.starts_at, f.ends_at) for f in out.sessions],
+        changes=[(f.starts_at, f.ends_at, rows) for f, rows in changed],
+        location=out.events[0].location,
+        meeting_link=first.meeting_link if first.online and out.method == Method.REQUEST else None,
+        details_url=details_link(first, viewer),
+        teaches=any(uid == person.id for uid, _n, _p in first.facilitators),
+        colleagues=[name for uid, name, _p in first.facilitators if uid != person.id],
         calendar_page=absolute_url("me.calendar"),
     )
 
 
-def send_request(session: CourseSession, person: User, *, changed: bool = False) -> None:
-    """Invite one person to one session (again, with ``changed``, after a change)."""
-    if person.is_active and not session.is_cancelled:
-        _queue(session, person, Method.REQUEST, "changed" if changed else "new")
+# --- the round ------------------------------------------------------------------------------------
 
 
-def send_cancel(session: CourseSession, person: User) -> None:
-    """Take one session out of one person's calendar."""
-    if person.is_active:
-        _queue(session, person, Method.CANCEL, "cancelled")
+def _waiting_notices() -> dict[tuple[int, int], OutboxMessage]:
+    """Mails about a place, still to be written, that can carry an invitation; by person, course."""
+    found: dict[tuple[int, int], OutboxMessage] = {}
+    messages = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(
+            OutboxMessage.renderer == NOTICE_RENDERER,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.text_body.is_(None),
+            OutboxMessage.calendar_method.is_(None),
+            # Not claimed by a worker that may be writing it right now.
+            OutboxMessage.next_attempt_at <= now_utc(),
+        )
+        .order_by(OutboxMessage.id)
+    )
+    for message in messages:
+        payload = message.payload or {}
+        if payload.get("kind") in CARRYING_NOTICES and "student_id" in payload:
+            found.setdefault((payload["student_id"], payload["course_id"]), message)
+    return found
 
 
-def withdraw_from(session: CourseSession, person: User) -> None:
-    """The person leaves the session: CANCEL with a raised SEQUENCE.
+def _may_reconcile() -> bool:
+    """Only one worker at a time, so that no update is sent twice."""
+    bind = db.session.connection()
+    if bind.dialect.name != "postgresql":
+        return True  # SQLite lets one writer in at a time
+    return bool(db.session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(RECONCILE_LOCK))))
 
-    The sequence goes up by two: the CANCEL carries the first number, so a later
-    REQUEST (the person coming back) carries a higher one than the CANCEL did.
+
+def reconcile(now: datetime | None = None) -> int:
+    """Bring every calendar entry ahead in line with what the college would send now.
+
+    Writes the messages (or adds the invitation to a waiting mail about a place) and
+    records what was sent; flushes, never commits. Returns the number of messages.
     """
-    session.sequence += 1
-    send_cancel(session, person)
-    session.sequence += 1
+    if not _may_reconcile():
+        return 0
+    now = now or now_utc()
+    occurrences = read_occurrences(now)
+    if not occurrences:
+        return 0
+    held = invitees(occurrences)
+    session_ids = [o.facts.session_id for o in occurrences]
+    entries: dict[int, dict[int, CalendarEntry]] = defaultdict(dict)
+    for entry in db.session.scalars(
+        sa.select(CalendarEntry).where(CalendarEntry.session_id.in_(session_ids))
+    ):
+        entries[entry.user_id][entry.session_id] = entry
+    holders: dict[int, set[int]] = defaultdict(set)
+    for session_id, people in held.items():
+        for person_id in people:
+            holders[person_id].add(session_id)
+    people_ids = set(holders) | {
+        uid for uid, rows in entries.items() if any(e.digest is not None for e in rows.values())
+    }
+    if not people_ids:
+        return 0
+    users = {
+        u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(sorted(people_ids))))
+    }
+    by_course: dict[int, list[Occurrence]] = defaultdict(list)
+    for occurrence in occurrences:
+        by_course[occurrence.course_id].append(occurrence)
+    zone = ZoneInfo(current_app.config["COLLEGE_TIMEZONE"])
+    notices = _waiting_notices()
+    written = 0
+    for person_id in sorted(people_ids):
+        person = users.get(person_id)
+        if person is None or not person.is_active:
+            continue  # nobody to write to (an erased account's entries go with it)
+        mine = holders.get(person_id, set())
+        for course_id, course_sessions in by_course.items():
+            ids = {o.facts.session_id for o in course_sessions}
+            theirs = {sid: e for sid, e in entries[person_id].items() if sid in ids}
+            if not (mine & ids) and not any(e.digest is not None for e in theirs.values()):
+                continue
+            outgoing = plan_person(person, course_id, course_sessions, mine & ids, theirs, zone)
+            if outgoing:
+                written += _send(person, course_id, outgoing, theirs, notices, now)
     db.session.flush()
+    return written
 
 
-# --- who hears about a change -------------------------------------------------------------------
-
-
-def _still_ahead(session: CourseSession) -> bool:
-    return session.ends_at > now_utc()
-
-
-def facilitators_of(session: CourseSession) -> list[User]:
-    return [f.user for f in session.facilitators]
-
-
-def participants_of(session: CourseSession) -> list[User]:
-    """Everyone taking part in a session, each once: facilitators first."""
-    people: dict[int, User] = {}
-    for person in facilitators_of(session):
-        people.setdefault(person.id, person)
-    for source in session_participants():
-        for person in source(session):
-            people.setdefault(person.id, person)
-    return list(people.values())
-
-
-def _users(ids: Iterable[int]) -> list[User]:
-    wanted = sorted(set(ids))
-    if not wanted:
-        return []
-    return list(db.session.scalars(sa.select(User).where(User.id.in_(wanted)).order_by(User.id)))
-
-
-def on_session_change(session: CourseSession, kind: str, **details: Any) -> None:
-    """Keep the calendars of everyone taking part in step with one session."""
-    if not _still_ahead(session):
-        return
-    if kind == SessionChange.ADDED:
-        for person in participants_of(session):
-            send_request(session, person)
-    elif kind == SessionChange.RESCHEDULED:
-        for person in participants_of(session):
-            send_request(session, person, changed=True)
-    elif kind == SessionChange.CANCELLED:
-        for person in participants_of(session):
-            send_cancel(session, person)
-    elif kind == SessionChange.FACILITATORS:
-        for person in _users(details.get("added_user_ids", ())):
-            send_request(session, person)
-        for person in _users(details.get("removed_user_ids", ())):
-            send_cancel(session, person)
-
-
-def upcoming_sessions(course: Course) -> list[CourseSession]:
-    return [s for s in course.sessions if s.status == SessionStatus.SCHEDULED and _still_ahead(s)]
-
-
-def on_course_change(course: Course, kind: str, **details: Any) -> None:
-    """A course going public invites its facilitators to each session still ahead.
-
-    Cancelling a course cancels its sessions one by one, and each of those is heard
-    by ``on_session_change``; nothing more to send here.
-    """
-    if kind == CourseChange.PUBLISHED and course.status == CourseStatus.PUBLISHED:
-        for session in upcoming_sessions(course):
-            for person in facilitators_of(session):
-                send_request(session, person)
+def _send(
+    person: User,
+    course_id: int,
+    outgoing: list[Outgoing],
+    entries: dict[int, CalendarEntry],
+    notices: dict[tuple[int, int], OutboxMessage],
+    now: datetime,
+) -> int:
+    """Write one person's messages about one course and record what their calendar now holds."""
+    sequence = max((e.sequence + 1 for e in entries.values()), default=0)
+    written = 0
+    for out in outgoing:
+        method = str(out.method)
+        ics = build_calendar(person, out, sequence, now)
+        carrier = notices.pop((person.id, course_id), None)
+        if carrier is not None:
+            # The confirmation (or withdrawal) is written by its own renderer; it carries this.
+            carrier.calendar_method = method
+            carrier.calendar_body = ics
+        else:
+            mail = write_mail(person, out, ics)
+            enqueue(person.email, mail.subject, mail.text_body, mail.html_body, (method, ics))
+            written += 1
+        for session_id, (uid, digest, shown) in out.entries.items():
+            entry = entries.get(session_id)
+            if entry is None:
+                entry = CalendarEntry(user_id=person.id, session_id=session_id)
+                db.session.add(entry)
+                entries[session_id] = entry
+            entry.uid, entry.sequence, entry.digest, entry.shown = uid, sequence, digest, shown
+            entry.sent_at = now
+        log.info(
+            "calendar %s written course=%s user=%s seq=%s", method, course_id, person.id, sequence
+        )
+    return written
 
 
 def init_app(app: Flask) -> None:
-    """Listen to changes of sessions, courses and places; name enrolled students."""
+    """Reconcile calendars before the mail worker writes mail; name enrolled students' sessions."""
     extensions = app.extensions
-    extensions.setdefault("courses.session_change_listeners", []).append(on_session_change)
-    extensions.setdefault("courses.course_change_listeners", []).append(on_course_change)
-    extensions.setdefault("courses.enrolment_listeners", []).append(on_enrolment)
-    extensions.setdefault("courses.session_participants", []).append(enrolled_students)
     extensions.setdefault("courses.personal_feed_sources", []).append(enrolled_session_ids)
-    register_renderer(app, RENDERER, render_invitation)
-
-
-# --- enrolled students -------------------------------------------------------------------------
-
-
-def enrolled_students(session: CourseSession) -> list[User]:
-    """Students with a confirmed place on the session's course (an offer is not yet one)."""
-    from courses.enrolment.models import Enrolment, EnrolmentStatus
-
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(Enrolment, Enrolment.student_id == User.id)
-            .where(
-                Enrolment.course_id == session.course_id,
-                Enrolment.status == EnrolmentStatus.ENROLLED,
-            )
-            .order_by(User.id)
-        )
-    )
-
-
-def on_enrolment(kind: str, enrolment: Any) -> None:
-    """After the plain confirmation: a REQUEST per session ahead; CANCELs on withdrawal."""
-    # The confirmation queued just before need not be flushed to read the sessions: it then
-    # goes in with the invitations, one statement less while the course row is locked.
-    with db.session.no_autoflush:
-        sessions = upcoming_sessions(enrolment.course)
-    for session in sessions:
-        if kind == "enrolled":
-            send_request(session, enrolment.student)
-        elif kind == "withdrawn":
-            withdraw_from(session, enrolment.student)
+    register_mail_preparer(app, reconcile)
 
 
 def enrolled_session_ids(user: User) -> sa.Select[Any]:

@@ -384,3 +384,30 @@ class SessionFacilitator(Base):
     __table_args__ = (
         sa.UniqueConstraint("session_id", "user_id", name="uq_session_facilitators_session_user"),
     )
+
+
+class CalendarEntry(Base):
+    """What the college last sent one person about one session: the entry in their calendar.
+
+    ``digest`` is a digest of the event as it was last sent (None when the last message
+    took it out of their calendar); ``shown`` keeps its fields, so that a "changed" mail
+    can say what was there before. ``uid`` is the invitation the session went out in (its
+    own, or its course's weekly series) and ``sequence`` that invitation's last SEQUENCE.
+    See ``courses.invites``.
+    """
+
+    __tablename__ = "calendar_entries"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("course_sessions.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    uid: Mapped[str] = mapped_column(sa.String(255))
+    sequence: Mapped[int] = mapped_column(default=0)
+    digest: Mapped[str | None] = mapped_column(sa.String(64))
+    shown: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    __table_args__ = (sa.CheckConstraint("sequence >= 0", name="sequence_not_negative"),)

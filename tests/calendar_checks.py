@@ -3,7 +3,9 @@
 ``check_calendar`` asserts the rules every calendar the college sends must follow (CRLF,
 lines of at most 75 octets, a VTIMEZONE for every TZID) and parses the text with Python's
 ``icalendar``, ``vobject`` and Mozilla's ``ical.js`` under Node; every parser must agree on
-each event's UID, SEQUENCE, STATUS and start and end as UTC instants.
+each event's UID, SEQUENCE, STATUS and start and end as UTC instants, and on the instances a
+calendar shows once weekly rules, EXDATEs and RECURRENCE-ID overrides are applied (icalendar
+through ``recurring-ical-events``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 import icalendar
 import pytest
+import recurring_ical_events
 import vobject
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +41,13 @@ class ParsedEvent:
     location: str
     attendees: tuple[str, ...]
     organizer: str | None
+    recurrence_id: datetime | None = None
+    rrule: str = ""
+    excluded: tuple[datetime, ...] = ()
+
+
+# (UID, the week it stands for, start, end, summary): one entry as a calendar shows it.
+Instance = tuple[str, datetime, datetime, datetime, str]
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,7 @@ class ParsedCalendar:
     method: str | None
     events: list[ParsedEvent]
     properties: dict[str, str]
+    instances: list[Instance]
 
     def by_uid(self) -> dict[str, ParsedEvent]:
         return {event.uid: event for event in self.events}
@@ -105,6 +116,10 @@ def _parse_icalendar(data: bytes) -> ParsedCalendar:
         if not isinstance(attendees, list):
             attendees = [attendees]
         organizer = event.get("ORGANIZER")
+        excluded = event.get("EXDATE", [])
+        if not isinstance(excluded, list):
+            excluded = [excluded]
+        recurrence = event.get("RECURRENCE-ID")
         events.append(
             ParsedEvent(
                 uid=str(event["UID"]),
@@ -117,11 +132,58 @@ def _parse_icalendar(data: bytes) -> ParsedCalendar:
                 location=str(event.get("LOCATION", "")),
                 attendees=tuple(str(a) for a in attendees),
                 organizer=str(organizer) if organizer is not None else None,
+                recurrence_id=_utc(recurrence.dt) if recurrence is not None else None,
+                rrule=event["RRULE"].to_ical().decode() if "RRULE" in event else "",
+                excluded=tuple(_utc(d.dt) for group in excluded for d in group.dts),
             )
         )
     method = calendar.get("METHOD")
     properties = {str(k): str(v) for k, v in calendar.property_items(recursive=False)}
-    return ParsedCalendar(str(method) if method else None, events, properties)
+    return ParsedCalendar(
+        str(method) if method else None, events, properties, _instances_icalendar(calendar)
+    )
+
+
+FAR_PAST = datetime(1970, 1, 1, tzinfo=UTC)
+FAR_FUTURE = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _instances_icalendar(calendar: icalendar.Calendar) -> list[Instance]:
+    """The entries a calendar shows, expanded by ``recurring-ical-events``."""
+    masters = {str(e["UID"]) for e in calendar.walk("VEVENT") if "RECURRENCE-ID" not in e}
+    found = []
+    for event in recurring_ical_events.of(calendar).between(FAR_PAST, FAR_FUTURE):
+        uid = str(event["UID"])
+        if uid not in masters:
+            continue  # a CANCEL of single weeks names weeks, not entries
+        recurrence = event.get("RECURRENCE-ID")
+        start = _utc(event.decoded("DTSTART"))
+        key = _utc(recurrence.dt) if recurrence is not None else start
+        found.append((uid, key, start, _utc(event.decoded("DTEND")), str(event.get("SUMMARY"))))
+    return sorted(found)
+
+
+def _instances_vobject(data: bytes) -> list[Instance]:
+    calendar = vobject.readOne(data.decode("utf-8"))
+    events = list(getattr(calendar, "vevent_list", []))
+    overrides = {
+        (e.uid.value, _utc(e.recurrence_id.value)): e for e in events if hasattr(e, "recurrence_id")
+    }
+    found = []
+    for event in events:
+        if hasattr(event, "recurrence_id"):
+            continue
+        length = event.dtend.value - event.dtstart.value
+        starts = list(event.getrruleset(addRDate=True)) if hasattr(event, "rrule") else []
+        for start in starts or [event.dtstart.value]:
+            key = _utc(start)
+            other = overrides.get((event.uid.value, key))
+            if other is not None:
+                instance = (_utc(other.dtstart.value), _utc(other.dtend.value), other.summary.value)
+            else:
+                instance = (key, _utc(start + length), event.summary.value)
+            found.append((event.uid.value, key, *instance))
+    return sorted(found)
 
 
 def _parse_vobject(data: bytes) -> list[tuple[str, int, str, datetime, datetime, str]]:
@@ -172,6 +234,21 @@ def check_calendars(texts: list[bytes]) -> list[ParsedCalendar]:
         assert seen == expected
         # A TZID that ical.js could not resolve would leave the time floating.
         assert all(e["zone"] != "floating" for c in icaljs for e in c["events"])
+        instances = [
+            sorted(
+                (
+                    i["uid"],
+                    datetime.fromisoformat(i["recurrence"]),
+                    datetime.fromisoformat(i["dtstart"]),
+                    datetime.fromisoformat(i["dtend"]),
+                    i["summary"],
+                )
+                for i in calendar["instances"]
+            )
+            for calendar, parsed in zip(icaljs, results, strict=True)
+        ]
+        assert instances == [parsed.instances for parsed in results]
+    assert [_instances_vobject(data) for data in texts] == [parsed.instances for parsed in results]
     return results
 
 

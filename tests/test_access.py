@@ -160,6 +160,7 @@ ACCESS: dict[str, Row] = {
     "feeds.course_feed":                  get(everyone()),
     "feeds.session_download":             get(everyone()),
     "feeds.session_details":              get(everyone(302)),  # on to the course page
+    "feeds.course_details":               get(everyone(302)),  # on to the course page
     "feeds.personal_feed":                get(everyone(404)),  # an unknown token
     "me.calendar":                        get(signed_in()),
     "me.renew_calendar":                  post(signed_in(302)),

@@ -21,9 +21,19 @@ class Invite:
     recipient: str
     subject: str
     method: str
-    event: ParsedEvent
+    event: ParsedEvent  # the master (or, in a CANCEL of single weeks, the first week)
     text: str
     mime: EmailMessage
+    calendar: ParsedCalendar
+    ics: bytes
+
+    @property
+    def events(self) -> list[ParsedEvent]:
+        return self.calendar.events
+
+    @property
+    def overrides(self) -> list[ParsedEvent]:
+        return [e for e in self.calendar.events if e.recurrence_id is not None]
 
 
 def _calendar_part(mime: EmailMessage) -> EmailMessage | None:
@@ -48,13 +58,20 @@ def _read_invite(mime: EmailMessage, part: EmailMessage, parsed: ParsedCalendar)
     attachments = [p for p in mime.iter_attachments() if p.get_filename() == "invite.ics"]
     assert len(attachments) == 1 and attachments[0].get_payload(decode=True) == body
     assert "X-WR-CALNAME" not in parsed.properties
-    (event,) = parsed.events
-    assert len(event.attendees) == 1, "an invitation lists only its participant"
-    assert event.attendees[0] == f"mailto:{mime['To']}"
-    if parsed.method == "CANCEL":
-        assert event.status == "CANCELLED"
+    assert len({e.uid for e in parsed.events}) == 1, "an invitation carries one UID"
+    masters = [e for e in parsed.events if e.recurrence_id is None]
+    assert len(masters) <= 1
+    for event in parsed.events:
+        assert len(event.attendees) == 1, "an invitation lists only its participant"
+        assert event.attendees[0] == f"mailto:{mime['To']}"
+        if parsed.method == "CANCEL":
+            assert event.status == "CANCELLED"
+    assert len({e.sequence for e in parsed.events}) == 1
     text = mime.get_body(("plain",)).get_content()
-    return Invite(str(mime["To"]), str(mime["Subject"]), str(parsed.method), event, text, mime)
+    event = (masters or parsed.events)[0]
+    return Invite(
+        str(mime["To"]), str(mime["Subject"]), str(parsed.method), event, text, mime, parsed, body
+    )
 
 
 def read_invites(messages: list[EmailMessage]) -> list[Invite]:

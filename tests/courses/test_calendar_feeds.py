@@ -266,6 +266,10 @@ def test_the_neutral_details_link_leads_to_the_course(client: FlaskClient, dst_c
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/courses/{dst_course.slug}#sessions-title")
     assert client.get("/calendar/sessions/99999999999").status_code == 404
+    response = client.get(f"/calendar/courses/{dst_course.id}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/courses/{dst_course.slug}#sessions-title")
+    assert client.get("/calendar/courses/99999999999").status_code == 404
 
 
 # --- my own calendar ----------------------------------------------------------------------------

@@ -1,21 +1,27 @@
-"""Invitations to facilitators: REQUEST and CANCEL per session, per person, in their language."""
+"""Invitations: what an entry shows is what was last sent, one invitation per weekly course."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
+from college import outbox
 from college.db import now_utc
 from college.extensions import db
 from college.models import Programme, User
 from courses import invites, services
-from courses.models import CourseSession, CourseStatus
+from courses.models import CalendarEntry, Course
+from courses.services import VenueDetails
 from tests import factories
-from tests.courses.invite_mail import assert_sequences_rise, last_message_id, queued_invites
+from tests.courses.invite_mail import Invite, assert_sequences_rise, last_message_id, queued_invites
+
+ZONE = ZoneInfo("Europe/Copenhagen")
 
 
-def draft_course(peer: User, trainer: User, sessions: int = 3, **kwargs: object):
+def draft_course(peer: User, trainer: User, sessions: int = 3, **kwargs: object) -> Course:
     course = factories.make_course(pair=(peer, trainer), **kwargs)  # type: ignore[arg-type]
     for week in range(sessions):
         factories.make_session(
@@ -28,111 +34,173 @@ def draft_course(peer: User, trainer: User, sessions: int = 3, **kwargs: object)
     return course
 
 
+def to(person: User, sent: list[Invite]) -> list[Invite]:
+    return [i for i in sent if i.recipient == person.email]
+
+
+def starts(invite: Invite) -> list[datetime]:
+    return [start for _uid, _week, start, _end, _summary in invite.calendar.instances]
+
+
 @pytest.fixture
 def published(admin: User, peer: User, trainer: User):
     peer.discreet = False
     course = draft_course(peer, trainer, title="Hope, recovery; and you")
+    services.publish_course(admin, course)
+    queued_invites()  # the first round: everyone has their invitation
+    return course, last_message_id()
+
+
+def test_publishing_a_weekly_course_sends_each_teacher_one_recurring_invitation(
+    admin, peer, trainer
+):
+    peer.discreet = False
+    course = draft_course(peer, trainer, title="Hope, recovery; and you")
     start = last_message_id()
     services.publish_course(admin, course)
-    return course, start
-
-
-def test_publishing_invites_each_facilitator_to_each_session(published, peer, trainer):
-    course, start = published
     sent = queued_invites(start)
-    assert len(sent) == 2 * 3
-    assert {(i.recipient, i.event.uid) for i in sent} == {
-        (person.email, session.uid) for person in (peer, trainer) for session in course.sessions
-    }
-    assert all(i.method == "REQUEST" and i.event.sequence == 0 for i in sent)
-    to_peer = [i for i in sent if i.recipient == peer.email]
-    assert [i.subject.split(":")[0] for i in to_peer] == [
-        "Session 1 of 3",
-        "Session 2 of 3",
-        "Session 3 of 3",
-    ]
-    assert "Hope, recovery; and you" in to_peer[0].subject
-    assert to_peer[0].event.summary == "Hope, recovery; and you"
-    assert "Tom Trainer" in to_peer[0].text
-    assert to_peer[0].event.starts_at == course.sessions[0].starts_at
+    assert sorted(i.recipient for i in sent) == sorted([peer.email, trainer.email])
+    (invite,) = to(peer, sent)
+    assert invite.method == "REQUEST" and invite.event.sequence == 0
+    assert invite.event.uid == invites.series_uid(course.id)
+    assert invite.event.rrule == "FREQ=WEEKLY;COUNT=3"
+    assert not invite.overrides and not invite.event.excluded
+    assert starts(invite) == [s.starts_at for s in course.sessions]
+    assert invite.subject.startswith("Invitation: Hope, recovery; and you, 3 sessions from")
+    assert invite.event.summary == "Hope, recovery; and you"
+    assert "Tom Trainer" in invite.text
 
 
-def test_a_discreet_facilitator_gets_neutral_subjects_entries_and_bodies(admin, peer, trainer):
+def test_a_discreet_teacher_gets_neutral_subjects_entries_and_bodies(admin, peer, trainer):
     assert trainer.discreet
     course = draft_course(peer, trainer, title="Understanding psychosis")
     start = last_message_id()
     services.publish_course(admin, course)
-    to_trainer = [i for i in queued_invites(start) if i.recipient == trainer.email]
-    assert to_trainer
-    for invite in to_trainer:
-        for text in (invite.subject, invite.event.summary, invite.event.description, invite.text):
-            assert "psychosis" not in text
-            assert course.slug not in text
-        assert invite.event.summary == "Course session — Recovery College"
-        assert "Course session — Recovery College" in invite.subject
+    (invite,) = to(trainer, queued_invites(start))
+    for text in (invite.subject, invite.event.summary, invite.event.description, invite.text):
+        assert "psychosis" not in text
+        assert course.slug not in text
+    assert invite.event.summary == "Course session — Recovery College"
 
 
-def test_a_reschedule_sends_the_full_request_again_with_a_higher_sequence(
+def test_a_second_round_with_nothing_changed_sends_nothing(published):
+    _course, start = published
+    assert queued_invites(start) == []
+
+
+def test_a_moved_session_is_an_override_and_the_mail_says_old_and_new(
     published, admin, peer, trainer
 ):
     course, start = published
     session = course.sessions[1]
-    later = session.starts_at + timedelta(days=1)
+    was = session.starts_at
+    later = was + timedelta(days=1)
     services.reschedule_session(admin, session, later, later + timedelta(hours=2), session.venue)
     sent = queued_invites(start)
-    changed = [i for i in sent if i.event.uid == session.uid and i.event.sequence == 1]
-    assert {i.recipient for i in changed} == {peer.email, trainer.email}
-    assert all(i.method == "REQUEST" and i.event.starts_at == later for i in changed)
-    assert all(i.subject.startswith("Changed: session 2 of 3") for i in changed)
-    assert_sequences_rise(sent)
-
-
-def test_a_replaced_facilitator_gets_cancel_and_the_new_one_request(published, admin, trainer):
-    course, start = published
-    session = course.sessions[0]
-    old_peer = session.people("peer")[0]
-    new_peer = factories.make_peer(name="Nina New", programmes=(Programme.FIVE_DAY,))
-    services.set_session_facilitators(admin, session, [new_peer], [trainer])
-    sent = [i for i in queued_invites(start) if i.event.uid == session.uid]
-    to_new = [i for i in sent if i.recipient == new_peer.email]
-    to_old = [i for i in sent if i.recipient == old_peer.email]
-    assert [i.method for i in to_new] == ["REQUEST"]
-    assert [i.method for i in to_old] == ["REQUEST", "CANCEL"]
-    assert to_old[-1].event.status == "CANCELLED"
-    assert to_new[0].event.sequence == to_old[-1].event.sequence == 1
-    # Nobody else hears about it: the trainer still teaches the session as before.
-    assert [i.method for i in sent if i.recipient == trainer.email] == ["REQUEST"]
+    assert sorted(i.recipient for i in sent) == sorted([peer.email, trainer.email])
+    (invite,) = to(peer, sent)
+    assert invite.method == "REQUEST" and invite.event.sequence == 1
+    (moved,) = invite.overrides
+    assert moved.recurrence_id == was and moved.starts_at == later
+    assert starts(invite) == [course.sessions[0].starts_at, later, course.sessions[2].starts_at]
+    assert invite.subject.startswith("Changed: Hope, recovery; and you")
+    assert "What changed" in invite.text
+    assert "Before: Tuesday, September 17, 2030 5:00\u202fPM–7:00\u202fPM" in invite.text
+    assert "Now: Wednesday, September 18, 2030 5:00\u202fPM–7:00\u202fPM" in invite.text
     assert_sequences_rise(queued_invites(start))
 
 
-def test_cancelling_a_session_or_the_course_cancels_in_every_calendar(
+def test_changes_made_together_are_sent_together(published, admin, peer, trainer):
+    course, start = published
+    for session in course.sessions:
+        later = session.starts_at + timedelta(hours=1)
+        services.reschedule_session(admin, session, later, later + timedelta(hours=2), None)
+    sent = queued_invites(start)
+    assert sorted(i.recipient for i in sent) == sorted([peer.email, trainer.email])
+    (invite,) = to(peer, sent)
+    assert not invite.overrides  # all three moved alike: the rule itself moved
+    assert starts(invite) == [s.starts_at for s in course.sessions]
+
+
+def test_a_replaced_teacher_is_removed_and_everyone_else_sees_the_new_name(
+    published, admin, peer, trainer
+):
+    course, start = published
+    session = course.sessions[0]
+    new_peer = factories.make_peer(name="Nina New", programmes=(Programme.FIVE_DAY,))
+    student = factories.make_student()
+    factories.make_enrolment(course, student)
+    queued_invites(start)
+    start = last_message_id()
+    services.set_session_facilitators(admin, session, [new_peer], [trainer])
+    sent = queued_invites(start)
+    (to_old,) = to(peer, sent)
+    assert to_old.method == "CANCEL"
+    assert to_old.event.recurrence_id == session.starts_at  # that week only
+    assert to_old.subject.startswith("Removed from this session:")
+    assert "The session itself still takes place" in to_old.text
+    (to_new,) = to(new_peer, sent)
+    assert to_new.method == "REQUEST" and to_new.event.uid == session.uid
+    assert "You teach this session with Tom Trainer" in to_new.event.description
+    (to_trainer,) = to(trainer, sent)
+    (week,) = to_trainer.overrides
+    assert "Nina New" in week.description
+    (to_student,) = to(student, sent)
+    assert "Nina New" in to_student.overrides[0].description
+    assert_sequences_rise(queued_invites())
+
+
+def test_a_cancelled_session_and_a_cancelled_course_are_cancelled_in_every_calendar(
     published, admin, peer, trainer
 ):
     course, start = published
     first = course.sessions[0]
     services.cancel_session(admin, first)
+    sent = queued_invites(start)
+    for person in (peer, trainer):
+        (invite,) = to(person, sent)
+        assert invite.method == "CANCEL" and invite.event.recurrence_id == first.starts_at
+        assert invite.subject.startswith("Cancelled: ")
+        assert "it will not take place" in invite.text
+    start = last_message_id()
     services.cancel_course(admin, course)
     sent = queued_invites(start)
-    cancels = [i for i in sent if i.method == "CANCEL"]
-    assert {(i.recipient, i.event.uid) for i in cancels} == {
-        (person.email, session.uid) for person in (peer, trainer) for session in course.sessions
-    }
-    assert all(i.event.status == "CANCELLED" and i.event.sequence == 1 for i in cancels)
-    assert all(i.subject.startswith("Cancelled: session") for i in cancels)
-    assert_sequences_rise(sent)
+    assert sorted(i.recipient for i in sent) == sorted([peer.email, trainer.email])
+    assert all(i.method == "CANCEL" and i.event.recurrence_id is None for i in sent)
+    assert all(i.event.uid == invites.series_uid(course.id) for i in sent)
 
 
-def test_an_added_session_invites_its_facilitators(published, admin, peer, trainer):
+def test_an_added_week_after_a_gap_keeps_one_series_with_the_gap_excluded(published, admin, peer):
     course, start = published
-    new = services.add_session(
+    services.add_session(
         admin,
         course,
         factories.FIRST_SESSION + timedelta(weeks=5),
         factories.FIRST_SESSION + timedelta(weeks=5, hours=2),
     )
-    sent = [i for i in queued_invites(start) if i.event.uid == new.uid]
-    assert {i.recipient for i in sent} == {peer.email, trainer.email}
-    assert all(i.subject.startswith("Session 4 of 4") for i in sent)
+    (invite,) = to(peer, queued_invites(start))
+    assert invite.event.rrule == "FREQ=WEEKLY;COUNT=6"
+    assert invite.event.excluded == tuple(
+        factories.FIRST_SESSION + timedelta(weeks=w) for w in (3, 4)
+    )
+    assert len(starts(invite)) == 4
+
+
+def test_an_irregular_course_has_one_invitation_per_session(admin, peer, trainer):
+    course = draft_course(peer, trainer, sessions=0)
+    for days in (0, 3, 11):
+        factories.make_session(
+            course,
+            starts_at=factories.FIRST_SESSION + timedelta(days=days),
+            peers=(peer,),
+            professionals=(trainer,),
+        )
+    db.session.expire(course, ["sessions"])
+    start = last_message_id()
+    services.publish_course(admin, course)
+    mine = to(peer, queued_invites(start))
+    assert sorted(i.event.uid for i in mine) == sorted(s.uid for s in course.sessions)
+    assert all(not i.event.rrule for i in mine)
 
 
 def test_past_sessions_are_left_alone(admin, peer, trainer):
@@ -140,14 +208,14 @@ def test_past_sessions_are_left_alone(admin, peer, trainer):
     factories.make_session(
         course, starts_at=now_utc() - timedelta(days=3), peers=(peer,), professionals=(trainer,)
     )
-    factories.make_session(
+    ahead = factories.make_session(
         course, starts_at=now_utc() + timedelta(days=3), peers=(peer,), professionals=(trainer,)
     )
     db.session.expire(course, ["sessions"])
-    course.status = CourseStatus.PUBLISHED
     start = last_message_id()
-    invites.on_course_change(course, services.CourseChange.PUBLISHED)
-    assert {i.event.uid for i in queued_invites(start)} == {course.sessions[1].uid}
+    services.publish_course(admin, course)
+    (invite,) = to(peer, queued_invites(start))
+    assert starts(invite) == [ahead.starts_at.replace(microsecond=0)]
 
 
 def test_invitations_speak_the_recipients_language(admin, peer, trainer):
@@ -155,71 +223,100 @@ def test_invitations_speak_the_recipients_language(admin, peer, trainer):
     course = draft_course(peer, trainer, sessions=1)
     start = last_message_id()
     services.publish_course(admin, course)
-    (danish,) = [i for i in queued_invites(start) if i.recipient == trainer.email]
-    (english,) = [i for i in queued_invites(start) if i.recipient == peer.email]
+    sent = queued_invites(start)
+    (danish,) = to(trainer, sent)
+    (english,) = to(peer, sent)
     # 10 September 2030 is a Tuesday: the day's name is written in each person's language.
     assert "tirsdag" in danish.text and "Tuesday" not in danish.text
     assert "Tuesday" in english.text
 
 
-def test_other_participants_are_invited_through_the_hook(app, published, admin):
+# --- changes no list of triggers names --------------------------------------------------------
+
+
+def test_a_new_meeting_link_reaches_everyone_who_holds_the_course(admin, peer, trainer):
+    room = factories.make_venue(
+        name="Online room", is_online=True, meeting_link="https://meet.example.org/old-room"
+    )
+    course = draft_course(peer, trainer, venue=room)
+    for session in course.sessions:
+        session.venue = room
+    services.publish_course(admin, course)
+    queued_invites()
+    start = last_message_id()
+    details = VenueDetails(
+        name=room.name, is_online=True, meeting_link="https://meet.example.org/new-room"
+    )
+    services.update_venue(admin, room, details)
+    sent = queued_invites(start)
+    assert sorted(i.recipient for i in sent) == sorted([peer.email, trainer.email])
+    assert all("https://meet.example.org/new-room" in i.event.description for i in sent)
+    assert all("Details" in i.text and "new-room" in i.text for i in sent)
+
+
+def test_a_renamed_course_reaches_those_who_see_its_name_only(published, admin, peer, trainer):
+    course, start = published
+    course.title = "Hope and recovery"
+    course.updated_at = now_utc()
+    db.session.flush()
+    sent = queued_invites(start)
+    # The trainer is discreet: their entry shows no course name, so it has not changed.
+    assert [i.recipient for i in sent] == [peer.email]
+    assert sent[0].event.summary == "Hope and recovery"
+    assert "Hope, recovery; and you" in sent[0].text  # the old title, beside the new one
+
+
+@pytest.mark.parametrize("change", ["discreet", "language"])
+def test_a_persons_own_setting_updates_their_entry_only(published, peer, change):
+    _course, start = published
+    if change == "discreet":
+        peer.discreet = True
+    else:
+        peer.language = "da"
+    db.session.flush()
+    sent = queued_invites(start)
+    assert [i.recipient for i in sent] == [peer.email]
+    assert sent[0].method == "REQUEST" and sent[0].event.sequence == 1
+    if change == "discreet":
+        assert "Hope" not in sent[0].event.summary
+    else:
+        assert "Oplysninger:" in sent[0].event.description
+
+
+def test_inactive_people_get_nothing(published, peer):
+    _course, start = published
+    peer.active = False
+    peer.discreet = True
+    db.session.flush()
+    assert to(peer, queued_invites(start)) == []
+
+
+def test_what_was_sent_is_recorded_per_person_and_session(published, peer):
     course, _start = published
-    student = factories.make_student()
-    invites.session_participants().append(lambda session: [student])
-    try:
-        start = last_message_id()
-        session = course.sessions[2]
-        later = session.starts_at + timedelta(hours=1)
-        services.reschedule_session(admin, session, later, later + timedelta(hours=2), None)
-    finally:
-        invites.session_participants().pop()
-    to_student = [i for i in queued_invites(start) if i.recipient == student.email]
-    assert [(i.method, i.event.uid, i.event.sequence) for i in to_student] == [
-        ("REQUEST", session.uid, 1)
-    ]
-    assert to_student[0].event.location == ""  # no venue any more
+    entries = db.session.scalars(
+        sa.select(CalendarEntry).where(CalendarEntry.user_id == peer.id)
+    ).all()
+    assert sorted(e.session_id for e in entries) == sorted(s.id for s in course.sessions)
+    assert {e.uid for e in entries} == {invites.series_uid(course.id)}
+    assert all(e.digest and e.shown and e.shown["summary"] == course.title for e in entries)
 
 
-def test_leaving_and_coming_back_gives_strictly_rising_sequences(published):
-    course, start = published
-    session: CourseSession = course.sessions[0]
-    student = factories.make_student()
-    invites.send_request(session, student)
-    invites.withdraw_from(session, student)
-    invites.send_request(session, student)
-    mine = [i for i in queued_invites(start) if i.recipient == student.email]
-    assert [(i.method, i.event.sequence) for i in mine] == [
-        ("REQUEST", 0),
-        ("CANCEL", 1),
-        ("REQUEST", 2),
-    ]
-    assert session.sequence == 2
-
-
-def test_a_cancelled_session_is_never_requested_and_inactive_people_get_nothing(published):
-    course, start = published
-    session = course.sessions[0]
-    student = factories.make_student()
-    session.status = "cancelled"
-    invites.send_request(session, student)
-    student.active = False
-    session.status = "scheduled"
-    invites.send_request(session, student)
-    assert [i for i in queued_invites(start) if i.recipient == student.email] == []
-
-
-def test_invite_times_match_the_session_on_both_sides_of_the_clock_change(admin, peer, trainer):
+def test_weekly_invitations_keep_the_local_time_across_both_clock_changes(admin, peer, trainer):
     course = draft_course(peer, trainer, sessions=0)
-    starts = [
-        datetime(2030, 10, 26, 15, 0, tzinfo=UTC),  # Saturday, summer time
-        datetime(2030, 10, 27, 9, 0, tzinfo=UTC),  # Sunday, winter time
-        datetime(2031, 3, 29, 16, 0, tzinfo=UTC),  # Saturday, winter time
-        datetime(2031, 3, 30, 8, 0, tzinfo=UTC),  # Sunday, summer time
+    # Tuesdays at 17:00 in Copenhagen from 15 October 2030 to 1 April 2031: summer time,
+    # winter time from 27 October, summer time again from 30 March.
+    moments = [
+        datetime.combine(date(2030, 10, 15) + timedelta(weeks=w), time(17), ZONE).astimezone(UTC)
+        for w in range(25)
     ]
-    for moment in starts:
+    assert {m.hour for m in moments} == {15, 16}
+    for moment in moments:
         factories.make_session(course, starts_at=moment, peers=(peer,), professionals=(trainer,))
     db.session.expire(course, ["sessions"])
     start = last_message_id()
     services.publish_course(admin, course)
-    to_peer = [i for i in queued_invites(start) if i.recipient == peer.email]
-    assert [i.event.starts_at for i in to_peer] == starts
+    (invite,) = to(peer, queued_invites(start))
+    assert invite.event.rrule == "FREQ=WEEKLY;COUNT=25"
+    assert not invite.overrides and not invite.event.excluded
+    assert starts(invite) == moments
+    assert outbox.render_pending() == 0

@@ -15,14 +15,17 @@ from tests import factories
 
 
 def mail_to(user: User, *, invitations: bool = False) -> list[OutboxMessage]:
-    """Plain mail to a person; with ``invitations`` also the calendar invitations.
+    """Mail about places to a person; with ``invitations`` also calendar updates of their own.
 
-    Mail is written by the worker, so what is due is rendered first, as it would be.
+    Mail is written by the worker, so what is due is rendered first, as it would be. A
+    mail about a place may carry an invitation; it is counted either way.
     """
     outbox.render_pending()
     statement = sa.select(OutboxMessage).where(OutboxMessage.recipient == user.email)
     if not invitations:
-        statement = statement.where(OutboxMessage.calendar_method.is_(None))
+        statement = statement.where(
+            sa.or_(OutboxMessage.calendar_method.is_(None), OutboxMessage.renderer.is_not(None))
+        )
     return list(db.session.scalars(statement.order_by(OutboxMessage.id)))
 
 

@@ -53,6 +53,8 @@ def test_enrolling_renders_no_template_and_builds_no_invitation(
 ):
     course = small_course(capacity=1)
     student, waiting = factories.make_students(2)
+    outbox.render_pending()  # the teachers' invitations
+    rendered_templates.clear()
 
     def no_calendar(*args: object, **kwargs: object) -> bytes:
         raise AssertionError("an invitation was built on the request path")
@@ -62,66 +64,72 @@ def test_enrolling_renders_no_template_and_builds_no_invitation(
     services.enrol(waiting, course)
     queued = unrendered()
     assert rendered_templates == []
-    sessions = len(invites.upcoming_sessions(course))
-    assert sessions >= 1
-    # The confirmation and one invitation per session to the student; the queue's letter.
+    # The confirmation to the student, the queue's letter; invitations come with the worker.
     assert sorted((m.recipient, m.calendar_method or "") for m in queued) == sorted(
-        [(student.email, "")] + [(student.email, "REQUEST")] * sessions + [(waiting.email, "")]
+        [(student.email, ""), (waiting.email, "")]
     )
     monkeypatch.undo()
     assert outbox.render_pending() == len(queued)
     assert "email/courses/enrolled.txt" in rendered_templates
     assert "email/courses/waitlisted.html" in rendered_templates
-    assert rendered_templates.count("email/calendar/request.txt") == sessions
+    # The confirmation carries the invitation itself: no mail of its own.
+    assert "email/calendar/request.txt" not in rendered_templates
+    confirmation = next(m for m in queued if m.recipient == student.email)
+    assert confirmation.calendar_method == "REQUEST"
 
 
 def test_enrolling_through_the_site_renders_no_email(
     client, auth, small_course, rendered_templates
 ):
     course = small_course()
-    sessions = len(invites.upcoming_sessions(course))
+    outbox.render_pending()  # the teachers' invitations
+    rendered_templates.clear()
     student = factories.make_student()
     auth.login(student)
     answer = client.post(f"/courses/{course.slug}/enrol")
     assert answer.status_code in (302, 303)
     assert [name for name in rendered_templates if name.startswith("email/")] == []
-    assert len(unrendered()) == 1 + sessions
+    assert len(unrendered()) == 1
 
 
-def test_an_invitation_written_after_a_withdrawal_keeps_its_own_method_and_sequence(small_course):
+def test_enrolling_in_a_weekly_course_of_six_sessions_is_one_mail_and_withdrawing_one(
+    small_course,
+):
+    course = small_course(sessions=6)
+    student = factories.make_student()
+    start = last_message_id()
+    enrolment = services.enrol(student, course)
+    (enrolled,) = [i for i in queued_invites(start) if i.recipient == student.email]
+    assert enrolled.recipient == student.email and enrolled.method == "REQUEST"
+    assert enrolled.event.rrule == "FREQ=WEEKLY;COUNT=6"
+    assert len(enrolled.calendar.instances) == 6
+    assert "Your place is confirmed" in enrolled.subject
+    start = last_message_id()
+    services.withdraw(student, enrolment)
+    (withdrawn,) = [i for i in queued_invites(start) if i.recipient == student.email]
+    assert withdrawn.method == "CANCEL" and withdrawn.event.uid == enrolled.event.uid
+    assert withdrawn.event.sequence == enrolled.event.sequence + 1
+    assert "withdrawal is confirmed" in withdrawn.subject
+    # Coming back is one mail again, with a higher SEQUENCE still.
+    start = last_message_id()
+    services.enrol(student, course)
+    (back,) = [i for i in queued_invites(start) if i.recipient == student.email]
+    assert back.method == "REQUEST" and back.event.sequence == withdrawn.event.sequence + 1
+
+
+def test_the_invitation_follows_what_the_person_chose_when_it_is_written(small_course):
     course = small_course()
     student = factories.make_student(language="da")
     student.discreet = True
     start = last_message_id()
-    enrolment = services.enrol(student, course)
-    services.withdraw(student, enrolment)
     services.enrol(student, course)
-    session = invites.upcoming_sessions(course)[0]
-    assert session.sequence == 2
-    old_address = student.email
-    # Everything a person can change after queuing, changed before the worker writes it.
+    # Changed before the worker writes anything: the calendar entry shows the choice as it
+    # is now, since that is what the college would send now.
     student.language = "en"
     student.discreet = False
-    student.email = "new-address@example.org"
-    assert unrendered(), "nothing may be written before the worker runs"
-    mine = [i for i in queued_invites(start) if i.event.uid == session.uid]
-    assert [(i.method, i.event.sequence) for i in mine] == [
-        ("REQUEST", 0),
-        ("CANCEL", 1),
-        ("REQUEST", 2),
-    ]
-    assert {i.recipient for i in mine} == {old_address}
-    for invite in mine:
-        assert course.title not in invite.subject, "queued while discreet"
-        assert course.title not in invite.text
-        assert "Session" not in invite.subject  # written in Danish, as queued
-    plain = db.session.scalars(
-        sa.select(OutboxMessage.subject)
-        .where(OutboxMessage.id > start, OutboxMessage.calendar_method.is_(None))
-        .order_by(OutboxMessage.id)
-    ).all()
-    assert len(plain) == 3
-    assert all(course.title not in subject for subject in plain)
+    (invite,) = [i for i in queued_invites(start) if i.recipient == student.email]
+    assert invite.event.summary == course.title
+    assert "Details:" in invite.event.description
 
 
 def test_a_sign_up_message_names_the_place_by_course_and_student(small_course):
