@@ -186,7 +186,9 @@ def _instances_vobject(data: bytes) -> list[Instance]:
     return sorted(found)
 
 
-def _parse_vobject(data: bytes) -> list[tuple[str, int, str, datetime, datetime, str]]:
+def _parse_vobject(
+    data: bytes,
+) -> list[tuple[str, int, str, datetime, datetime, str, datetime | None]]:
     calendar = vobject.readOne(data.decode("utf-8"))
     found = []
     for event in getattr(calendar, "vevent_list", []):
@@ -198,6 +200,7 @@ def _parse_vobject(data: bytes) -> list[tuple[str, int, str, datetime, datetime,
                 _utc(event.dtstart.value),
                 _utc(event.dtend.value),
                 event.summary.value,
+                _utc(event.recurrence_id.value) if hasattr(event, "recurrence_id") else None,
             )
         )
     return found
@@ -210,7 +213,10 @@ def check_calendars(texts: list[bytes]) -> list[ParsedCalendar]:
         check_lines(data)
         results.append(_parse_icalendar(data))
     expected = [
-        [(e.uid, e.sequence, e.status, e.starts_at, e.ends_at, e.summary) for e in parsed.events]
+        [
+            (e.uid, e.sequence, e.status, e.starts_at, e.ends_at, e.summary, e.recurrence_id)
+            for e in parsed.events
+        ]
         for parsed in results
     ]
     assert [_parse_vobject(data) for data in texts] == expected
@@ -226,6 +232,7 @@ def check_calendars(texts: list[bytes]) -> list[ParsedCalendar]:
                     datetime.fromisoformat(e["dtstart"]),
                     datetime.fromisoformat(e["dtend"]),
                     e["summary"],
+                    datetime.fromisoformat(e["recurrence"]) if e["recurrence"] else None,
                 )
                 for e in calendar["events"]
             ]

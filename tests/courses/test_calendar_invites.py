@@ -320,3 +320,43 @@ def test_weekly_invitations_keep_the_local_time_across_both_clock_changes(admin,
     assert not invite.overrides and not invite.event.excluded
     assert starts(invite) == moments
     assert outbox.render_pending() == 0
+
+
+def test_a_moved_and_a_cancelled_week_read_alike_in_three_parsers_across_both_clock_changes(
+    admin, peer, trainer
+):
+    peer.discreet = False
+    course = draft_course(peer, trainer, sessions=0)
+    days = [date(2030, 10, 15) + timedelta(weeks=w) for w in range(27)]
+    moments = [datetime.combine(d, time(17), ZONE).astimezone(UTC) for d in days]
+    for moment in moments:
+        factories.make_session(course, starts_at=moment, peers=(peer,), professionals=(trainer,))
+    db.session.expire(course, ["sessions"])
+    services.publish_course(admin, course)
+    queued_invites()
+    by_start = {s.starts_at: s for s in course.sessions}
+    # The first Tuesday in winter time moves to Wednesday morning; the first in summer
+    # time again (1 April 2031) is cancelled; both in one go.
+    moved, cancelled = by_start[moments[2]], by_start[moments[24]]
+    assert moments[2].hour == 16 and moments[24].hour == 15
+    wednesday = datetime.combine(days[2] + timedelta(days=1), time(10), ZONE).astimezone(UTC)
+    start = last_message_id()
+    services.reschedule_session(
+        admin, moved, wednesday, wednesday + timedelta(hours=2), moved.venue
+    )
+    services.cancel_session(admin, cancelled)
+    # Read by icalendar with recurring-ical-events, vobject and ical.js, which must agree.
+    (invite,) = to(peer, queued_invites(start))
+    assert invite.method == "REQUEST"
+    (override,) = invite.overrides
+    assert (override.recurrence_id, override.starts_at) == (moments[2], wednesday)
+    assert invite.event.excluded == (moments[24],)
+    assert starts(invite) == [
+        wednesday if m == moments[2] else m for m in moments if m != moments[24]
+    ]
+    # One more week cancelled alone: a CANCEL of that week, read alike too.
+    start = last_message_id()
+    services.cancel_session(admin, by_start[moments[25]])
+    (week,) = to(peer, queued_invites(start))
+    assert week.method == "CANCEL"
+    assert [e.recurrence_id for e in week.events] == [moments[25]]
