@@ -59,6 +59,7 @@ from college.db import now_utc
 from college.extensions import db
 from college.models import OutboxMessage, OutboxStatus, User
 from college.outbox import Rendered, enqueue, register_mail_preparer, render_email
+from college.page_cache import READ_VERSION
 from college.urls import absolute_url
 from courses.feeds import (
     SESSION_COLUMNS,
@@ -102,6 +103,8 @@ NOTICE_RENDERER = "courses.enrolment_notice"
 CARRYING_NOTICES = frozenset({"enrolled", "promoted", "withdrawn", "course_cancelled"})
 # Any constant will do: one worker reconciles at a time.
 RECONCILE_LOCK = 260_026
+# The data version this process last reconciled at.
+RECONCILED_AT = "courses.invites.reconciled_at"
 
 
 # --- who takes part -------------------------------------------------------------------------------
@@ -222,6 +225,39 @@ def shown_of(event: CalendarEvent) -> dict[str, str]:
 def digest_of(uid: str, shown: dict[str, str]) -> str:
     text = json.dumps({"uid": uid, **{name: shown[name] for name in SHOWN_FIELDS}}, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Renderings:
+    """Events rendered in one round, shared between people who see the same entry.
+
+    By (session, language, discretion, the teacher who reads it): every student of a
+    session with the same language and choice sees the same entry. Digests by (UID, the
+    rendering's ``shown``), which lives as long as the round.
+    """
+
+    events: dict[tuple[int, str, bool, int | None], tuple[CalendarEvent, dict[str, str]]] = field(
+        default_factory=dict
+    )
+    digests: dict[tuple[str, int], str] = field(default_factory=dict)
+
+    def event(
+        self, facts: SessionFacts, person: User, viewer: Viewer
+    ) -> tuple[CalendarEvent, dict[str, str]]:
+        """The event as this person's calendar shows it (called in the person's locale)."""
+        teaches = any(uid == person.id for uid, _n, _p in facts.facilitators)
+        key = (facts.session_id, person.language, person.discreet, person.id if teaches else None)
+        found = self.events.get(key)
+        if found is None:
+            event = calendar_event(facts, viewer)
+            found = self.events[key] = (event, shown_of(event))
+        return found
+
+    def digest(self, uid: str, shown: dict[str, str]) -> str:
+        key = (uid, id(shown))
+        if key not in self.digests:
+            self.digests[key] = digest_of(uid, shown)
+        return self.digests[key]
 
 
 # --- weekly series --------------------------------------------------------------------------------
@@ -374,12 +410,14 @@ def plan_person(
     held: set[int],
     entries: dict[int, CalendarEntry],
     zone: ZoneInfo,
+    cache: Renderings | None = None,
 ) -> list[Outgoing]:
     """What this person must be sent about this course for their calendar to be right."""
+    cache = Renderings() if cache is None else cache
     viewer = Viewer(person.id, person.discreet)
     with force_locale(person.language):
         wanted = [
-            Wanted(o.facts, event := calendar_event(o.facts, viewer), shown_of(event))
+            Wanted(o.facts, *cache.event(o.facts, person, viewer))
             for o in occurrences
             if o.facts.session_id in held
         ]
@@ -392,7 +430,7 @@ def plan_person(
     facts_by_id = {o.facts.session_id: o for o in occurrences}
     outgoing: list[Outgoing] = []
     for uid, members in groups.items():
-        desired = {w.facts.session_id: digest_of(uid, w.shown) for w in members}
+        desired = {w.facts.session_id: cache.digest(uid, w.shown) for w in members}
         dropped = [sid for sid, e in live.items() if e.uid == uid and sid not in desired]
         stale = [sid for sid, d in desired.items() if sid not in live or live[sid].digest != d]
         if not stale and not dropped:
@@ -560,6 +598,18 @@ def _waiting_notices() -> dict[tuple[int, int], OutboxMessage]:
     return found
 
 
+def _version_if_clean() -> int | None:
+    """The data version, when this transaction has written nothing yet (else None).
+
+    Every committed write raises it (``college.page_cache``): while it stands still, every
+    calendar is as right as the last round left it, since time passing changes no entry.
+    """
+    session = db.session()
+    if session.info.get("data_changed") or session.new or session.dirty or session.deleted:
+        return None
+    return db.session.scalar(READ_VERSION)
+
+
 def _may_reconcile() -> bool:
     """Only one worker at a time, so that no update is sent twice."""
     bind = db.session.connection()
@@ -574,8 +624,14 @@ def reconcile(now: datetime | None = None) -> int:
     Writes the messages (or adds the invitation to a waiting mail about a place) and
     records what was sent; flushes, never commits. Returns the number of messages.
     """
+    version = (
+        _version_if_clean() if current_app.config["CALENDAR_CHECK_ONLY_AFTER_WRITES"] else None
+    )
+    if version is not None and current_app.extensions.get(RECONCILED_AT) == version:
+        return 0  # nothing was written since this process last found every calendar right
     if not _may_reconcile():
         return 0
+    current_app.extensions[RECONCILED_AT] = version
     now = now or now_utc()
     occurrences = read_occurrences(now)
     if not occurrences:
@@ -583,8 +639,11 @@ def reconcile(now: datetime | None = None) -> int:
     held = invitees(occurrences)
     session_ids = [o.facts.session_id for o in occurrences]
     entries: dict[int, dict[int, CalendarEntry]] = defaultdict(dict)
+    # What was shown is read only for the entries that change (the "changed" mail needs it).
     for entry in db.session.scalars(
-        sa.select(CalendarEntry).where(CalendarEntry.session_id.in_(session_ids))
+        sa.select(CalendarEntry)
+        .where(CalendarEntry.session_id.in_(session_ids))
+        .options(sa.orm.defer(CalendarEntry.shown))
     ):
         entries[entry.user_id][entry.session_id] = entry
     holders: dict[int, set[int]] = defaultdict(set)
@@ -600,22 +659,30 @@ def reconcile(now: datetime | None = None) -> int:
         u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(sorted(people_ids))))
     }
     by_course: dict[int, list[Occurrence]] = defaultdict(list)
+    course_of: dict[int, int] = {}
     for occurrence in occurrences:
         by_course[occurrence.course_id].append(occurrence)
+        course_of[occurrence.facts.session_id] = occurrence.course_id
     zone = ZoneInfo(current_app.config["COLLEGE_TIMEZONE"])
     notices = _waiting_notices()
+    cache = Renderings()
     written = 0
     for person_id in sorted(people_ids):
         person = users.get(person_id)
         if person is None or not person.is_active:
             continue  # nobody to write to (an erased account's entries go with it)
         mine = holders.get(person_id, set())
-        for course_id, course_sessions in by_course.items():
+        sent = entries.get(person_id, {})
+        courses = {course_of[sid] for sid in mine} | {
+            course_of[sid] for sid, e in sent.items() if e.digest is not None
+        }
+        for course_id in sorted(courses):
+            course_sessions = by_course[course_id]
             ids = {o.facts.session_id for o in course_sessions}
-            theirs = {sid: e for sid, e in entries[person_id].items() if sid in ids}
-            if not (mine & ids) and not any(e.digest is not None for e in theirs.values()):
-                continue
-            outgoing = plan_person(person, course_id, course_sessions, mine & ids, theirs, zone)
+            theirs = {sid: e for sid, e in sent.items() if sid in ids}
+            outgoing = plan_person(
+                person, course_id, course_sessions, mine & ids, theirs, zone, cache
+            )
             if outgoing:
                 written += _send(person, course_id, outgoing, theirs, notices, now)
     db.session.flush()

@@ -360,3 +360,22 @@ def test_a_moved_and_a_cancelled_week_read_alike_in_three_parsers_across_both_cl
     (week,) = to(peer, queued_invites(start))
     assert week.method == "CANCEL"
     assert [e.recurrence_id for e in week.events] == [moments[25]]
+
+
+def test_the_worker_checks_calendars_again_only_after_a_write(app, published, peer, monkeypatch):
+    _course, start = published
+    monkeypatch.setitem(app.config, "CALENDAR_CHECK_ONLY_AFTER_WRITES", True)
+    monkeypatch.delitem(app.extensions, invites.RECONCILED_AT, raising=False)
+    checks: list[object] = []
+    read = invites.read_occurrences
+    monkeypatch.setattr(invites, "read_occurrences", lambda now: checks.append(now) or read(now))
+    db.session.commit()
+    outbox.render_pending()
+    db.session.commit()
+    outbox.render_pending()
+    assert len(checks) == 1  # nothing was written in between
+    peer.language = "da"
+    db.session.commit()
+    sent = queued_invites(start)
+    assert len(checks) == 2
+    assert [i.recipient for i in sent] == [peer.email]
