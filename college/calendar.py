@@ -10,6 +10,9 @@ rules:
   per zone and year and shared by every calendar object;
 - DTSTAMP is the moment of sending for an invitation and the event's last change for a
   feed, so a feed's bytes do not change between two fetches when nothing changed;
+- a weekly series is one event with a weekly RRULE in the college's zone (the wall-clock
+  time holds across clock changes), an EXDATE per week left out, and an override per week
+  that differs, named by its RECURRENCE-ID; all of them share the invitation's UID;
 - text goes to the library raw; it escapes commas, semicolons, newlines and folds lines
   at 75 octets itself, which also keeps a CR/LF in a title from injecting properties.
 

@@ -86,7 +86,7 @@ def init_app(app: Flask) -> None:
         app,
         PersonalData(
             "teaching",
-            ("course_facilitators", "session_facilitators"),
+            ("course_facilitators", "session_facilitators", "calendar_entries"),
             export=services.export_teaching,
             erase=services.erase_teaching,
             labels=services.personal_data.LABELS,

@@ -351,17 +351,24 @@ def _readable(name: str, value: str) -> str:
     return value
 
 
-def _changes(before: dict[str, str] | None, after: dict[str, str]) -> list[tuple[str, str, str]]:
-    """(label, old, new) for each field the person sees that differs."""
+def _changes(
+    before: dict[str, str] | None, after: dict[str, str], discreet: bool
+) -> list[tuple[str, str, str]]:
+    """(label, old, new) for each field the person sees that differs.
+
+    For a discreet person only the time: what their entry showed before may name the course
+    (they may have just turned discreet mode on), and the mail must not.
+    """
     if not before:
         return []
+    names = ("when",) if discreet else SHOWN_FIELDS
     return [
         (
             str(FIELD_LABELS[name]),
             _readable(name, before.get(name, "")),
             _readable(name, after[name]),
         )
-        for name in SHOWN_FIELDS
+        for name in names
         if before.get(name, "") != after[name]
     ]
 
@@ -452,7 +459,8 @@ def plan_person(
         for w in members:
             before = live.get(w.facts.session_id)
             if before is not None and before.digest != desired[w.facts.session_id]:
-                request.changes.append((w.facts, _changes(before.shown, w.shown)))
+                rows = _changes(before.shown, w.shown, person.discreet)
+                request.changes.append((w.facts, rows))
             shown = dict(w.shown)
             if plan.uid == uid:
                 shown["recurrence_id"] = plan.week_start(

@@ -11,7 +11,14 @@ from college.db import now_utc
 from college.extensions import db
 from college.models import User
 from college.privacy import ValueName, named_by
-from courses.models import ROLE_LABELS, Course, CourseFacilitator, CourseSession, SessionFacilitator
+from courses.models import (
+    ROLE_LABELS,
+    CalendarEntry,
+    Course,
+    CourseFacilitator,
+    CourseSession,
+    SessionFacilitator,
+)
 from courses.services.events import SessionChange, session_changed
 
 # What the page "My data" calls this package's part of the export.
@@ -19,6 +26,7 @@ LABELS: dict[str, Any] = {
     "teaching": _l("Teaching"),
     "sessions_facilitated": _l("Sessions you taught"),
     "default_facilitator_of": _l("Courses you teach"),
+    "calendar_entries": _l("Sessions we sent to your calendar"),
 }
 VALUES: dict[str, ValueName] = {
     "sessions_facilitated.role": named_by(ROLE_LABELS),
@@ -43,16 +51,28 @@ def export_teaching(user: User) -> dict[str, Any]:
         .where(CourseFacilitator.user_id == user.id)
         .order_by(Course.title)
     )
+    sent = db.session.execute(
+        sa.select(Course.title, CourseSession.starts_at, CalendarEntry.sent_at)
+        .join(CourseSession, CalendarEntry.session_id == CourseSession.id)
+        .join(Course, CourseSession.course_id == Course.id)
+        .where(CalendarEntry.user_id == user.id, CalendarEntry.digest.is_not(None))
+        .order_by(CourseSession.starts_at)
+    )
     return {
         "sessions_facilitated": [
             {"course": t, "starts_at": s, "ends_at": e, "role": r} for t, s, e, r in sessions
         ],
         "default_facilitator_of": [{"course": t, "role": r} for t, r in pairs],
+        "calendar_entries": [{"course": t, "starts_at": s, "sent_at": at} for t, s, at in sent],
     }
 
 
 def erase_teaching(user: User) -> None:
-    """Take an erased person off courses and sessions still to come; the past stays counted."""
+    """Take an erased person off courses and sessions still to come; the past stays counted.
+
+    What was sent to their calendar goes too: it says which sessions they took part in.
+    """
+    db.session.execute(sa.delete(CalendarEntry).where(CalendarEntry.user_id == user.id))
     db.session.execute(sa.delete(CourseFacilitator).where(CourseFacilitator.user_id == user.id))
     upcoming = db.session.scalars(
         sa.select(SessionFacilitator)
