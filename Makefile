@@ -26,10 +26,11 @@ extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o college/translations/messages.pot .
 	$(BIN)/pybabel update -i college/translations/messages.pot -d college/translations -D messages --no-fuzzy-matching
 
+# Quiet on purpose: what a newcomer needs is the address, the mail folder and the logins.
 run: translations
-	$(FLASK) db upgrade
-	$(FLASK) college demo --if-empty
-	@echo "Mail is written to instance/mail/. Demo logins are listed in README.md."
+	@$(FLASK) db upgrade
+	@$(FLASK) college demo --if-empty
+	@$(FLASK) college welcome --url http://127.0.0.1:5000
 	@$(FLASK) college deliver-mail --interval 2 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host 127.0.0.1 --port 5000
