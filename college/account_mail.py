@@ -20,6 +20,7 @@ from college.outbox import (
     Rendered,
     Undeliverable,
     enqueue_described,
+    register_description,
     register_renderer,
     render_email,
 )
@@ -50,5 +51,12 @@ def render_account_mail(payload: dict[str, Any]) -> Rendered:
     return render_email(user, payload["language"], template, subject(), **payload["context"])
 
 
+def describe_account_mail(payload: dict[str, Any]) -> str:
+    """What a queued account message is, for an admin, in the admin's language."""
+    _template, subject = MESSAGES[payload["kind"]]
+    return str(subject())
+
+
 def init_app(app: Flask) -> None:
     register_renderer(app, RENDERER, render_account_mail)
+    register_description(app, RENDERER, describe_account_mail)

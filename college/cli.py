@@ -8,10 +8,12 @@ from collections.abc import Callable
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from werkzeug.datastructures import MultiDict
 
 from college import demo, outbox, services
 from college.errors import DomainError
 from college.extensions import db
+from college.forms import AdminAccountForm, CollegeForm
 
 college_cli = AppGroup("college", help="Recovery College tasks.")
 
@@ -21,14 +23,24 @@ def worker_tasks() -> list[Callable[[], object]]:
     return current_app.extensions.setdefault("college.worker_tasks", [])
 
 
+def validated(form_class: type[CollegeForm], **values: str) -> CollegeForm:
+    """Check command-line values with the web form's own validators, or stop with its message."""
+    form = form_class(formdata=MultiDict(values), meta={"csrf": False})
+    if not form.validate():
+        first = next(iter(form.errors.values()))[0]
+        raise click.ClickException(str(first))
+    return form
+
+
 @college_cli.command("create-admin")
 @click.argument("email")
 @click.option("--name", default="Administrator", help="Display name for a new account.")
 @click.password_option(envvar="COLLEGE_ADMIN_PASSWORD", help="Password for a new account.")
 def create_admin(email: str, name: str, password: str) -> None:
     """Create an administrator, or make an existing account one."""
+    form = validated(AdminAccountForm, email=email, display_name=name)
     try:
-        user = services.make_admin(email, name, password)
+        user = services.make_admin(form.email.data, form.display_name.data, password)
     except DomainError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
@@ -72,7 +84,7 @@ def apply_retention_command() -> None:
 
 
 @college_cli.command("demo")
-@click.option("--force", is_flag=True, help="Add the demo even if the database has data.")
+@click.option("--force", is_flag=True, help="Replace everything in the database with the demo.")
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if there is data.")
 @click.option("--scale", type=float, default=None, help="Generate a large data set (1 = a region).")
 def demo_command(force: bool, if_empty: bool, scale: float | None) -> None:
@@ -85,8 +97,9 @@ def demo_command(force: bool, if_empty: bool, scale: float | None) -> None:
             return
         if not force:
             raise click.ClickException(
-                "The database is not empty. Use --force to add the demo anyway."
+                "The database is not empty. Use --force to replace its data with the demo."
             )
+        demo.clear_database()
     if scale is not None:
         if not 0 < scale <= 20:
             raise click.ClickException("--scale must be above 0 and at most 20.")

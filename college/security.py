@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from urllib.parse import parse_qsl
+
+from flask import Flask, Request, Response, request
+from werkzeug.datastructures import MultiDict
+from werkzeug.utils import cached_property
+
+from college.text import single_line
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -61,7 +67,23 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+class CollegeRequest(Request):
+    """Flask's request, with every query parameter cleaned as a single-line field is.
+
+    Searches, filters and ``next`` addresses then never carry a control character (a NUL
+    that PostgreSQL refuses, a line break into a header) to a view.
+    """
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        pairs = parse_qsl(
+            self.query_string.decode(), keep_blank_values=True, errors="werkzeug.url_quote"
+        )
+        return self.parameter_storage_class((key, single_line(value)) for key, value in pairs)
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = CollegeRequest
     if app.config.get("TRUST_PROXY"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from college.errors import DomainError
 from college.extensions import db
 from college.models import Programme, Role
+from college.urls import requested_page
 from courses import services
 from courses.admin.common import (
     ID,
@@ -66,7 +67,7 @@ def courses() -> str:
         statement = statement.where(Course.status == status)
     if term.isdigit() and len(term) < 10:
         statement = statement.where(Course.term_id == int(term))
-    page = db.paginate(statement, per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(statement, per_page=PAGE_SIZE, page=requested_page(), error_out=False)
     terms = db.session.scalars(sa.select(Term).order_by(Term.starts_on.desc()))
     return render_template(
         "admin/courses/courses.html", page=page, status=status, term=term, terms=list(terms)
