@@ -33,6 +33,10 @@ MESSAGES: dict[str, tuple[str, Callable[[], Any]]] = {
         lambda: _l("Welcome to %(college)s", college=current_app.config["COLLEGE_NAME"]),
     ),
     "password_reset": ("college/password_reset", lambda: _l("Reset your password")),
+    "signup_attempt": (
+        "college/signup_attempt",
+        lambda: _l("Someone tried to create an account with your address"),
+    ),
 }
 
 

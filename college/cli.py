@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from werkzeug.datastructures import MultiDict
 
 from college import demo, outbox, services
+from college.db import checkpoint_sqlite_wal
 from college.errors import DomainError
 from college.extensions import db
 from college.forms import AdminAccountForm, CollegeForm
@@ -79,6 +80,7 @@ def apply_retention_command() -> None:
 
     counts = apply_retention()
     db.session.commit()
+    checkpoint_sqlite_wal(db.engine)
     for what, count in counts.items():
         click.echo(f"{what}: {count}")
 

@@ -84,8 +84,11 @@ class CollegeRequest(Request):
 
 def init_app(app: Flask) -> None:
     app.request_class = CollegeRequest
-    if app.config.get("TRUST_PROXY"):
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     app.after_request(add_security_headers)
