@@ -57,6 +57,12 @@ from courses.times import to_utc
 # --- courses ---------------------------------------------------------------------------------
 
 
+def term_choices() -> list[tuple[int, str]]:
+    """Terms by date, newest first, as the terms page lists them."""
+    rows = db.session.scalars(sa.select(Term).order_by(Term.starts_on.desc(), Term.id.desc()))
+    return [(term.id, term.name) for term in rows]
+
+
 @bp.get("/courses/")
 def courses() -> str:
     """List every course, filterable by status and term."""
@@ -76,7 +82,7 @@ def courses() -> str:
 
 def course_form(course: Course | None = None) -> CourseForm:
     form = CourseForm(obj=course)
-    set_id_choices(form.term, rows_of(Term), empty=_("Choose a term"))
+    set_id_choices(form.term, term_choices(), empty=_("Choose a term"))
     set_id_choices(form.venue, rows_of(Venue), empty=_("No usual venue"))
     set_id_choices(form.partners, rows_of(Partner))
     if course is not None and not form.is_submitted():
