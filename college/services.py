@@ -304,7 +304,9 @@ def _record(keys: list[str]) -> None:
 def _login_keys(email: str, address: str | None) -> list[tuple[str, int]]:
     config = current_app.config
     account = normalise_email(email)
-    keys = [("account", config["LOGIN_MAX_FAILURES_PER_ACCOUNT"], (account,))]
+    keys: list[tuple[str, int, tuple[str, ...]]] = [
+        ("account", config["LOGIN_MAX_FAILURES_PER_ACCOUNT"], (account,))
+    ]
     if address:
         keys.append(("address+account", config["LOGIN_MAX_FAILURES"], (address, account)))
         keys.append(("address", config["LOGIN_MAX_FAILURES_PER_ADDRESS"], (address,)))
