@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -15,6 +16,8 @@ from college.db import checkpoint_sqlite_wal
 from college.errors import DomainError
 from college.extensions import db
 from college.forms import AdminAccountForm, CollegeForm
+
+log = logging.getLogger(__name__)
 
 college_cli = AppGroup("college", help="Recovery College tasks.")
 
@@ -61,7 +64,16 @@ def run_worker_round() -> outbox.DeliveryReport:
 def deliver_mail(once: bool, interval: float) -> None:
     """Send queued mail, retrying with backoff; keeps running unless --once."""
     while True:
-        report = run_worker_round()
+        try:
+            report = run_worker_round()
+        except Exception:  # the worker outlives a bad round (a database restart, say)
+            if once:
+                raise
+            log.exception("mail worker round failed; trying again")
+            db.session.rollback()
+            db.session.remove()
+            time.sleep(interval)
+            continue
         if report.sent or report.retrying or report.failed or report.cancelled:
             click.echo(
                 f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}, "
