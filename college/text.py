@@ -34,3 +34,8 @@ def clean_single_line(value: object) -> object:
 def clean_multi_line(value: object) -> object:
     """A WTForms filter: drop stray control characters but NUL, which the validator refuses."""
     return STRAY_CONTROL.sub("", value) if isinstance(value, str) else value
+
+
+def multi_line(value: str) -> str:
+    """``value`` keeping tabs and line breaks, without NUL or any other control character."""
+    return STRAY_CONTROL.sub("", value).replace("\x00", "")
