@@ -625,10 +625,12 @@ def _render_claimed(message: OutboxMessage, now: datetime, report: DeliveryRepor
 
 
 def retry_message(message: OutboxMessage) -> None:
-    """Put a failed message back in the queue (an admin's decision)."""
+    """Put a failed message back in the queue (an admin's decision): it starts afresh."""
     message.status = OutboxStatus.PENDING
     message.next_attempt_at = now_utc()
     message.attempts = 0
+    message.failure = None
+    message.last_error = None
 
 
 def retry_failed(message_ids: list[int] | None = None) -> int:
