@@ -299,3 +299,36 @@ def test_the_mail_page_says_what_went_wrong_in_plain_words_and_retries_all(
     assert "1 message will be sent again shortly." in client.get("/admin/mail").get_data(
         as_text=True
     )
+
+
+def test_the_mail_page_names_a_message_in_the_admins_language_and_counts_agree(
+    smtp: SmtpServer, client, auth
+):
+    student = factories.make_student(language="da")
+    queue_account_mail(student, "welcome")
+    outbox.enqueue("waiting@example.org", "Not yet due", "Body").next_attempt_at = now_utc() + (
+        timedelta(hours=1)
+    )
+    db.session.commit()
+    outbox.deliver_due()  # the server is down: the welcome is retried, never written
+    admin = factories.make_admin(language="en")
+    db.session.commit()
+    auth.login(admin)
+    page = client.get("/admin/mail").get_data(as_text=True)
+    assert "Welcome to Recovery College" in page  # not the college's own note, not Danish
+    assert "Account " not in page
+    assert "1 message is being tried again after an error." in page
+    assert "1 message is waiting to be sent." in page
+    assert "All mail has been delivered" not in page
+
+
+def test_the_mail_page_says_all_is_delivered_only_when_nothing_waits(client, auth):
+    admin = factories.make_admin(language="en")
+    db.session.commit()
+    auth.login(admin)
+    assert "All mail has been delivered." in client.get("/admin/mail").get_data(as_text=True)
+    outbox.enqueue("waiting@example.org", "Soon", "Body")
+    db.session.commit()
+    page = client.get("/admin/mail").get_data(as_text=True)
+    assert "All mail has been delivered." not in page
+    assert "No mail has failed." in page
