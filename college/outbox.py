@@ -404,7 +404,19 @@ class SmtpTransport:
         mime["To"] = recipient
         # Sent past Flask-Mail's own ``send``, which would encode a non-ASCII mailbox name
         # as a MIME word and so change the address. SMTP wants CRLF line ends.
-        host.sendmail(sender, [recipient], mime.as_bytes(policy=wire_policy), options)
+        try:
+            host.sendmail(sender, [recipient], mime.as_bytes(policy=wire_policy), options)
+        except Exception:
+            self._reset(host)
+            raise
+
+    @staticmethod
+    def _reset(host: smtplib.SMTP) -> None:
+        """Leave the connection ready for the next message after this one failed midway."""
+        try:
+            host.rset()
+        except (smtplib.SMTPException, OSError):
+            log.info("SMTP reset after a failed message did not answer")
 
 
 def make_transport() -> Transport:
@@ -482,12 +494,12 @@ def classify_failure(error: BaseException) -> tuple[MailFailure, bool]:
         if codes and all(code >= 500 for code in codes):
             return MailFailure.ADDRESS_REFUSED, True
         return MailFailure.SERVER_BUSY, False
+    if isinstance(error, UNREACHABLE):
+        return MailFailure.SERVER_UNREACHABLE, False
     if isinstance(error, smtplib.SMTPResponseException):
         if error.smtp_code >= 500:
             return MailFailure.MESSAGE_REFUSED, True
         return MailFailure.SERVER_BUSY, False
-    if isinstance(error, UNREACHABLE):
-        return MailFailure.SERVER_UNREACHABLE, False
     if isinstance(error, smtplib.SMTPException):
         return MailFailure.SERVER_BUSY, False
     return MailFailure.UNEXPECTED, False
@@ -507,8 +519,9 @@ def _record_failure(
     message.attempts += 1
     message.failure = reason
     message.last_error = f"{type(error).__name__}: {error}"[:500]
-    # The technical story goes to the log, by message number only: never the address.
-    log.warning("mail %s not sent (%s): %s", message.id, reason, message.last_error)
+    # The log names the message by number and the error by kind: an SMTP server's text
+    # may quote the address, and addresses never go to the log.
+    log.warning("mail %s not sent (%s, %s)", message.id, reason, type(error).__name__)
     if permanent or message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
         message.status = OutboxStatus.FAILED
         return True
