@@ -9,7 +9,7 @@ series) rather than leaving a second copy in people's calendars. Invitations que
 session and not yet written are not needed any more: the worker writes what is due.
 
 Revision ID: 8d41b7c2e5f0
-Revises: 5c2e8f1a9d36
+Revises: a4f1c9e2b7d3
 Create Date: 2026-12-06 21:00:00.000000
 
 """
@@ -21,7 +21,7 @@ import college.db
 
 # revision identifiers, used by Alembic.
 revision = '8d41b7c2e5f0'
-down_revision = '5c2e8f1a9d36'
+down_revision = 'a4f1c9e2b7d3'
 branch_labels = None
 depends_on = None
 
