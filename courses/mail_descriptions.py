@@ -1,4 +1,9 @@
-"""What a queued calendar invitation is, in words an administrator can read on the mail page."""
+"""What a queued calendar invitation is, in words an administrator can read on the mail page.
+
+Invitations are now written whole by the mail worker (``courses.invites``), with their
+subject; these words name the ones queued one per session before it did, which may still be
+listed.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,10 @@ from flask_babel import gettext as _
 
 from college.extensions import db
 from college.outbox import register_description
-from courses import invites
 from courses.models import CourseSession
+
+# Invitations queued by description, one per session, before the worker wrote them whole.
+QUEUED_INVITATION = "courses.invitation"
 
 
 def describe_invitation(payload: dict[str, Any]) -> str:
@@ -28,4 +35,4 @@ def describe_invitation(payload: dict[str, Any]) -> str:
 
 
 def init_app(app: Flask) -> None:
-    register_description(app, invites.RENDERER, describe_invitation)
+    register_description(app, QUEUED_INVITATION, describe_invitation)
