@@ -42,6 +42,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_babel import force_locale, format_date, format_time
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from college.calendar import Mailbox, Method, build_invite
@@ -77,6 +78,25 @@ SUBJECTS = {
     "changed": _l("Changed: session %(number)s of %(count)s: %(title)s, %(when)s"),
     "cancelled": _l("Cancelled: session %(number)s of %(count)s: %(title)s, %(when)s"),
 }
+
+
+# A package whose pages let teachers say they cannot come names its endpoint here.
+TEACHING_PAGE_ENDPOINT = "courses.teaching_page_endpoint"
+
+
+def answer_page(teaches: bool) -> str:
+    """Where a person tells the college they cannot come: their schedule, or My courses."""
+    endpoint = current_app.extensions.get(TEACHING_PAGE_ENDPOINT) if teaches else None
+    return absolute_url(endpoint or "enrolment.my_courses")
+
+
+def not_by_reply(page: str) -> str:
+    """The invitation's word that a calendar app's answer reaches nobody."""
+    return _(
+        "Answering this invitation in your calendar app does not tell us anything. "
+        "If you cannot come, tell us here: %(link)s",
+        link=page,
+    )
 
 
 def session_participants() -> list[ParticipantSource]:
@@ -149,8 +169,13 @@ def render_invitation(payload: dict[str, Any]) -> Rendered:
     viewer = Viewer(person.id, payload["discreet"])
     number, count = payload["number"], payload["count"]
     occasion = payload["occasion"]
+    teaches = any(uid == person.id for uid, _name, _public in facts.facilitators)
+    page = answer_page(teaches)
     with force_locale(payload["language"]):
         event = calendar_event(facts, viewer)
+        if method == Method.REQUEST:
+            # Outlook shows the entry's description as the invitation's body.
+            event = replace(event, description=f"{event.description}\n\n{not_by_reply(page)}")
         ics = build_invite(
             event,
             method=method,
@@ -166,7 +191,6 @@ def render_invitation(payload: dict[str, Any]) -> Rendered:
         )
         location = entry_location(facts, viewer)
         link = details_link(facts, viewer)
-    teaches = any(uid == person.id for uid, _name, _public in facts.facilitators)
     return render_email(
         person,
         payload["language"],
@@ -185,6 +209,7 @@ def render_invitation(payload: dict[str, Any]) -> Rendered:
         teaches=teaches,
         colleagues=[name for uid, name, _public in facts.facilitators if uid != person.id],
         calendar_page=absolute_url("me.calendar"),
+        answer_page=page,
     )
 
 

@@ -57,6 +57,8 @@ def init_app(app: Flask) -> None:
     )
     for item in admin.NAV:
         add_nav_item(app, "admin", item)
+    # Invitations lead teachers here to say they cannot come.
+    app.extensions["courses.teaching_page_endpoint"] = "peers.schedule"
     app.jinja_env.globals["peer_label"] = peer_label
     app.jinja_env.globals["programme_name"] = programme_name
     app.jinja_env.globals["weekday_names"] = list(WEEKDAY_LABELS.values())
