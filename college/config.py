@@ -87,6 +87,16 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "MAIL_TIMEOUT": _env_int("MAIL_TIMEOUT", 10),
         "MAIL_MAX_ATTEMPTS": _env_int("MAIL_MAX_ATTEMPTS", 8),
         "MAIL_RETRY_BASE_SECONDS": _env_int("MAIL_RETRY_BASE_SECONDS", 60),
+        # The college's mailbox, read for the replies calendar apps send (off without a host).
+        "INBOX_HOST": os.environ.get("INBOX_HOST", ""),
+        "INBOX_PORT": _env_int("INBOX_PORT", 0),  # 0: 993 with SSL, else 143
+        "INBOX_USERNAME": os.environ.get("INBOX_USERNAME", ""),
+        "INBOX_PASSWORD": os.environ.get("INBOX_PASSWORD", ""),
+        "INBOX_SSL": _env_bool("INBOX_SSL", True),
+        "INBOX_STARTTLS": _env_bool("INBOX_STARTTLS", False),
+        "INBOX_FOLDER": os.environ.get("INBOX_FOLDER", "INBOX"),
+        "INBOX_DONE_FOLDER": os.environ.get("INBOX_DONE_FOLDER", "Processed"),
+        "INBOX_TIMEOUT": _env_int("INBOX_TIMEOUT", 30),
         "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _env_int("LOGIN_LOCK_MINUTES", 15),
         "PASSWORD_RESET_HOURS": _env_int("PASSWORD_RESET_HOURS", 1),

@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
     from college.privacy import PersonalData, register_personal_data
     from courses.models import WEEKDAY_LABELS
     from peers import admin, cli, dashboard, demo, models, scaled, services, views
+    from peers.services import replies
     from peers.services.mail import register_peer_mail
 
     LABELS.update(
@@ -70,6 +71,7 @@ def init_app(app: Flask) -> None:
     cli.init_app(app)
     dashboard.init_app(app)
     register_peer_mail(app)
+    replies.init_app(app)
     register_personal_data(
         app,
         PersonalData(
