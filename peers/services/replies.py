@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask
 
 from college.db import now_utc
+from college.errors import DomainError
 from college.signals import calendar_reply_received
 from courses.models import SessionStatus
 from courses.replies import answered_by
@@ -35,7 +36,11 @@ def on_teacher_reply(_app: Flask, *, reply: Any) -> bool:
         return True
     if absent_user_ids([person.id], session.starts_at, session.ends_at):
         return True  # already said so, by the button or an earlier reply
-    cannot_make_it(person, session)
+    try:
+        cannot_make_it(person, session)
+    except DomainError as error:  # e.g. the session has just begun
+        log.info("session %s: declined, not recorded (%s)", session.id, type(error).__name__)
+        return True
     notify(person, "declined_session", course_session=session)
     log.info("session %s: a teacher's calendar reply is taken as an absence", session.id)
     return True
