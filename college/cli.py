@@ -1,4 +1,4 @@
-"""Command-line tasks: ``flask college create-admin | deliver-mail | receive-mail | demo | welcome``."""
+"""Command-line tasks of the core: ``flask college <command>`` (see ``--help``)."""
 
 from __future__ import annotations
 
