@@ -6,7 +6,7 @@ remembers each message read from the college's mailbox by a digest of its Messag
 that a reply is acted on once however often the mailbox is read.
 
 Revision ID: 8d3b6e2f4a17
-Revises: 5c2e8f1a9d36
+Revises: a4f1c9e2b7d3
 Create Date: 2026-12-06 21:00:00.000000
 
 """
@@ -18,7 +18,7 @@ import college.db
 
 # revision identifiers, used by Alembic.
 revision = '8d3b6e2f4a17'
-down_revision = '5c2e8f1a9d36'
+down_revision = 'a4f1c9e2b7d3'
 branch_labels = None
 depends_on = None
 
