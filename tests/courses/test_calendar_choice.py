@@ -21,8 +21,10 @@ from tests.courses.invite_mail import Invite, last_message_id, queued_invites
 
 @pytest.fixture
 def student_on_a_course(peer: User, trainer: User) -> tuple[User, Course]:
+    today = now_utc().date()
+    term = factories.make_term(starts_on=today, ends_on=today + timedelta(days=120))
     course = factories.make_published_course(
-        peer=peer, trainer=trainer, first_start=now_utc() + timedelta(days=3)
+        peer=peer, trainer=trainer, first_start=now_utc() + timedelta(days=3), term=term
     )
     student = factories.make_student(name="Sif Student")
     enrolment_services.enrol(student, course)
