@@ -83,6 +83,8 @@ class CalendarEvent:
     weekly_count: int | None = None
     excluded: tuple[datetime, ...] = ()
     recurrence_id: datetime | None = None
+    # A discreet person's entry: shared calendars show it as busy, without its text.
+    private: bool = False
 
 
 # --- the time zone ----------------------------------------------------------------------------
@@ -277,6 +279,8 @@ def _vevent(event: CalendarEvent, zone: ZoneInfo, stamp: datetime) -> Event:
         vevent.add("url", event.url)
     vevent.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
     vevent.add("transp", "OPAQUE")
+    if event.private:
+        vevent.add("class", "PRIVATE")
     if event.created_at is not None:
         vevent.add("created", _utc(event.created_at))
     vevent.add("last-modified", _utc(event.changed_at))
@@ -360,6 +364,9 @@ def build_invite(
     ``overrides`` are weeks of a series that differ from its rule (same UID, each with a
     RECURRENCE-ID); a CANCEL of single weeks passes those weeks as ``event`` and
     ``overrides``, each with its RECURRENCE-ID, and no master.
+
+    It asks for no reply (``RSVP=FALSE``); the replies calendar apps send anyway are read
+    by ``college.inbox``.
     """
     if method not in (Method.REQUEST, Method.CANCEL):
         raise ValueError(f"an invitation is a REQUEST or a CANCEL, not {method}")
@@ -378,7 +385,8 @@ def build_invite(
                 cutype="INDIVIDUAL",
                 role="REQ-PARTICIPANT",
                 partstat="NEEDS-ACTION",
-                rsvp="TRUE",
+                # Replies reach no person: the college is told through its own pages.
+                rsvp="FALSE",
             ),
         )
         calendar.add_component(vevent)

@@ -52,6 +52,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_babel import force_locale, format_date, format_time
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from college.calendar import CalendarEvent, Mailbox, Method, build_invite
@@ -105,6 +106,25 @@ CARRYING_NOTICES = frozenset({"enrolled", "promoted", "withdrawn", "course_cance
 RECONCILE_LOCK = 260_026
 # The data version this process last reconciled at.
 RECONCILED_AT = "courses.invites.reconciled_at"
+
+
+# A package whose pages let teachers say they cannot come names its endpoint here.
+TEACHING_PAGE_ENDPOINT = "courses.teaching_page_endpoint"
+
+
+def answer_page(teaches: bool) -> str:
+    """Where a person tells the college they cannot come: their schedule, or My courses."""
+    endpoint = current_app.extensions.get(TEACHING_PAGE_ENDPOINT) if teaches else None
+    return absolute_url(endpoint or "enrolment.my_courses")
+
+
+def not_by_reply(page: str) -> str:
+    """The invitation's word that a calendar app's answer reaches nobody."""
+    return _(
+        "Answering this invitation in your calendar app does not tell us anything. "
+        "If you cannot come, tell us here: %(link)s",
+        link=page,
+    )
 
 
 # --- who takes part -------------------------------------------------------------------------------
@@ -540,9 +560,17 @@ def _subject(out: Outgoing, title: str, first: SessionFacts) -> str:
 
 
 def build_calendar(person: User, out: Outgoing, sequence: int, sent_at: datetime) -> str:
-    """The iTIP text of one message, in the person's language."""
+    """The iTIP text of one message, in the person's language.
+
+    A REQUEST's entries say that answering in a calendar app reaches nobody (Outlook shows
+    the description as the invitation's body); that line is not part of what is compared.
+    """
     events = [replace(e, sequence=sequence) for e in out.events]
     with force_locale(person.language):
+        if out.method == Method.REQUEST:
+            teaches = any(uid == person.id for uid, _n, _p in out.sessions[0].facilitators)
+            note = not_by_reply(answer_page(teaches))
+            events = [replace(e, description=f"{e.description}\n\n{note}") for e in events]
         return build_invite(
             events[0],
             overrides=events[1:],
@@ -578,6 +606,7 @@ def write_mail(person: User, out: Outgoing, ics: str) -> Rendered:
         teaches=any(uid == person.id for uid, _n, _p in first.facilitators),
         colleagues=[name for uid, name, _p in first.facilitators if uid != person.id],
         calendar_page=absolute_url("me.calendar"),
+        answer_page=answer_page(any(uid == person.id for uid, _n, _p in first.facilitators)),
     )
 
 
@@ -679,7 +708,8 @@ def reconcile(now: datetime | None = None) -> int:
         person = users.get(person_id)
         if person is None or not person.is_active:
             continue  # nobody to write to (an erased account's entries go with it)
-        mine = holders.get(person_id, set())
+        # Who chose the feed instead holds no invitations: theirs are taken out.
+        mine = holders.get(person_id, set()) if person.wants_invitations else set()
         sent = entries.get(person_id, {})
         courses = {course_of[sid] for sid in mine} | {
             course_of[sid] for sid, e in sent.items() if e.digest is not None
