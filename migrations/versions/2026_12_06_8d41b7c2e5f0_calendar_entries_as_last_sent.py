@@ -9,7 +9,7 @@ series) rather than leaving a second copy in people's calendars. Invitations que
 session and not yet written are not needed any more: the worker writes what is due.
 
 Revision ID: 8d41b7c2e5f0
-Revises: a4f1c9e2b7d3
+Revises: 8d3b6e2f4a17
 Create Date: 2026-12-06 21:00:00.000000
 
 """
@@ -21,7 +21,7 @@ import college.db
 
 # revision identifiers, used by Alembic.
 revision = '8d41b7c2e5f0'
-down_revision = 'a4f1c9e2b7d3'
+down_revision = '8d3b6e2f4a17'
 branch_labels = None
 depends_on = None
 
