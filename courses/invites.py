@@ -98,6 +98,8 @@ SUBJECTS = {
     "cancelled": _l("Cancelled: %(title)s, %(when)s"),
     "removed": _l("Removed from this session: %(title)s, %(when)s"),
     "removed_series": _l("Removed from these sessions: %(title)s"),
+    # The person follows the sessions in the feed now: they still take part.
+    "taken_out": _l("No longer in your calendar: %(title)s"),
 }
 # Mails about a place that carry the person's invitation when they are still to be written.
 NOTICE_RENDERER = "courses.enrolment_notice"
@@ -350,6 +352,7 @@ class Outgoing:
     events: list[CalendarEvent]  # the first is the master (or the only event)
     sessions: list[SessionFacts]  # the sessions it is about, in time order
     changes: list[tuple[SessionFacts, list[tuple[str, str, str]]]] = field(default_factory=list)
+    taken_out: bool = False  # the person chose the feed instead
     entries: dict[int, tuple[str, str | None, dict[str, str] | None]] = field(default_factory=dict)
 
 
@@ -554,6 +557,8 @@ def _subject(out: Outgoing, title: str, first: SessionFacts) -> str:
     key = out.occasion
     if out.method == Method.REQUEST and key == "new" and len(out.sessions) > 1:
         key = "new_series"
+    if key == "removed" and out.taken_out:
+        key = "taken_out"
     if key == "removed" and len(out.sessions) > 1:
         key = "removed_series"
     return str(SUBJECTS[key] % {"title": title, "when": when, "count": len(out.sessions)})
@@ -598,6 +603,7 @@ def write_mail(person: User, out: Outgoing, ics: str) -> Rendered:
         calendar=(str(out.method), ics),
         title=title,
         occasion=out.occasion,
+        taken_out=out.taken_out,
         sessions=[(f.starts_at, f.ends_at) for f in out.sessions],
         changes=[(f.starts_at, f.ends_at, rows) for f, rows in changed],
         location=out.events[0].location,
@@ -721,6 +727,8 @@ def reconcile(now: datetime | None = None) -> int:
             outgoing = plan_person(
                 person, course_id, course_sessions, mine & ids, theirs, zone, cache
             )
+            for out in outgoing:
+                out.taken_out = not person.wants_invitations
             if outgoing:
                 written += _send(person, course_id, outgoing, theirs, notices, now)
     db.session.flush()
