@@ -24,13 +24,22 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+# An invitation adds where to say "I cannot come" (never a reply); a feed has no need to.
+ANSWER_PAGES = ("/me/courses", "/peers/schedule")
+
+
+def _description(text: str) -> str:
+    paragraphs = text.split("\n\n")
+    return "\n\n".join(p for p in paragraphs if not any(page in p for page in ANSWER_PAGES))
+
+
 def _shown(event: icalendar.Event) -> Shown:
     return (
         _utc(event.decoded("DTSTART")),
         _utc(event.decoded("DTEND")),
         str(event.get("SUMMARY", "")),
         str(event.get("LOCATION", "")),
-        str(event.get("DESCRIPTION", "")),
+        _description(str(event.get("DESCRIPTION", ""))),
     )
 
 
