@@ -218,7 +218,7 @@ def send_apologies(student: User, session: CourseSession, now: datetime | None =
 
 
 def take_back_apologies(student: User, session: CourseSession, now: datetime | None = None) -> None:
-    """ "I can come after all": the apologies are removed while the session has not begun."""
+    """Take apologies back ("I can come after all") while the session has not begun."""
     now = now or now_utc()
     if not is_enrolled(student.id, session.course_id):
         raise NotFound()
