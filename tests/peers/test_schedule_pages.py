@@ -175,3 +175,11 @@ def test_i_cant_come_keeps_its_service_signature(course, peer):
     absence = services.cannot_make_it(peer, course.sessions[0])
     assert absence.starts_at == course.sessions[0].starts_at
     assert absence.ends_at - absence.starts_at == timedelta(hours=2)
+
+
+def test_saying_it_twice_is_still_one_absence(course, peer):
+    first = services.cannot_make_it(peer, course.sessions[0])
+    again = services.cannot_make_it(peer, course.sessions[0])
+    assert again.id == first.id
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Absence)) == 1
+    assert len(open_requests(course)) == 1
