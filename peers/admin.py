@@ -18,7 +18,7 @@ from college.db import start_write_transaction
 from college.errors import DomainError
 from college.extensions import db
 from college.models import Role, User
-from college.reports import csv_response, record_export
+from college.reports import record_export, table_response
 from college.services import record_audit
 from college.templating import NavItem
 from courses.admin.common import people_with
@@ -316,8 +316,9 @@ def person(peer_id: int) -> str:
 # --- reports ---------------------------------------------------------------------------------
 
 
-@bp.get(f"/reports/terms/<{ID}:term_id>/teaching.csv")
-def teaching_csv(term_id: int) -> Response:
+@bp.get(f"/reports/terms/<{ID}:term_id>/teaching.<any(xlsx):kind>")
+@bp.get(f"/reports/terms/<{ID}:term_id>/teaching.csv", defaults={"kind": "csv"})
+def teaching_csv(term_id: int, kind: str) -> Response:
     """Download the sessions taught and covered per peer trainer in a term (audited)."""
     from peers.dashboard import teaching_figures
 
@@ -331,4 +332,4 @@ def teaching_csv(term_id: int) -> Response:
     ]
     record_export(current_user, "peer_teaching", term)
     db.session.commit()
-    return csv_response(f"term-{term.id}-peer-teaching.csv", header, rows)
+    return table_response(f"term-{term.id}-peer-teaching", kind, header, rows)

@@ -218,11 +218,14 @@ def peers_panel(args: Mapping[str, str]) -> Panel:
                 _("Every peer trainer is in the download."),
             )
         )
-    csv_url = url_for("peers_admin.teaching_csv", term_id=term.id) if term is not None else None
+    csv_url = xlsx_url = None
+    if term is not None:
+        csv_url = url_for("peers_admin.teaching_csv", term_id=term.id)
+        xlsx_url = url_for("peers_admin.teaching_csv", term_id=term.id, kind="xlsx")
     return Panel(
         key="peers",
         template="admin/peers/_dashboard_panel.html",
-        context={"term": term, "charts": charts, "csv_url": csv_url},
+        context={"term": term, "charts": charts, "csv_url": csv_url, "xlsx_url": xlsx_url},
         order=20,
     )
 
