@@ -182,6 +182,7 @@ ACCESS: dict[str, Row] = {
     "peers_admin.cohort_place":           post(admins(302)),
     "peers_admin.cohort_confirm":         post(admins(302)),
     "peers_admin.meeting_register":       post(admins(302)),
+    "peers_admin.cohort_register":        post(admins(302)),
     "peers_admin.cover_board":            get(admins()),
     "peers_admin.cover_assign":           post(admins(302)),
     "peers_admin.person":                 get(admins()),

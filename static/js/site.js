@@ -20,6 +20,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   // The people pickers filter as you type; without JavaScript the search form asks the server.
   for (const input of document.querySelectorAll("[data-filter-pickers]")) {
+    input.closest("[data-needs-script]")?.removeAttribute("hidden");
     const filter = () => {
       const needle = input.value.trim().toLowerCase();
       for (const picker of document.querySelectorAll(".picker")) {
@@ -35,9 +36,16 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     };
     input.addEventListener("input", filter);
-    input.form?.addEventListener("submit", (event) => {
-      event.preventDefault();
-      filter();
-    });
+    // A search form of its own is answered here; inside another form, Enter must not send it.
+    if (input.form?.method === "get") {
+      input.form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        filter();
+      });
+    } else {
+      input.addEventListener("keydown", (event) => {
+        if (event.key === "Enter") event.preventDefault();
+      });
+    }
   }
 });
