@@ -262,3 +262,35 @@ def test_danish_csv_and_xlsx_downloads(page: Any, live_server: Any, tmp_path: Pa
     sheet = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active
     assert sheet.cell(2, 1).value == ids["title"]
     assert sheet.cell(2, 2).value == 7 and abs(sheet.cell(2, 4).value - 4.3) < 1e-9
+
+
+def test_read_the_audit_log_in_english(page: Any, live_server: Any) -> None:
+    from college.services import record_audit
+
+    with live_server.seed():
+        admin = factories.make_admin(email=f"{unique('admin')}@example.org", language="en")
+        reader = factories.make_admin(
+            name=f"Mette {unique('lund')}", email=f"{unique('mette')}@example.org"
+        )
+        student = factories.make_student(name=f"Sune {unique('s')}")
+        for _ in range(4):
+            record_audit(reader, "user.viewed", student)
+        record_audit(reader, "user.disabled", student)
+        names = {
+            "admin": admin.email,
+            "reader": reader.display_name,
+            "student": student.display_name,
+        }
+    login(page, names["admin"], factories.PASSWORD)
+    page.goto("/admin/audit")
+    page.get_by_label("Person", exact=True).fill(names["reader"])
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator(".audit-table tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text(
+        f"{names['reader']} disabled the account of {names['student']}"
+    )
+    expect(rows.nth(1)).to_contain_text("opened 4 pages with people's details that day")
+    assert_accessible(page)
+    rows.nth(1).get_by_role("link", name="Show each").click()
+    expect(rows).to_have_count(5)
