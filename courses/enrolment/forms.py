@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from college.forms import CollegeForm
 from courses.enrolment.models import FEEDBACK_AREAS
 
 FEEDBACK_LABELS = {
@@ -17,14 +17,14 @@ FEEDBACK_LABELS = {
 }
 
 
-class ActionForm(FlaskForm):
+class ActionForm(CollegeForm):
     """A button that only carries the CSRF token."""
 
 
 PLACE_IN_LIST = _l("Please enter a place in the list, like 1.")
 
 
-class PositionForm(FlaskForm):
+class PositionForm(CollegeForm):
     position = IntegerField(
         _l("New place in the list"),
         validators=[InputRequired(PLACE_IN_LIST), NumberRange(1, 100_000, PLACE_IN_LIST)],
@@ -33,7 +33,7 @@ class PositionForm(FlaskForm):
     )
 
 
-class RemoveForm(FlaskForm):
+class RemoveForm(CollegeForm):
     reason = RadioField(
         _l("Why are you taking them off?"),
         validators=[InputRequired(_l("Please choose a reason."))],
@@ -43,7 +43,7 @@ class RemoveForm(FlaskForm):
     submit = SubmitField(_l("Yes, take them off"))
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(CollegeForm):
     belongs = BooleanField(
         _l("This course is for a particular group, and I belong to it."),
     )
@@ -62,7 +62,7 @@ def score_field(area: str) -> IntegerField:
     )
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(CollegeForm):
     hope = score_field("hope")
     knowledge = score_field("knowledge")
     everyday_tools = score_field("everyday_tools")
