@@ -153,7 +153,7 @@ ACCESS: dict[str, Row] = {
     "enrolment.register_csv":             get(facilitators()),  # names: audited
     "enrolment_admin.enrolments":         get(admins()),
     "enrolment_admin.move":               post(admins(302)),
-    "enrolment_admin.remove":             post(admins(302)),
+    "enrolment_admin.remove":             post(admins(400)),  # a reason is asked first
     # --- reports: counts and anonymous averages, for administrators -----------------------------
     "reports_admin.term_report":          get(admins()),
     "reports_admin.term_csv":             get(admins()),
@@ -188,6 +188,7 @@ ACCESS: dict[str, Row] = {
     "peers_admin.cohort_place":           post(admins(302)),
     "peers_admin.cohort_confirm":         post(admins(302)),
     "peers_admin.meeting_register":       post(admins(302)),
+    "peers_admin.cohort_register":        post(admins(302)),
     "peers_admin.cover_board":            get(admins()),
     "peers_admin.cover_assign":           post(admins(302)),
     "peers_admin.person":                 get(admins()),
@@ -253,6 +254,7 @@ def world(app: Flask) -> World:
         "token": "not-a-real-token",
         "filename": "css/site.css",
         "figure": "attendance",
+        "kind": "csv",
     }
     return World(people, values)
 

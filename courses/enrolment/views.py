@@ -26,7 +26,7 @@ from college.errors import DomainError
 from college.extensions import db
 from college.models import Role, User
 from college.page_cache import PERSON, kept
-from college.reports import csv_response
+from college.reports import table_response
 from college.views import safe_next
 from courses.enrolment import attendance, feedback, services
 from courses.enrolment.forms import ActionForm, EnrolForm, FeedbackForm
@@ -362,9 +362,10 @@ def register(session_id: int) -> Any:
     return html, status
 
 
-@bp.get("/courses/sessions/<int:session_id>/register.csv")
+@bp.get("/courses/sessions/<int:session_id>/register.<any(xlsx):kind>")
+@bp.get("/courses/sessions/<int:session_id>/register.csv", defaults={"kind": "csv"})
 @roles_required(Role.PEER, Role.TRAINER, Role.ADMIN)
-def register_csv(session_id: int) -> Response:
+def register_csv(session_id: int, kind: str) -> Response:
     """Download the register of a session I facilitate (the download is audited)."""
     session = db.get_or_404(CourseSession, session_id)
     if not attendance.can_keep_register(me(), session):
@@ -377,7 +378,7 @@ def register_csv(session_id: int) -> Response:
         [session.course.title, day, clock, student.display_name, _mark_word(mark)]
         for student, mark in rows
     ]
-    return csv_response(f"register-{session.course.slug}-{day.isoformat()}.csv", header, lines)
+    return table_response(f"register-{session.course.slug}-{day.isoformat()}", kind, header, lines)
 
 
 def _mark_word(mark: str | None) -> str:

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
 from college.db import now_utc
@@ -281,10 +282,26 @@ def group_by_when(entries: list[ScheduleEntry], now: datetime) -> list[ScheduleG
 class BoardEntry:
     request: CoverRequest
     candidates: list[Candidate]
+    # "24h" or "72h" when the session starts within that many hours (the alert marks).
+    urgency: str | None = None
+
+
+def _urgency(starts_at: datetime, now: datetime) -> str | None:
+    config = current_app.config
+    if starts_at - now <= timedelta(hours=int(config.get("PEERS_COVER_ESCALATION_HOURS", 24))):
+        return "24h"
+    if starts_at - now <= timedelta(hours=int(config.get("PEERS_COVER_ALERT_HOURS", 72))):
+        return "72h"
+    return None
+
+
+def _urgency_order(entry: BoardEntry) -> tuple[int, bool, datetime]:
+    band = {"24h": 0, "72h": 1}.get(entry.urgency or "", 2)
+    return band, bool(entry.candidates), entry.request.session.starts_at
 
 
 def cover_board(now: datetime | None = None) -> list[BoardEntry]:
-    """Every open request, the soonest session first, with who could still take it."""
+    """Every open request, the most urgent first, with who could still take it."""
     now = now or now_utc()
     requests = db.session.scalars(
         sa.select(CoverRequest)
@@ -296,6 +313,13 @@ def cover_board(now: datetime | None = None) -> list[BoardEntry]:
         )
         .order_by(CourseSession.starts_at, CoverRequest.id)
     ).unique()
-    return [
-        BoardEntry(r, candidates_for(r.session, FacilitatorRole(r.role), now)) for r in requests
+    entries = [
+        BoardEntry(
+            r,
+            candidates_for(r.session, FacilitatorRole(r.role), now),
+            _urgency(r.session.starts_at, now),
+        )
+        for r in requests
     ]
+    # Most urgent first: within a band of hours, a request nobody can take comes first.
+    return sorted(entries, key=_urgency_order)
