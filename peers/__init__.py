@@ -56,6 +56,8 @@ def init_app(app: Flask) -> None:
         "main",
         NavItem("peers.schedule", _l("My schedule"), roles=(str(Role.PEER), str(Role.TRAINER))),
     )
+    add_nav_item(app, "main", NavItem("peers.training", _l("My training"), roles=(str(Role.PEER),)))
+    app.extensions["courses.teacher_home"] = "peers.schedule"
     for item in admin.NAV:
         add_nav_item(app, "admin", item)
     # Invitations lead teachers here to say they cannot come.

@@ -17,7 +17,7 @@ from courses.forms import (
     text,
 )
 from courses.models import TOPIC_LABELS, WEEKDAY_LABELS
-from peers.models import PEER_STATUS_LABELS, VISIBILITY_LABELS
+from peers.models import PEER_STATUS_LABELS, PROFESSIONAL_VISIBILITY_LABELS, VISIBILITY_LABELS
 
 
 class AbsenceForm(CollegeForm):
@@ -69,6 +69,11 @@ class ProfileForm(CollegeForm):
         ),
     )
     submit = SubmitField(_l("Save"))
+
+    def offer_choices_for(self, is_peer: bool) -> None:
+        """Name the public role the person really has: only peers are shown as peers."""
+        if not is_peer:
+            self.public_visibility.choices = choices_from(PROFESSIONAL_VISIBILITY_LABELS)
 
 
 class AssignForm(CollegeForm):

@@ -155,6 +155,7 @@ def render_course(course: Course, problems: list[str] | None, refusal: str | Non
         refusal=refusal,
         next_statuses=services.next_statuses(course),
         links=course_links(),
+        register_open={s.id for s in course.sessions if services.register_is_open(s)},
     )
 
 

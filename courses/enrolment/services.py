@@ -542,6 +542,7 @@ class MyCourse:
     position: int | None
     completed: bool
     can_give_feedback: bool
+    apologies_sent: bool = False
 
 
 def my_courses(student: User, now: datetime | None = None) -> tuple[list[MyCourse], list[MyCourse]]:
@@ -550,7 +551,11 @@ def my_courses(student: User, now: datetime | None = None) -> tuple[list[MyCours
     A fixed number of queries however long the history: sessions, venues, queue positions
     and attendance are each read once for all the courses.
     """
-    from courses.enrolment.attendance import completion_share, present_counts
+    from courses.enrolment.attendance import (
+        apologised_session_ids,
+        completion_share,
+        present_counts,
+    )
 
     now = now or now_utc()
     enrolments = (
@@ -578,12 +583,19 @@ def my_courses(student: User, now: datetime | None = None) -> tuple[list[MyCours
         if sessions and all(s.ends_at <= now for s in sessions)
     }
     present = present_counts(student, sorted(ended), now)
+    next_sessions = {
+        course_id: next((s for s in sessions if s.ends_at > now), None)
+        for course_id, sessions in scheduled.items()
+    }
+    apologised = apologised_session_ids(
+        student, sorted(s.id for s in next_sessions.values() if s is not None)
+    )
     upcoming: list[MyCourse] = []
     past: list[MyCourse] = []
     for enrolment in enrolments:
         course = enrolment.course
         sessions = scheduled[course.id]
-        next_session = next((s for s in sessions if s.ends_at > now), None)
+        next_session = next_sessions[course.id]
         finished = course.id in ended
         enrolled = enrolment.status == EnrolmentStatus.ENROLLED
         held = sum(1 for s in sessions if s.starts_at <= now)
@@ -595,6 +607,7 @@ def my_courses(student: User, now: datetime | None = None) -> tuple[list[MyCours
             position=positions.get(enrolment.id),
             completed=finished and enrolled and share is not None and share >= completion_share(),
             can_give_feedback=finished and enrolled and not enrolment.feedback_given,
+            apologies_sent=next_session is not None and next_session.id in apologised,
         )
         (past if finished else upcoming).append(item)
     return upcoming, past

@@ -53,7 +53,15 @@ from peers.services.errors import (
 )
 from peers.services.personal_data import PEER_TABLES, erase_peer_data, export_peer_data
 from peers.services.profiles import profile_of, update_profile
-from peers.services.schedule import BoardEntry, Schedule, cover_board, schedule_for
+from peers.services.schedule import (
+    BoardEntry,
+    Schedule,
+    ScheduleEntry,
+    ScheduleGroup,
+    cover_board,
+    group_by_when,
+    schedule_for,
+)
 from peers.services.tasks import (
     alert_unfilled_cover,
     escalate_unstaffed,
@@ -103,6 +111,8 @@ __all__ = [
     "Pipeline",
     "ProgrammeCodeTaken",
     "Schedule",
+    "ScheduleEntry",
+    "ScheduleGroup",
     "TrainingRecord",
     "accept_offer",
     "add_unavailability",
@@ -121,6 +131,7 @@ __all__ = [
     "expire_cover_requests",
     "export_peer_data",
     "find_offer",
+    "group_by_when",
     "in_training_user_ids",
     "on_session_change",
     "open_cohort",

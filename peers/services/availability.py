@@ -119,6 +119,20 @@ def cannot_make_it(actor: User, session: CourseSession) -> Absence:
         or session.ends_at <= now_utc()
     ):
         raise NotYourSession()
+    # Said twice (a double tap, a second calendar reply), it is still one absence.
+    already = db.session.scalar(
+        sa.select(Absence)
+        .where(
+            Absence.user_id == actor.id,
+            Absence.withdrawn_at.is_(None),
+            Absence.starts_at <= session.starts_at,
+            Absence.ends_at >= session.ends_at,
+        )
+        .order_by(Absence.id)
+        .limit(1)
+    )
+    if already is not None:
+        return already
     return record_absence(actor, actor, session.starts_at, session.ends_at)
 
 

@@ -167,7 +167,10 @@ def test_no_route_can_change_the_log(app: Flask, client: FlaskClient, signed_in_
 def test_staff_views_of_people_are_recorded(client: FlaskClient, auth):
     """Each page that shows a person's data to staff leaves a trace in the log."""
     peer, trainer, admin = factories.make_peer(), factories.make_trainer(), factories.make_admin()
-    course = factories.make_published_course(peer=peer, trainer=trainer)
+    # A register opens on its session's day: before that it shows nobody.
+    course = factories.make_published_course(
+        peer=peer, trainer=trainer, first_start=factories.early_today()
+    )
     student = factories.make_student()
     factories.make_enrolment(course, student)
     session_id = course.sessions[0].id
