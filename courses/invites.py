@@ -41,12 +41,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask_babel import force_locale, format_date, format_time
 from flask_babel import lazy_gettext as _l
 
 from college.calendar import Mailbox, Method, build_invite
 from college.db import now_utc
 from college.extensions import db
+from college.languages import force_language
 from college.models import User
 from college.outbox import (
     Rendered,
@@ -55,6 +55,7 @@ from college.outbox import (
     register_renderer,
     render_email,
 )
+from college.templating import format_when
 from college.urls import absolute_url
 from courses.feeds import (
     SessionFacts,
@@ -94,7 +95,7 @@ def _position(session: CourseSession) -> tuple[int, int]:
 
 
 def _when(facts: SessionFacts) -> str:
-    return f"{format_date(facts.starts_at, 'full')} {format_time(facts.starts_at, 'short')}"
+    return format_when(facts.starts_at)
 
 
 def _organizer() -> Mailbox:
@@ -149,7 +150,7 @@ def render_invitation(payload: dict[str, Any]) -> Rendered:
     viewer = Viewer(person.id, payload["discreet"])
     number, count = payload["number"], payload["count"]
     occasion = payload["occasion"]
-    with force_locale(payload["language"]):
+    with force_language(payload["language"]):
         event = calendar_event(facts, viewer)
         ics = build_invite(
             event,

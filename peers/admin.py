@@ -25,7 +25,7 @@ from courses.admin.common import people_with
 from courses.forms import set_id_choices
 from courses.models import Term
 from courses.times import local_today, to_utc
-from peers import services
+from peers import programme_name, services
 from peers.forms import AssignForm, CohortForm, ConfirmQualificationForm, PlaceForm, ProgrammeForm
 from peers.models import Absence, Cohort, CohortMeeting, CoverRequest, TrainingProgramme
 
@@ -101,7 +101,7 @@ def _cohort_form() -> CohortForm:
     form = CohortForm()
     set_id_choices(
         form.programme,
-        [(p.id, p.name) for p in services.programmes()],
+        [(p.id, programme_name(p.code)) for p in services.programmes()],
         empty=_("Choose a programme"),
     )
     form.trainers.choices = [

@@ -54,7 +54,9 @@ def _read_invite(mime: EmailMessage, part: EmailMessage, parsed: ParsedCalendar)
     if parsed.method == "CANCEL":
         assert event.status == "CANCELLED"
     text = mime.get_body(("plain",)).get_content()
-    return Invite(str(mime["To"]), str(mime["Subject"]), str(parsed.method), event, text, mime)
+    # A subject folded onto its own line keeps the fold's space; mail programs do not show it.
+    subject = str(mime["Subject"]).strip()
+    return Invite(str(mime["To"]), subject, str(parsed.method), event, text, mime)
 
 
 def read_invites(messages: list[EmailMessage]) -> list[Invite]:
