@@ -47,7 +47,7 @@ def test_english_pages_write_dates_the_british_way(client: FlaskClient, danish_c
 
 def test_danish_pages_write_dates_the_danish_way(client: FlaskClient, danish_course: Course):
     listing = page(client, "/courses/", DANISH)
-    assert "tirsdag den 10. september 2030, 17.00" in listing
+    assert "tirsdag den 10. september 2030 kl. 17.00" in listing
     assert "den tirsdag" not in listing
 
 
