@@ -43,16 +43,16 @@ NAMING_ATTRIBUTES = ("aria-label", "title", "alt", "placeholder")
 
 @dataclass(frozen=True)
 class Phrase:
-    english: str
+    text: str
     pattern: re.Pattern[str]
 
 
-def _pattern(english: str) -> re.Pattern[str] | None:
-    literal = PLACEHOLDER.sub(" ", english)
-    if len(re.findall(r"[A-Za-z]", literal)) < 4:
+def _pattern(text: str) -> re.Pattern[str] | None:
+    literal = PLACEHOLDER.sub(" ", text)
+    if len(re.findall(r"[^\W\d_]", literal)) < 4:
         return None  # "%(day)s, %(time)s": too little of its own to tell the languages apart
     parts = []
-    for piece in re.split(r"(%\([a-z_]+\)[sd]|%%)", english.strip()):
+    for piece in re.split(r"(%\([a-z_]+\)[sd]|%%)", text.strip()):
         if piece == "%%":
             parts.append("%")
         elif PLACEHOLDER.fullmatch(piece):
@@ -66,36 +66,53 @@ def _pattern(english: str) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w){body}(?!\w)")
 
 
-@cache
-def english_phrases() -> tuple[Phrase, ...]:
+def _catalogue_pairs() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     with (DANISH / "messages.po").open("rb") as handle:
         catalogue = read_po(handle)
-    danish_texts: list[str] = []
-    pairs: list[tuple[str, tuple[str, ...]]] = []
+    pairs = []
     for message in catalogue:
         if not message.id:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        danish_texts.extend(s for s in strings if s)
-        pairs.extend((english, strings) for english in ids)
+        pairs.append((ids, tuple(s for s in strings if s)))
+    return pairs
+
+
+def _phrases(wrong: list[tuple[str, tuple[str, ...]]], right: list[str]) -> tuple[Phrase, ...]:
+    """Phrases of one language (each with its counterparts) that the other never uses."""
     phrases = []
-    for english, strings in pairs:
-        pattern = _pattern(english)
-        if pattern is None or english in strings:
+    for text, counterparts in wrong:
+        pattern = _pattern(text)
+        if pattern is None or text in counterparts:
             continue
-        # Words Danish uses too ("Online", "Region") are no sign of a missing translation.
-        if any(pattern.search(PLACEHOLDER.sub("x", danish)) for danish in danish_texts):
+        # Words both languages use ("Online", "Region") are no sign of a missing translation.
+        if any(pattern.search(PLACEHOLDER.sub("x", other)) for other in right):
             continue
-        phrases.append(Phrase(english, pattern))
+        phrases.append(Phrase(text, pattern))
     return tuple(phrases)
+
+
+@cache
+def english_phrases() -> tuple[Phrase, ...]:
+    pairs = _catalogue_pairs()
+    english = [(text, strings) for ids, strings in pairs for text in ids]
+    return _phrases(english, [s for _ids, strings in pairs for s in strings])
+
+
+@cache
+def danish_phrases() -> tuple[Phrase, ...]:
+    pairs = _catalogue_pairs()
+    danish = [(text, ids) for ids, strings in pairs for text in strings]
+    return _phrases(danish, [text for ids, _strings in pairs for text in ids])
 
 
 class _Reader(HTMLParser):
     """The lines of text a person meets on a page, and the names of its controls."""
 
-    def __init__(self) -> None:
+    def __init__(self, language: str) -> None:
         super().__init__(convert_charrefs=True)
+        self.language = language
         self.lines: list[str] = []
         self.current: list[str] = []
         self.stack: list[tuple[str, bool]] = []
@@ -116,7 +133,7 @@ class _Reader(HTMLParser):
         skip = (
             self.skipping
             or tag in SILENT
-            or (language is not None and not language.startswith("da"))
+            or (language is not None and not language.startswith(self.language))
             or values.get("translate") == "no"  # codes and names, the same in any language
         )
         if tag in BLOCKS:
@@ -147,8 +164,9 @@ class _Reader(HTMLParser):
         self._break()
 
 
-def lines_of_html(html: str) -> list[str]:
-    reader = _Reader()
+def lines_of_html(html: str, language: str = "da") -> list[str]:
+    """The lines of a page in ``language``; text marked with another language is left out."""
+    reader = _Reader(language)
     reader.feed(html)
     reader.close()
     return [line for line in reader.lines if line]
@@ -170,9 +188,21 @@ def english_in(lines: list[str]) -> list[str]:
             continue
         for phrase in english_phrases():
             if phrase.pattern.search(line):
-                found.append(f"{phrase.english!r} in {line!r}")
+                found.append(f"{phrase.text!r} in {line!r}")
         if ENGLISH_DATE.search(line):
             found.append(f"an English date in {line!r}")
         if DOUBLE_DEN.search(line):
             found.append(f"'den … den' in {line!r}")
+    return found
+
+
+def danish_in(lines: list[str]) -> list[str]:
+    """What on these lines of an English page is Danish of the catalogue, unmarked."""
+    found = []
+    for line in lines:
+        for phrase in danish_phrases():
+            if phrase.pattern.search(line):
+                found.append(f"{phrase.text!r} in {line!r}")
+        if DOUBLE_DEN.search(line):
+            found.append(f"a Danish date in {line!r}")
     return found

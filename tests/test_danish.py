@@ -1,9 +1,10 @@
-"""No English on a Danish page or in a Danish mail.
+"""No English on a Danish page or in a Danish mail, and no Danish unmarked on an English page.
 
 Every page of the access table (``tests.test_access.ACCESS``) is opened in Danish by someone
 it is for, a few forms are sent back with their errors, and every mail template is written
 in Danish. None may show an English source string of the catalogue, an English date, or
-"den tirsdag den" (see ``tests.danish_text`` for how the text is read).
+"den tirsdag den" (see ``tests.danish_text`` for how the text is read). The same pages in
+English show no Danish of the catalogue outside what is marked ``lang="da"``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from flask.testing import FlaskClient
 from college.extensions import db
 from college.models import OutboxMessage
 from college.services import record_audit
-from tests.danish_text import english_in, lines_of_csv, lines_of_html, lines_of_text
+from tests.danish_text import (
+    danish_in,
+    english_in,
+    lines_of_csv,
+    lines_of_html,
+    lines_of_text,
+)
 from tests.mail_contexts import mail_names, render_mail
 from tests.test_access import ACCESS, World, sign_in_as, url_for_rule
 from tests.test_access import world as world  # the fixture, shared
@@ -77,6 +84,22 @@ def add_training_and_history(world: World) -> None:
         record_audit(admin, action, world.people["student"])
 
 
+def test_the_checks_find_what_they_look_for():
+    page = (
+        '<main><h1>Log ind</h1><p>Please check the form</p><p lang="en">English</p>'
+        '<button aria-label="Next page">›</button><p>den tirsdag den 10. september</p>'
+        '<p>3 sessions</p><p translate="no">session.added</p></main>'
+    )
+    found = "\n".join(english_in(lines_of_html(page)))
+    for english in ("Please check the form", "Next page", "den … den", "%(num)s sessions"):
+        assert english in found
+    assert "English" not in found and "session.added" not in found
+    assert english_in(lines_of_text("Tuesday 10 September 2030"))
+    marked = '<p lang="da">Log ind</p><p>Log in</p>'
+    assert danish_in(lines_of_html(marked, "en")) == []
+    assert danish_in(lines_of_html("<p>Log ind</p>", "en"))
+
+
 def test_the_reader_sees_the_page_they_are_for():
     assert reader_for("enrolment.my_courses") == "student"
     assert reader_for("peers.schedule") == "peer"
@@ -115,6 +138,21 @@ def test_a_danish_form_sent_back_has_no_english(
     assert "<title>Fejl: " in page
     found = english_in(lines_of_html(page))
     assert not found, f"English on {url} sent back empty:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("endpoint", PAGES)
+def test_an_english_page_has_no_unmarked_danish(app: Flask, world: World, endpoint: str):
+    english = app.test_client()
+    english.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    who = reader_for(endpoint)
+    sign_in_as(english, world.people.get(who))
+    url = url_for_rule(app, endpoint, world)
+    response = english.get(url)
+    assert response.status_code == 200, f"{url} as {who}"
+    if response.mimetype != "text/html":
+        pytest.skip(f"{response.mimetype}: read above in Danish")
+    found = danish_in(lines_of_html(response.get_data(as_text=True), "en"))
+    assert not found, f"Danish on {url} as {who}:\n" + "\n".join(found)
 
 
 # --- mail ------------------------------------------------------------------------------------
