@@ -65,6 +65,7 @@ def init_app(app: Flask) -> None:
         feeds,
         invites,
         mail_descriptions,
+        replies,
         scaled,
         services,
         views,
@@ -75,6 +76,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     feeds.init_app(app)
     invites.init_app(app)
+    replies.init_app(app)
     mail_descriptions.init_app(app)
     add_nav_item(app, "main", NavItem("courses.index", _l("Courses")))
     for item in admin.NAV:

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from markupsafe import Markup
 
 from college.page_cache import VISITORS, kept
+from college.urls import absolute_url, subscription_links
 from courses import prospectus
 from courses.models import Course
 
@@ -54,9 +55,12 @@ def detail(slug: str) -> str:
     if course is None:
         abort(404)
     panels = [html for html in (panel(course) for panel in detail_panels()) if html]
+    feed = absolute_url("feeds.course_feed", slug=course.slug)
+    name = f"{course.title} — {current_app.config['COLLEGE_NAME']}"
     return render_template(
         "courses/detail.html",
         course=course,
+        subscribe=subscription_links(feed, name),
         venues=prospectus.venues_of(course),
         panels=panels,
         enrol_endpoint=enrol_endpoint(),

@@ -51,6 +51,7 @@ def context_for(values: dict[str, Any], people: dict[str, Any], first: bool) -> 
         "starts_at": session.starts_at,
         "ends_at": session.ends_at,
         "details_url": link,
+        "answer_page": link,
         "calendar_page": link,
         "location": session.venue.name if first and session.venue else None,
         "meeting_link": link if first else None,
