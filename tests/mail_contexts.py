@@ -52,6 +52,7 @@ def context_for(values: dict[str, Any], people: dict[str, Any], first: bool) -> 
         "ends_at": session.ends_at,
         "details_url": link,
         "answer_page": link,
+        "contact": "kontakt@recovery-college.example",
         "calendar_page": link,
         "location": session.venue.name if first and session.venue else None,
         "meeting_link": link if first else None,

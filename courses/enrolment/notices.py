@@ -65,6 +65,10 @@ SUBJECTS: dict[str, tuple[Any, Any]] = {
         _l("You have withdrawn: %(course)s"),
         _l("Your withdrawal is confirmed — %(college)s"),
     ),
+    "removed": (
+        _l("You are no longer on %(course)s"),
+        _l("About your place — %(college)s"),
+    ),
     "reminder": (_l("Starting soon: %(course)s"), _l("Starting soon — %(college)s")),
     "missed": (_l("We missed you: %(course)s"), _l("We missed you — %(college)s")),
     "feedback": (_l("How was %(course)s?"), _l("How was your course? — %(college)s")),
@@ -99,6 +103,13 @@ class Formatted:
 
 
 RENDERER = "courses.enrolment_notice"
+
+
+def college_contact() -> str:
+    """Where a student writes with questions about their place: the one place to switch
+    when the college's own contact settings arrive (``COLLEGE_CONTACT_EMAIL``)."""
+    config = current_app.config
+    return str(config.get("COLLEGE_CONTACT_EMAIL") or config["MAIL_DEFAULT_SENDER"])
 
 
 def send(
@@ -191,6 +202,7 @@ def render_notice(payload: dict[str, Any]) -> Rendered:
         course_url=absolute_url("courses.detail", slug=course.slug),
         my_courses_url=absolute_url("enrolment.my_courses"),
         courses_url=absolute_url("courses.index"),
+        contact=college_contact(),
         **context,
     )
 
