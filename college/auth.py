@@ -43,9 +43,14 @@ def sign_in(user: User) -> None:
 
 
 def sign_out() -> None:
+    # The goodbye, and the pages after it, stay in the language the person chose.
+    language = current_user.language if current_user.is_authenticated else session.get("language")
     services.end_login_session(session.get(SESSION_KEY))
     logout_user()
     session.clear()
+    if language:
+        session["language"] = language
+        refresh_language()
 
 
 def current_token() -> str | None:

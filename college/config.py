@@ -74,6 +74,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "COLLEGE_BASE_URL": os.environ.get("COLLEGE_BASE_URL", "http://127.0.0.1:5000"),
         "COLLEGE_DEFAULT_LANGUAGE": os.environ.get("COLLEGE_DEFAULT_LANGUAGE", "da"),
         "LANGUAGES": ("en", "da"),
+        # The language the courses are taught in, and their titles and descriptions written in.
+        "COLLEGE_TEACHING_LANGUAGE": os.environ.get("COLLEGE_TEACHING_LANGUAGE", "da"),
         "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", PRIVACY_NOTICE_VERSION),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "files"),
         "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR", str(instance_path / "mail")),

@@ -7,12 +7,13 @@ from flask_login import current_user
 
 from college.auth import may_be_signed_in
 from college.extensions import babel
+from college.languages import babel_locale
 
 
-def select_locale() -> str:
+def select_language() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
-        return current_app.config["COLLEGE_DEFAULT_LANGUAGE"]
+        return str(current_app.config["COLLEGE_DEFAULT_LANGUAGE"])
     signed_in = may_be_signed_in() and current_user.is_authenticated
     if signed_in and current_user.language in languages:
         return str(current_user.language)
@@ -20,7 +21,11 @@ def select_locale() -> str:
     if chosen in languages:
         return str(chosen)
     best = request.accept_languages.best_match(languages)
-    return best or current_app.config["COLLEGE_DEFAULT_LANGUAGE"]
+    return str(best or current_app.config["COLLEGE_DEFAULT_LANGUAGE"])
+
+
+def select_locale() -> str:
+    return str(babel_locale(select_language()))
 
 
 def select_timezone() -> str:

@@ -43,12 +43,12 @@ from typing import Any, Protocol
 import flask_mail
 import sqlalchemy as sa
 from flask import Flask, current_app, render_template
-from flask_babel import force_locale
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from college.db import changed_rows, now_utc
 from college.extensions import BindableSession, db, mail
+from college.languages import force_language
 from college.models import MailFailure, OutboxMessage, OutboxStatus, User
 from college.page_cache import mark_changed
 from college.text import has_control_character, single_line
@@ -121,7 +121,7 @@ def render_email(
     **context: Any,
 ) -> Rendered:
     """``templates/email/<template>.{txt,html}`` and the subject, in ``language``."""
-    with force_locale(language):
+    with force_language(language):
         context.setdefault("user", user)
         context.setdefault("college_name", current_app.config["COLLEGE_NAME"])
         text = render_template(f"email/{template}.txt", **context)

@@ -290,12 +290,15 @@ def attention_today() -> list[Attention]:
 def places_chart(figures: list[CoursePlaces], key: str = "places") -> Chart:
     full = sum(1 for f in figures if f.places_left == 0)
     waiting = sum(f.waiting for f in figures)
-    description = ngettext(
-        "%(num)s course; %(full)s full; %(waiting)s people waiting in all.",
-        "%(num)s courses; %(full)s full; %(waiting)s people waiting in all.",
-        len(figures),
-        full=full,
-        waiting=waiting,
+    # One sentence per count, so that each gets its own plural ("1 person is waiting").
+    description = " ".join(
+        (
+            ngettext("%(num)s course.", "%(num)s courses.", len(figures)),
+            ngettext("%(num)s is full.", "%(num)s are full.", full),
+            ngettext(
+                "%(num)s person is waiting in all.", "%(num)s people are waiting in all.", waiting
+            ),
+        )
     )
     return Chart(
         key=key,

@@ -26,7 +26,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, abort, current_app, redirect, request, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -35,6 +34,7 @@ from werkzeug.http import is_resource_modified
 from college.calendar import CalendarEvent, build_feed
 from college.db import now_utc
 from college.extensions import db
+from college.languages import force_language
 from college.models import Role, User
 from college.page_cache import ANYONE, kept, no_language
 from college.services import find_user_by_calendar_token
@@ -386,7 +386,7 @@ def feed_uid(uid: str) -> str:
 
 
 def render(feed: Feed) -> bytes:
-    with force_locale(feed.language):
+    with force_language(feed.language):
         events = [calendar_event(facts, feed.viewer) for facts in feed.facts]
         if feed.name:
             # A subscription; a single download (no name) keeps the invitation's UID, so
@@ -447,7 +447,7 @@ def public_course(slug: str) -> Course:
 def college_feed() -> Response:
     """Subscribe to every public session of the college."""
     language = public_language()
-    with force_locale(language):
+    with force_language(language):
         name = str(current_app.config["COLLEGE_NAME"])
     feed = Feed(
         name, read_facts(shown_sessions(*in_window())), None, language, False, "college.ics"
@@ -473,7 +473,7 @@ def personal_feed(token: str) -> Response:
     user = find_user_by_calendar_token(token)
     if user is None:
         abort(404)
-    with force_locale(user.language):
+    with force_language(user.language):
         name = _("My sessions — %(college)s", college=current_app.config["COLLEGE_NAME"])
     facts = read_facts(
         shown_sessions(CourseSession.id.in_(personal_session_ids(user)), *in_window())

@@ -51,16 +51,17 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from college.calendar import CalendarEvent, Mailbox, Method, build_invite
 from college.db import now_utc
 from college.extensions import db
+from college.languages import force_language
 from college.models import OutboxMessage, OutboxStatus, User
 from college.outbox import Rendered, enqueue, register_mail_preparer, render_email
 from college.page_cache import READ_VERSION
+from college.templating import format_clock, format_when
 from college.urls import absolute_url
 from courses.feeds import (
     SESSION_COLUMNS,
@@ -364,7 +365,7 @@ class Wanted:
 
 
 def _when_text(start: datetime, end: datetime) -> str:
-    return f"{format_date(start, 'full')} {format_time(start, 'short')}–{format_time(end, 'short')}"
+    return f"{format_when(start)}–{format_clock(end)}"
 
 
 def _readable(name: str, value: str) -> str:
@@ -445,7 +446,7 @@ def plan_person(
     """What this person must be sent about this course for their calendar to be right."""
     cache = Renderings() if cache is None else cache
     viewer = Viewer(person.id, person.discreet)
-    with force_locale(person.language):
+    with force_language(person.language):
         wanted = [
             Wanted(o.facts, *cache.event(o.facts, person, viewer))
             for o in occurrences
@@ -493,7 +494,7 @@ def plan_person(
         for sid in dropped:
             request.entries[sid] = (uid, None, None)
         outgoing.append(request)
-    with force_locale(person.language):
+    with force_language(person.language):
         outgoing += _cancels(live, groups, outgoing, facts_by_id, viewer)
     return outgoing
 
@@ -553,7 +554,7 @@ def _organizer() -> Mailbox:
 
 
 def _subject(out: Outgoing, title: str, first: SessionFacts) -> str:
-    when = f"{format_date(first.starts_at, 'full')} {format_time(first.starts_at, 'short')}"
+    when = format_when(first.starts_at)
     key = out.occasion
     if out.method == Method.REQUEST and key == "new" and len(out.sessions) > 1:
         key = "new_series"
@@ -571,7 +572,7 @@ def build_calendar(person: User, out: Outgoing, sequence: int, sent_at: datetime
     the description as the invitation's body); that line is not part of what is compared.
     """
     events = [replace(e, sequence=sequence) for e in out.events]
-    with force_locale(person.language):
+    with force_language(person.language):
         if out.method == Method.REQUEST:
             teaches = any(uid == person.id for uid, _n, _p in out.sessions[0].facilitators)
             note = not_by_reply(answer_page(teaches))
@@ -592,7 +593,7 @@ def write_mail(person: User, out: Outgoing, ics: str) -> Rendered:
     viewer = Viewer(person.id, person.discreet)
     first = out.sessions[0]
     changed = [(f, rows) for f, rows in out.changes if rows]
-    with force_locale(person.language):
+    with force_language(person.language):
         title = calendar_event(replace(first, cancelled=False), viewer).summary
         subject = _subject(out, title, changed[0][0] if changed else first)
     return render_email(

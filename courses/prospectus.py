@@ -15,12 +15,15 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import contains_eager, joinedload, selectinload, with_expression
 
 from college.extensions import db
+from college.languages import force_language
 from courses.models import (
+    TOPIC_LABELS,
     Audience,
     Course,
     CourseFacilitator,
@@ -201,10 +204,32 @@ def _has_session(*conditions: Any) -> Any:
     )
 
 
+def topics_named(query: str) -> list[str]:
+    """Topics whose name, in any of the college's languages, contains the (folded) query.
+
+    Course texts are written in the language the courses are taught in; someone searching
+    in another ("creativity") still finds the courses of that topic.
+    """
+    found = []
+    for topic, label in TOPIC_LABELS.items():
+        for language in current_app.config["LANGUAGES"]:
+            with force_language(language):
+                name = str(label)
+            if query in fold_for_search(name):
+                found.append(str(topic))
+                break
+    return found
+
+
 def _filter_conditions(filters: Filters) -> list[Any]:
     conditions: list[Any] = []
     if filters.q:
-        conditions.append(Course.search_text.contains(fold_for_search(filters.q), autoescape=True))
+        query = fold_for_search(filters.q)
+        matches = Course.search_text.contains(query, autoescape=True)
+        topics = topics_named(query)
+        if topics:
+            matches = sa.or_(matches, Course.topic.in_(topics))
+        conditions.append(matches)
     for name in ("topic", "format", "audience"):
         value = getattr(filters, name)
         if value is not None:

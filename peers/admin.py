@@ -25,7 +25,7 @@ from courses.admin.common import people_with
 from courses.forms import set_id_choices
 from courses.models import Term
 from courses.times import local_today
-from peers import services
+from peers import programme_name, services
 from peers.forms import (
     AssignForm,
     CohortForm,
@@ -108,7 +108,7 @@ def _cohort_form() -> CohortForm:
     form = CohortForm()
     set_id_choices(
         form.programme,
-        [(p.id, p.name) for p in services.programmes()],
+        [(p.id, programme_name(p.code)) for p in services.programmes()],
         empty=_("Choose a programme"),
     )
     people = dict(people_with(Role.TRAINER) + people_with(Role.PEER))

@@ -182,12 +182,18 @@ def pool_chart(pool: PeerPool) -> Chart:
 
 def teaching_chart(rows: list[PeerTeaching]) -> Chart:
     covered = sum(r.covered for r in rows)
-    description = ngettext(
-        "%(num)s peer trainer teaches this term; %(covered)s sessions are covered by a colleague.",
-        "%(num)s peer trainers teach this term; %(covered)s sessions are covered by a colleague.",
+    # Two sentences, so that each count gets its own plural ("1 session is covered").
+    teachers = ngettext(
+        "%(num)s peer trainer teaches this term.",
+        "%(num)s peer trainers teach this term.",
         len(rows),
-        covered=covered,
     )
+    covers = ngettext(
+        "%(num)s session is covered by a colleague.",
+        "%(num)s sessions are covered by a colleague.",
+        covered,
+    )
+    description = f"{teachers} {covers}"
     return Chart(
         key="peer-teaching",
         title=_("Sessions taught and covered per peer trainer"),

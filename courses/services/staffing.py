@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 
 from college.db import now_utc
 from college.extensions import db
 from college.models import Qualification, Role, User
+from college.templating import format_clock, format_day
 from courses.models import (
     Course,
     CourseSession,
@@ -58,8 +58,8 @@ def pair_of(peer: User | None, professional: User | None) -> list[Assignment]:
 def describe_session(moment: datetime) -> str:
     return _(
         "the session on %(date)s at %(time)s",
-        date=format_date(moment, "full"),
-        time=format_time(moment, "short"),
+        date=format_day(moment),
+        time=format_clock(moment),
     )
 
 

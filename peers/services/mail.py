@@ -25,12 +25,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
-from flask_babel import force_locale, format_date
+from flask_babel import format_date
 from flask_babel import gettext as _
 from werkzeug.local import LocalProxy
 
 from college.db import now_utc
 from college.extensions import db
+from college.languages import force_language
 from college.models import Qualification, Role, User, UserRole
 from college.outbox import (
     NoLongerNeeded,
@@ -154,7 +155,7 @@ def render_peer_mail(payload: dict[str, Any]) -> Rendered:
     context = {key: thaw(value) for key, value in payload["context"].items()}
     if template in BEFORE_WRITING:
         BEFORE_WRITING[template](context)
-    with force_locale(payload["language"]):
+    with force_language(payload["language"]):
         subject = SUBJECTS[template](context)
     return render_email(user, payload["language"], f"peers/{template}", subject, **context)
 

@@ -1,4 +1,4 @@
-"""Helpers for browser journeys: logging in, checking accessibility, reading emails."""
+"""Helpers for browser journeys: logging in, checking accessibility, screenshots, reading emails."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ __all__ = [
     "link_in",
     "login",
     "logout",
+    "screenshot",
     "unique",
 ]
 
@@ -133,6 +134,25 @@ def assert_accessible(page: Any) -> None:
     """Fail, listing them, when axe-core finds serious or critical WCAG 2.1 A/AA violations."""
     blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING_IMPACTS]
     assert not blocking, f"axe-core on {page.url}:\n{describe(blocking)}"
+
+
+# --- screenshots ---------------------------------------------------------------------------
+
+# Written by every run, for a person to look at; git ignores the folder.
+SCREENSHOTS = ROOT / "test-results" / "screenshots"
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save the whole page as ``test-results/screenshots/<name>.png``, named by journey and step.
+
+    ``name`` reads like a path ("student/03-course-page-da"); anything but letters, digits,
+    "-", "_" and "/" becomes "-", so a name is always a safe file name.
+    """
+    safe = re.sub(r"[^A-Za-z0-9_/-]+", "-", name).strip("-/")
+    path = SCREENSHOTS / f"{safe}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 # --- mail ----------------------------------------------------------------------------------

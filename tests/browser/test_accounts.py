@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 
-from tests.browser.helpers import assert_accessible, expect, link_in, login, logout, unique
+from tests.browser.helpers import (
+    assert_accessible,
+    expect,
+    link_in,
+    login,
+    logout,
+    screenshot,
+    unique,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -36,6 +44,7 @@ def test_register_then_log_out_and_in_again(page: Any) -> None:
     register(page, email, "Kirsten")
 
     expect(page.locator(".flash-success")).to_contain_text("You are logged in")
+    screenshot(page, "accounts/01-welcome")
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
     logout(page)
@@ -64,6 +73,7 @@ def test_registering_with_bad_input_shows_every_problem(page: Any) -> None:
     expect(summary).to_contain_text("Please accept the privacy notice")
     expect(page.get_by_label("Email address")).to_have_attribute("aria-invalid", "true")
     assert_accessible(page)
+    screenshot(page, "accounts/02-register-errors")
 
 
 def test_a_wrong_password_is_refused_with_a_message(page: Any) -> None:
@@ -88,6 +98,7 @@ def test_password_reset_through_the_mail_server(page: Any, mailbox: Any) -> None
     page.get_by_label("Email address").fill(email)
     page.get_by_role("button", name="Send me a link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    screenshot(page, "accounts/03-reset-sent")
 
     messages = mailbox.deliver_to(email)
     assert [m["Subject"] for m in messages] == ["Reset your password"]

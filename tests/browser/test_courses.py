@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from college.extensions import db
 from tests import factories
-from tests.browser.helpers import assert_accessible, expect, login, unique
+from tests.browser.helpers import assert_accessible, expect, login, screenshot, unique
 
 pytestmark = pytest.mark.browser
 
@@ -69,6 +69,7 @@ def test_admin_publishes_a_course_and_a_visitor_finds_it(page: Any, cast: dict[s
     page.get_by_role("button", name="Save course").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     assert_accessible(page)
+    screenshot(page, "courses/01-admin-new-course")
 
     # A weekly series of six Sunday evenings.
     page.get_by_role("link", name="Add a weekly series").click()
@@ -84,6 +85,7 @@ def test_admin_publishes_a_course_and_a_visitor_finds_it(page: Any, cast: dict[s
     page.get_by_role("button", name="Publish").click()
     expect(page.locator(".error-summary")).to_be_visible()
     assert_accessible(page)
+    screenshot(page, "courses/02-admin-publish-refused")
 
     page.get_by_role("link", name="Choose the pair").first.click()
     # The peer has no qualification yet: offered, but marked to check first.
@@ -114,6 +116,7 @@ def test_admin_publishes_a_course_and_a_visitor_finds_it(page: Any, cast: dict[s
     page.get_by_role("button", name="Publish").click()
     expect(page.locator(".flash-success")).to_be_visible()
     expect(page.get_by_role("heading", level=2, name="Status: Published")).to_be_visible()
+    screenshot(page, "courses/03-admin-published")
 
     # A visitor without an account finds it with the filters and opens it.
     visitor = page.context.browser.new_context(base_url=page.url.split("/admin")[0])
@@ -133,6 +136,7 @@ def find_and_open(page: Any, title: str, cast: dict[str, Any]) -> None:
     filters.get_by_role("button").click()
     expect(page).to_have_url(re.compile(r"day=sunday"))
     assert_accessible(page)
+    screenshot(page, "courses/04-prospectus-filtered")
 
     page.get_by_role("link", name=title).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
@@ -142,3 +146,4 @@ def find_and_open(page: Any, title: str, cast: dict[str, Any]) -> None:
     expect(main).to_contain_text(cast["peer"])
     expect(main).to_contain_text(cast["trainer"])
     assert_accessible(page)
+    screenshot(page, "courses/05-course-page")

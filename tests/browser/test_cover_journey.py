@@ -11,7 +11,7 @@ from college.extensions import db
 from courses.models import CourseSession, FacilitatorRole
 from courses.times import to_local
 from tests import factories
-from tests.browser.helpers import assert_accessible, expect, unique
+from tests.browser.helpers import assert_accessible, expect, screenshot, unique
 
 pytestmark = pytest.mark.browser
 
@@ -61,6 +61,7 @@ def test_a_colleague_takes_over_a_session_of_an_absent_peer(
     expect(away.get_by_text("Your absence is saved.")).to_be_visible()
     expect(away.get_by_text("We are asking your colleagues to cover")).to_be_visible()
     assert_accessible(away)
+    screenshot(away, "cover/01-absence-saved-phone")
 
     offers = mailbox.deliver_to(cover_cast["colleague"])
     assert offers and title not in str(offers[0]["Subject"])
@@ -70,9 +71,11 @@ def test_a_colleague_takes_over_a_session_of_an_absent_peer(
     offer = colleague.locator("article.cover-offer", has_text=title)
     expect(offer).to_be_visible()
     assert_accessible(colleague)
+    screenshot(colleague, "cover/02-colleague-offered")
     offer.get_by_role("button", name="I can cover").click()
     expect(colleague.get_by_text("The session is yours")).to_be_visible()
     expect(colleague.locator("article.schedule-session", has_text=title)).to_be_visible()
+    screenshot(colleague, "cover/03-colleague-covers")
 
     with live_server.seed():
         session = db.session.get_one(CourseSession, cover_cast["session_id"])

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.helpers import assert_accessible, expect
+from tests.browser.helpers import assert_accessible, expect, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +25,7 @@ def test_the_dashboard_shows_charts_with_their_figures(admin_page: Any) -> None:
     first.locator("summary").click()
     expect(first.locator("table th[scope=col]").first).to_be_visible()
     assert_accessible(page)
+    screenshot(page, "admin/01-dashboard")
 
 
 def test_the_reports_page_offers_downloads(admin_page: Any) -> None:
@@ -37,3 +38,4 @@ def test_the_reports_page_offers_downloads(admin_page: Any) -> None:
         downloads.first.click()
     assert download.value.suggested_filename.endswith(".csv")
     assert_accessible(page)
+    screenshot(page, "admin/02-reports")

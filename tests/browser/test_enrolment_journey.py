@@ -16,7 +16,7 @@ from courses.enrolment.models import Enrolment, EnrolmentStatus
 from courses.enrolment.queries import waitlist_position
 from courses.models import Course
 from tests import factories
-from tests.browser.helpers import assert_accessible, expect, link_in, unique
+from tests.browser.helpers import assert_accessible, expect, link_in, screenshot, unique
 from tests.browser.test_accounts import register
 
 pytestmark = pytest.mark.browser
@@ -94,6 +94,7 @@ def test_a_freed_place_is_offered_by_email_and_accepted_from_the_link(
     expect(mine).to_contain_text("Enrolled")
     expect(mine).to_contain_text("Next session")
     assert_accessible(page)
+    screenshot(page, "enrolment/01-my-courses-enrolled")
     assert enrolment_of(live_server, course["id"], visitor) == (EnrolmentStatus.ENROLLED, None)
 
     # The course is now full: two people queue behind it.
@@ -139,6 +140,7 @@ def test_a_freed_place_is_offered_by_email_and_accepted_from_the_link(
         expect(waiting.get_by_role("heading", level=1)).to_have_text("A place is held for you")
         expect(waiting.locator("main")).to_contain_text(title)
         assert_accessible(waiting)
+        screenshot(waiting, "enrolment/02-offer")
         waiting.get_by_role("button", name="Yes, I take the place").click()
 
         expect(waiting).to_have_url("/me/courses")
@@ -149,6 +151,7 @@ def test_a_freed_place_is_offered_by_email_and_accepted_from_the_link(
             theirs.get_by_role("link", name=re.compile("Withdraw from this course"))
         ).to_be_visible()
         assert_accessible(waiting)
+        screenshot(waiting, "enrolment/03-offer-accepted")
     finally:
         context.close()
 

@@ -2,68 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 
 from college.extensions import db
 from college.models import OutboxMessage, Role, User
 from tests import factories
-
-CATALOGUE = Path(__file__).parents[2] / "college" / "translations" / "da" / "LC_MESSAGES"
-
-
-def test_danish_catalogue_is_complete():
-    with (CATALOGUE / "messages.po").open("rb") as handle:
-        catalogue = read_po(handle)
-    missing = [
-        message.id
-        for message in catalogue
-        if message.id
-        and (
-            message.fuzzy
-            or not (all(message.string) if isinstance(message.string, tuple) else message.string)
-        )
-    ]
-    assert not missing, f"{len(missing)} Danish messages missing, e.g. {missing[:5]}"
-
-
-def test_every_source_string_is_in_the_catalogue():
-    """Extracting again finds nothing the catalogue lacks."""
-    from babel.messages.extract import extract_from_dir
-
-    root = Path(__file__).parents[2]
-    with (CATALOGUE / "messages.po").open("rb") as handle:
-        known = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
-    method_map = [
-        ("college/**.py", "python"),
-        ("courses/**.py", "python"),
-        ("peers/**.py", "python"),
-        ("templates/**.html", "jinja2"),
-        ("templates/**.txt", "jinja2"),
-    ]
-    keywords = {
-        "_": None,
-        "_l": None,
-        "gettext": None,
-        "lazy_gettext": None,
-        "ngettext": (1, 2),
-        "lazy_ngettext": (1, 2),
-    }
-    missing = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(root), method_map=method_map, keywords=keywords
-    ):
-        msgid = message if isinstance(message, str) else message[0]
-        if msgid and msgid not in known:
-            missing.add(msgid)
-    assert not missing, f"run `make extract-messages`: {sorted(missing)[:5]}"
 
 
 def test_language_follows_the_browser_then_the_switch(client: FlaskClient):

@@ -70,7 +70,14 @@ def _read_invite(mime: EmailMessage, part: EmailMessage, parsed: ParsedCalendar)
     text = mime.get_body(("plain",)).get_content()
     event = (masters or parsed.events)[0]
     return Invite(
-        str(mime["To"]), str(mime["Subject"]), str(parsed.method), event, text, mime, parsed, body
+        str(mime["To"]),
+        str(mime["Subject"]).strip(),
+        str(parsed.method),
+        event,
+        text,
+        mime,
+        parsed,
+        body,
     )
 
 

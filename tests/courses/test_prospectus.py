@@ -199,7 +199,7 @@ def test_list_shows_what_a_student_needs(client, catalogue):
     db.session.flush()
     page = client.get("/courses/?q=angst").get_data(as_text=True)
     assert "Forstå angsten" in page
-    assert "Tuesday, September 10, 2030" in page and "5:00" in page
+    assert "Tuesday 10 September 2030" in page and "17:00" in page
     assert "<dt>Sessions</dt><dd>2</dd>" in page
     assert "In person" in page
     assert "Skolegade hall" in page
@@ -279,7 +279,7 @@ def test_course_page_shows_everything_needed_to_decide(client, catalogue):
     assert "We meet, learn and share." in page
     assert "<li>Know more</li>" in page and "<li>Feel less alone</li>" in page
     assert "Everyone" in page
-    assert "Tuesday, September 10, 2030" in page and "Tuesday, September 17, 2030" in page
+    assert "Tuesday 10 September 2030" in page and "Tuesday 17 September 2030" in page
     assert "5:00" in page and "7:00" in page
     assert "Step-free entrance, hearing loop." in page
     assert "Region Midtjylland" in page

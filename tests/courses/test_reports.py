@@ -300,7 +300,7 @@ def test_the_dashboard_shows_the_fullest_courses_and_counts_them_all(app: Flask)
     assert len(chart.bars) == GLANCE_COURSES
     assert [bar.label for bar in chart.bars[:2]] == ["Course 19", "Course 18"]
     assert "20 courses" in chart.description
-    assert f"{sum(f.waiting for f in figures)} people waiting" in chart.description
+    assert f"{sum(f.waiting for f in figures)} people are waiting" in chart.description
     assert "Every course is in the term's reports." in chart.description
     with app.test_request_context():
         few = fullest_courses_chart(figures[:3])

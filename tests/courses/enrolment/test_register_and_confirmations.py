@@ -41,7 +41,7 @@ def test_a_register_for_a_later_day_is_refused_and_saves_nothing(small_course, p
         attendance.mark_attendance(
             peer, session, {student.id: AttendanceStatus.ABSENT}, now=the_day_before
         )
-    assert "opens on Tuesday, September 10, 2030" in str(refused.value)
+    assert "opens on Tuesday, 10 September 2030" in str(refused.value)
     with pytest.raises(attendance.RegisterNotYetOpen):
         attendance.register_for(peer, session, now=the_day_before)
     assert marks_of(session.id) == {}
@@ -97,13 +97,13 @@ def test_the_register_page_refuses_a_later_day_with_a_clear_message(
     session = course.sessions[0]
     auth.login(peer)
     page = client.get(f"/courses/sessions/{session.id}/register")
-    assert "The register for this session opens on Tuesday, September 10, 2030" in page.text
+    assert "The register for this session opens on Tuesday, 10 September 2030" in page.text
     assert "Sara Student" not in page.text and "Save register" not in page.text
     answer = client.post(
         f"/courses/sessions/{session.id}/register", data={f"mark-{student.id}": "absent"}
     )
     assert answer.status_code == 400
-    assert "opens on Tuesday, September 10, 2030" in answer.text
+    assert "opens on Tuesday, 10 September 2030" in answer.text
     assert marks_of(session.id) == {}
 
 
