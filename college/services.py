@@ -194,9 +194,13 @@ def register_user(
     password: str,
     language: str,
     consent: bool,
+    discreet: bool = True,
     roles: tuple[Role, ...] = (Role.STUDENT,),
 ) -> User:
-    """Create a student account with the privacy-notice consent recorded."""
+    """Create a student account with the privacy-notice consent recorded.
+
+    Discreet mode is on unless the person turned it off while signing up.
+    """
     if not consent:
         raise ConsentRequired()
     email = normalise_email(email)
@@ -211,6 +215,7 @@ def register_user(
         language=language,
         roles=roles,
     )
+    user.discreet = bool(discreet)
     user.consent_version = current_app.config["PRIVACY_NOTICE_VERSION"]
     user.consented_at = now_utc()
     db.session.flush()

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from college.landing import add_landing_page
 from college.templating import NavItem, add_nav_item
 
 LABELS: dict[str, dict[Any, Any]] = {}
@@ -57,6 +58,8 @@ def init_app(app: Flask) -> None:
     )
     for item in admin.NAV:
         add_nav_item(app, "admin", item)
+    for role in (Role.PEER, Role.TRAINER):
+        add_landing_page(app, role, "peers.schedule", priority=20)
     app.jinja_env.globals["peer_label"] = peer_label
     app.jinja_env.globals["programme_name"] = programme_name
     app.jinja_env.globals["weekday_names"] = list(WEEKDAY_LABELS.values())
