@@ -248,3 +248,15 @@ def test_pressing_enrol_on_a_begun_course_changes_nothing_and_says_why(client, a
         response.get_data(as_text=True)
     )
     assert kinds["begun"].seats_taken == 0
+
+
+@pytest.mark.parametrize("bad", ["2", "yes", "-1"])
+def test_a_begun_flag_that_is_not_0_or_1_is_refused_clearly(client, kinds, bad):
+    response = client.get(f"/api/v1/courses?begun={bad}")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["details"] == [
+        {"parameter": "begun", "message": "begun must be 0 or 1."}
+    ]
+    page = client.get(f"/courses/?begun={bad}").get_data(as_text=True)
+    assert "begun must be 0 or 1." in page
+    assert "Begun" not in page  # the filter was left out, so begun courses stay hidden
