@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask
 export FLASK_APP := wsgi.py
 
-.PHONY: run test lint format check audit bench translations extract-messages install chromium wrk node-tools clean
+.PHONY: run test test-fast lint format check audit bench translations extract-messages install chromium wrk node-tools clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,10 +26,11 @@ extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o college/translations/messages.pot .
 	$(BIN)/pybabel update -i college/translations/messages.pot -d college/translations -D messages --no-fuzzy-matching
 
+# Quiet on purpose: what a newcomer needs is the address, the mail folder and the logins.
 run: translations
-	$(FLASK) db upgrade
-	$(FLASK) college demo --if-empty
-	@echo "Mail is written to instance/mail/. Demo logins are listed in README.md."
+	@$(FLASK) db upgrade
+	@$(FLASK) college demo --if-empty
+	@$(FLASK) college welcome --url http://127.0.0.1:5000
 	@$(FLASK) college deliver-mail --interval 2 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host 127.0.0.1 --port 5000
@@ -68,6 +69,13 @@ wrk:
 test: translations node-tools chromium wrk check
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS); status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "No tests ran." >&2; exit 1; fi; exit $$status
+
+# The edit-test loop: SQLite only, no browser journeys, no benchmark run. `make test` (CI)
+# still runs everything.
+FAST_ARGS := -m "not browser" --ignore=tests/browser --ignore=tests/bench/test_smoke.py
+test-fast: translations node-tools
+	TEST_ENGINES=sqlite $(BIN)/python -m pytest -p no:cacheprovider $(FAST_ARGS) $(PYTEST_ARGS); \
+	  status=$$?; if [ $$status -eq 5 ]; then echo "No tests ran." >&2; exit 1; fi; exit $$status
 
 lint: install
 	$(BIN)/ruff check .

@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -253,10 +254,24 @@ WARM_UP_PER_WORKER = 12
 # few seconds can be much slower or faster than the minutes around them.
 ROUNDS = 5
 PROC_STAT = Path("/proc/stat")
+# Linux counts processor time in ticks (USER_HZ, 100 a second on every common kernel) per
+# processor. A round shorter than a few ticks cannot be measured: both readings may be the
+# same, or differ by one tick that is all busy or all idle. Below this many ticks of the
+# whole machine a round reports no processor figures rather than a 0% or a 100%; from it
+# on, one tick more or less moves the busy share by at most 5%.
+MIN_TICKS = 20
 
 
-def processor_seconds() -> tuple[float, float] | None:
-    """(busy, all) processor seconds of the whole machine since boot; None off Linux.
+@dataclass(frozen=True)
+class Ticks:
+    """Processor ticks of the whole machine since boot: busy ones and all of them."""
+
+    busy: int
+    total: int
+
+
+def processor_ticks() -> Ticks | None:
+    """The machine's processor ticks from ``/proc/stat``; None off Linux.
 
     Read around each round, so its cost in processor time per sign-up is known as well as
     its rate: a rate moves with what else the machine does, the cost much less.
@@ -265,20 +280,41 @@ def processor_seconds() -> tuple[float, float] | None:
         fields = PROC_STAT.read_text().split("\n", 1)[0].split()[1:]
     except OSError:
         return None
-    ticks = [int(value) for value in fields]
+    # user nice system idle iowait irq softirq steal; the guest fields after them are
+    # counted in user and nice already.
+    ticks = [int(value) for value in fields[:8]]
     idle = ticks[3] + ticks[4]  # idle and waiting for I/O
-    per_second = os.sysconf("SC_CLK_TCK")
-    return (sum(ticks) - idle) / per_second, sum(ticks) / per_second
+    return Ticks(busy=sum(ticks) - idle, total=sum(ticks))
 
 
 def processor_use(
-    before: tuple[float, float] | None, after: tuple[float, float] | None, enrolments: int
+    before: Ticks | None, after: Ticks | None, enrolments: int
 ) -> dict[str, float | None]:
-    """Milliseconds of processor per sign-up, everything counted, and the share that was busy."""
-    if before is None or after is None or after[1] <= before[1]:
+    """Milliseconds of processor per sign-up, everything counted, and the share that was busy.
+
+    Both are None when the round could not be measured: off Linux, or shorter than
+    ``MIN_TICKS`` of the machine's clock.
+    """
+    if before is None or after is None or after.total - before.total < MIN_TICKS:
         return {"cpu_ms": None, "busy": None}
-    busy, elapsed = after[0] - before[0], after[1] - before[1]
-    return {"cpu_ms": 1000 * busy / enrolments, "busy": busy / elapsed}
+    busy, elapsed = after.busy - before.busy, after.total - before.total
+    busy_seconds = busy / os.sysconf("SC_CLK_TCK")
+    return {"cpu_ms": 1000 * busy_seconds / enrolments, "busy": busy / elapsed}
+
+
+def processor_line(enrolment: dict[str, Any]) -> str:
+    """The report's line about what the sign-ups cost the machine, measured or not."""
+    label = f"  {'processor per sign-up':<34}"
+    cost = enrolment["median_cpu_ms"]
+    if cost is None and processor_ticks() is None:
+        return label + "not measured: this system has no /proc/stat"
+    if cost is None:
+        return label + f"not measured: no round lasted {MIN_TICKS} ticks of Linux's clock"
+    rounds = enrolment["rounds"]
+    busy = ", ".join(f"{r['busy']:.0%}" for r in rounds if r["busy"] is not None)
+    unmeasured = sum(1 for r in rounds if r["busy"] is None)
+    too_short = f"; {unmeasured} round(s) too short to measure" if unmeasured else ""
+    return label + f"{cost:>10.2f} ms, the whole machine counted (busy {busy}{too_short})"
 
 
 def sign_up_for_fresh_course(
@@ -321,9 +357,9 @@ def measure_round(
     url: str, database_url: str, browsers: list[tuple[str, str]], connections: int
 ) -> dict[str, Any]:
     first_message = last_message_id(database_url)
-    before = processor_seconds()
+    before = processor_ticks()
     slug, result = sign_up_for_fresh_course(url, database_url, browsers, connections)
-    used = processor_use(before, processor_seconds(), len(browsers))
+    used = processor_use(before, processor_ticks(), len(browsers))
     return used | {
         "rps": result["rps"],
         "p50_ms": result["p50_ms"],
@@ -343,8 +379,6 @@ def run(url: str, database_url: str, smoke: bool, duration: float = 5.0) -> dict
     connections = 4 if smoke else 16
     rounds = 1 if smoke else ROUNDS
     enrolment = measure_enrolment(url, database_url, students, connections, rounds)
-    cost = enrolment["median_cpu_ms"]
-    busy = ", ".join(f"{r['busy']:.0%}" for r in enrolment["rounds"] if r["busy"] is not None)
     hello_rps = measure_hello([connections], 1.0 if smoke else duration)[connections]
     ratio = enrolment["rps"] / hello_rps if hello_rps else None
     verdict = "; ".join(enrolment["problems"]) or "no overbooking, waiting list without gaps"
@@ -357,9 +391,7 @@ def run(url: str, database_url: str, smoke: bool, duration: float = 5.0) -> dict
         f"  p50 {enrolment['p50_ms']:.1f} ms  p95 {enrolment['p95_ms']:.1f} ms"
         f"  statuses {enrolment['statuses']}",
         f"  {'rounds':<34}" + ", ".join(f"{r['rps']:.1f}" for r in enrolment["rounds"]),
-        f"  {'processor per sign-up':<34}{cost:>10.2f} ms, the whole machine counted (busy {busy})"
-        if cost is not None
-        else "",
+        processor_line(enrolment),
         f"  {'hello world':<34}{hello_rps:>10.1f} req/s",
         f"  {'enrol / hello':<34}{ratio:>10.2f}" if ratio else "",
         f"  checked in the database: {verdict}",

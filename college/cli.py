@@ -1,9 +1,11 @@
-"""Command-line tasks: ``flask college create-admin | deliver-mail | demo``."""
+"""Command-line tasks: ``flask college create-admin | deliver-mail | demo | welcome``."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -12,6 +14,7 @@ from flask.cli import AppGroup
 from college import demo, outbox, services
 from college.errors import DomainError
 from college.extensions import db
+from college.models import Role
 
 college_cli = AppGroup("college", help="Recovery College tasks.")
 
@@ -75,7 +78,8 @@ def apply_retention_command() -> None:
 @click.option("--force", is_flag=True, help="Add the demo even if the database has data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if there is data.")
 @click.option("--scale", type=float, default=None, help="Generate a large data set (1 = a region).")
-def demo_command(force: bool, if_empty: bool, scale: float | None) -> None:
+@click.option("--verbose", is_flag=True, help="Show what the services log while seeding.")
+def demo_command(force: bool, if_empty: bool, scale: float | None, verbose: bool) -> None:
     """Fill an empty database with a believable demo college."""
     if not current_app.config["ALLOW_DEMO_LOGINS"]:
         raise click.ClickException("Demo data is refused in a production configuration.")
@@ -87,14 +91,54 @@ def demo_command(force: bool, if_empty: bool, scale: float | None) -> None:
             raise click.ClickException(
                 "The database is not empty. Use --force to add the demo anyway."
             )
-    if scale is not None:
-        if not 0 < scale <= 20:
-            raise click.ClickException("--scale must be above 0 and at most 20.")
-        demo.seed_scaled(scale)
+    if scale is not None and not 0 < scale <= 20:
+        raise click.ClickException("--scale must be above 0 and at most 20.")
+    with contextlib.nullcontext() if verbose else demo.quiet_logs():
+        if scale is not None:
+            demo.seed_scaled(scale)
+        else:
+            demo.seed()
+        db.session.commit()
+    click.echo("Demo college created.")
+
+
+ROLE_NAMES = {
+    Role.ADMIN: "administrator",
+    Role.PEER: "peer worker",
+    Role.TRAINER: "professional trainer",
+    Role.STUDENT: "student",
+}
+
+
+@college_cli.command("welcome")
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="Its address.")
+def welcome_command(url: str) -> None:
+    """Say where the college is served, where its mail goes and how to sign in."""
+    for line in welcome_lines(url):
+        click.echo(line)
+
+
+def shown_path(folder: str) -> str:
+    """A folder inside the working directory as a relative path, others in full."""
+    path = Path(folder).resolve()
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
+def welcome_lines(url: str) -> list[str]:
+    config = current_app.config
+    lines = ["", f"The college is served at {url} (Ctrl+C stops it)."]
+    if config["MAIL_BACKEND"] == "files":
+        lines.append(
+            f"Mail is written to {shown_path(config['MAIL_FILE_DIR'])}/ as .eml files: "
+            "open them in any mail program."
+        )
     else:
-        demo.seed()
-    db.session.commit()
-    click.echo("Demo college created. Log in with the demo accounts listed in the README.")
+        lines.append(f"Mail is sent through {config['MAIL_SERVER']}:{config['MAIL_PORT']}.")
+    logins = demo.demo_logins() if config["ALLOW_DEMO_LOGINS"] else []
+    if logins:
+        lines.append(f"Demo logins, all with the password {demo.DEMO_PASSWORD}:")
+        lines += [f"  {ROLE_NAMES[role]:<22}{email}" for role, email in logins]
+    return [*lines, ""]
 
 
 def init_app(app: Flask) -> None:

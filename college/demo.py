@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -174,6 +176,29 @@ def discard_seeding_mail(after_id: int) -> None:
 
 def is_demo_account(email: str) -> bool:
     return email.endswith("@" + DEMO_DOMAIN)
+
+
+def demo_logins() -> list[tuple[Role, str]]:
+    """The demo's sign-in accounts that this database holds, as (role, email)."""
+    emails = {email for email, _name in DEMO_LOGINS.values()}
+    found = set(db.session.scalars(sa.select(User.email).where(User.email.in_(emails))))
+    return [(role, email) for role, (email, _name) in DEMO_LOGINS.items() if email in found]
+
+
+@contextmanager
+def quiet_logs(level: int = logging.WARNING) -> Iterator[None]:
+    """Keep the log to ``level`` and above for a while.
+
+    The demo is built by the real services, and they log every sign-up and invitation:
+    hundreds of lines at the start that say nothing to someone trying the college.
+    """
+    root = logging.getLogger()
+    previous = root.level
+    root.setLevel(max(previous, level))
+    try:
+        yield
+    finally:
+        root.setLevel(previous)
 
 
 # --- large data sets for benchmarks ----------------------------------------------------------

@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 
 from college import create_app
 from college.extensions import BindableSession, db
+from college.models import Programme, User
 from tests import factories
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -173,6 +174,60 @@ class AuthActions:
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
+
+
+# --- one person in each role, and the same person signed in on ``client`` ---------------------
+# Shared by every package's tests; a test that needs a second person of a role makes one
+# with ``tests.factories``.
+
+
+@pytest.fixture
+def admin(app: Flask) -> User:
+    return factories.make_admin(name="Ada Admin")
+
+
+@pytest.fixture
+def peer(app: Flask) -> User:
+    """A peer trainer who holds the five-day qualification most courses ask for."""
+    return factories.make_peer(name="Pia Peer", programmes=(Programme.FIVE_DAY,))
+
+
+@pytest.fixture
+def trainer(app: Flask) -> User:
+    return factories.make_trainer(name="Tom Trainer")
+
+
+@pytest.fixture
+def student(app: Flask) -> User:
+    return factories.make_student(name="Sam Student")
+
+
+@pytest.fixture
+def signed_in_admin(auth: AuthActions, admin: User) -> User:
+    """``admin``, signed in on ``client``."""
+    auth.login(admin)
+    return admin
+
+
+@pytest.fixture
+def signed_in_peer(auth: AuthActions, peer: User) -> User:
+    """``peer``, signed in on ``client``."""
+    auth.login(peer)
+    return peer
+
+
+@pytest.fixture
+def signed_in_trainer(auth: AuthActions, trainer: User) -> User:
+    """``trainer``, signed in on ``client``."""
+    auth.login(trainer)
+    return trainer
+
+
+@pytest.fixture
+def signed_in_student(auth: AuthActions, student: User) -> User:
+    """``student``, signed in on ``client``."""
+    auth.login(student)
+    return student
 
 
 @pytest.fixture

@@ -78,8 +78,10 @@ def test_the_benchmark_runs_on_tiny_data(tmp_path: Path):
     assert enrolment["statuses"] == {"302": enrolment["enrolments"]}
     assert enrolment["problems"] == []
     assert enrolment["rps"] > 0 and enrolment["p95_ms"] > 0
-    if Path("/proc/stat").exists():  # the processor each sign-up cost, read from Linux
-        assert enrolment["median_cpu_ms"] > 0
-        assert all(0 < found["busy"] <= 1 for found in enrolment["rounds"])
-        assert "processor per sign-up" in done.stdout
+    # The processor each sign-up cost, read from Linux; a round on tiny data may be too
+    # short for the kernel's tick, and then it says so instead of giving a figure.
+    measured = [found for found in enrolment["rounds"] if found["cpu_ms"] is not None]
+    assert all(found["cpu_ms"] > 0 and 0 < found["busy"] <= 1 for found in measured)
+    assert (enrolment["median_cpu_ms"] is not None) == bool(measured)
+    assert "processor per sign-up" in done.stdout
     assert "hello world" in done.stdout and "My courses" in done.stdout

@@ -19,13 +19,6 @@ from courses.enrolment.models import EnrolmentStatus
 from tests import factories
 
 
-@pytest.fixture
-def admin(auth) -> User:
-    admin = factories.make_admin(name="Ada Admin")
-    auth.login(admin)
-    return admin
-
-
 def event(actor: User | None, action: str, target: object, at: datetime) -> AuditEvent:
     recorded = record_audit(actor, action, target)
     recorded.at = at
@@ -40,7 +33,7 @@ def rows(client: FlaskClient, query: str = "") -> list[str]:
     return [" ".join(row.split()) for row in body.split("<tr>")[1:]]
 
 
-def test_actions_are_described_in_words_with_names(client: FlaskClient, admin: User):
+def test_actions_are_described_in_words_with_names(client: FlaskClient, signed_in_admin: User):
     student = factories.make_student(name="Sune Student")
     client.get(f"/admin/people/{student.id}")
     [line] = rows(client)
@@ -97,17 +90,17 @@ def test_a_record_nobody_can_name_is_shown_by_its_kind_in_the_readers_language(
 
 
 def test_filter_by_person_finds_what_they_did_and_what_was_done_to_them(
-    client: FlaskClient, admin: User
+    client: FlaskClient, signed_in_admin: User
 ):
     student = factories.make_student(name="Sune Student")
     other = factories.make_student(name="Olga Other")
     course = factories.make_published_course(title="Calm course")
     enrolment = factories.make_enrolment(course, student, status=EnrolmentStatus.WAITLISTED)
     moment = datetime(2026, 5, 1, 10, tzinfo=UTC)
-    event(admin, "user.viewed", student, moment)
+    event(signed_in_admin, "user.viewed", student, moment)
     event(student, "consent.given", student, moment)
-    event(admin, "waitlist.moved", enrolment, moment)
-    event(admin, "user.viewed", other, moment)
+    event(signed_in_admin, "waitlist.moved", enrolment, moment)
+    event(signed_in_admin, "user.viewed", other, moment)
 
     found = rows(client, f"?person={student.id}")
 
@@ -118,11 +111,11 @@ def test_filter_by_person_finds_what_they_did_and_what_was_done_to_them(
     assert "Showing what Sune Student did" in html
 
 
-def test_filter_by_action_and_dates(client: FlaskClient, admin: User):
+def test_filter_by_action_and_dates(client: FlaskClient, signed_in_admin: User):
     student = factories.make_student()
-    event(admin, "user.viewed", student, datetime(2026, 5, 1, 10, tzinfo=UTC))
-    event(admin, "user.disabled", student, datetime(2026, 5, 3, 21, 30, tzinfo=UTC))
-    event(admin, "user.enabled", student, datetime(2026, 5, 5, 10, tzinfo=UTC))
+    event(signed_in_admin, "user.viewed", student, datetime(2026, 5, 1, 10, tzinfo=UTC))
+    event(signed_in_admin, "user.disabled", student, datetime(2026, 5, 3, 21, 30, tzinfo=UTC))
+    event(signed_in_admin, "user.enabled", student, datetime(2026, 5, 5, 10, tzinfo=UTC))
 
     assert len(rows(client, "?action=user.disabled")) == 1
     assert len(rows(client, "?action=mail.retry")) == 1  # the "nothing matches" row
@@ -140,16 +133,18 @@ def test_filter_by_action_and_dates(client: FlaskClient, admin: User):
         ("?person=abc", "Not a valid integer value."),
     ],
 )
-def test_bad_filters_get_a_clear_message(client: FlaskClient, admin: User, query, message):
+def test_bad_filters_get_a_clear_message(
+    client: FlaskClient, signed_in_admin: User, query, message
+):
     response = client.get("/admin/audit" + query)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
 
 
-def test_the_log_is_paginated(client: FlaskClient, admin: User):
+def test_the_log_is_paginated(client: FlaskClient, signed_in_admin: User):
     student = factories.make_student()
     for _ in range(55):
-        record_audit(admin, "user.viewed", student)
+        record_audit(signed_in_admin, "user.viewed", student)
     db.session.flush()
     assert len(rows(client, "?action=user.viewed")) == 50
     html = client.get("/admin/audit?action=user.viewed").get_data(as_text=True)
@@ -157,7 +152,7 @@ def test_the_log_is_paginated(client: FlaskClient, admin: User):
     assert len(rows(client, "?action=user.viewed&page=2")) == 5
 
 
-def test_no_route_can_change_the_log(app: Flask, client: FlaskClient, admin: User):
+def test_no_route_can_change_the_log(app: Flask, client: FlaskClient, signed_in_admin: User):
     methods = {
         method
         for rule in app.url_map.iter_rules()
@@ -193,10 +188,10 @@ def test_staff_views_of_people_are_recorded(client: FlaskClient, auth):
     } <= recorded
 
 
-def test_unexpected_query_arguments_are_ignored(client: FlaskClient, admin: User):
+def test_unexpected_query_arguments_are_ignored(client: FlaskClient, signed_in_admin: User):
     student = factories.make_student()
     for _ in range(51):
-        record_audit(admin, "user.viewed", student)
+        record_audit(signed_in_admin, "user.viewed", student)
     db.session.flush()
     response = client.get("/admin/audit?endpoint=x&_external=1&_scheme=ftp&page=-3")
     assert response.status_code == 200

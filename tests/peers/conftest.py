@@ -1,4 +1,8 @@
-"""Fixtures for the peers package: a published course with its pair, and colleagues."""
+"""Fixtures for the peers package: a published course with its pair.
+
+The people in each role (``admin``, ``peer``, ``trainer``, ``student`` and their
+``signed_in_*`` forms) are shared by every package, in ``tests/conftest.py``.
+"""
 
 from __future__ import annotations
 
@@ -14,21 +18,6 @@ from tests import factories
 def peers_app(app: Flask) -> Flask:
     """Every test here runs inside the app, on each database engine."""
     return app
-
-
-@pytest.fixture
-def admin() -> User:
-    return factories.make_admin(name="Ada Admin")
-
-
-@pytest.fixture
-def peer() -> User:
-    return factories.make_peer(name="Pia Peer")
-
-
-@pytest.fixture
-def trainer() -> User:
-    return factories.make_trainer(name="Tom Trainer")
 
 
 @pytest.fixture
