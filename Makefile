@@ -31,7 +31,12 @@ run: translations
 	@$(FLASK) db upgrade
 	@$(FLASK) college demo --if-empty
 	@$(FLASK) college welcome --url http://127.0.0.1:5000
-	@$(FLASK) college deliver-mail --interval 2 & worker=$$!; \
+	@# The mail worker is started again if it ever stops, so mail keeps going out.
+	@( trap 'kill $$mailer 2>/dev/null; exit 0' TERM INT; \
+	   while true; do \
+	     $(FLASK) college deliver-mail --interval 2 & mailer=$$!; wait $$mailer; \
+	     echo "The mail worker stopped; starting it again."; sleep 2; \
+	   done ) & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host 127.0.0.1 --port 5000
 

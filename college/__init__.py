@@ -22,6 +22,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    # Before any blueprint adds its routes, so every ``<int:...>`` is bounded.
+    from college.urls import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)

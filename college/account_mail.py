@@ -20,6 +20,7 @@ from college.outbox import (
     Rendered,
     Undeliverable,
     enqueue_described,
+    register_description,
     register_renderer,
     render_email,
 )
@@ -32,6 +33,10 @@ MESSAGES: dict[str, tuple[str, Callable[[], Any]]] = {
         lambda: _l("Welcome to %(college)s", college=current_app.config["COLLEGE_NAME"]),
     ),
     "password_reset": ("college/password_reset", lambda: _l("Reset your password")),
+    "signup_attempt": (
+        "college/signup_attempt",
+        lambda: _l("Someone tried to create an account with your address"),
+    ),
 }
 
 
@@ -50,5 +55,12 @@ def render_account_mail(payload: dict[str, Any]) -> Rendered:
     return render_email(user, payload["language"], template, subject(), **payload["context"])
 
 
+def describe_account_mail(payload: dict[str, Any]) -> str:
+    """What a queued account message is, for an admin, in the admin's language."""
+    _template, subject = MESSAGES[payload["kind"]]
+    return str(subject())
+
+
 def init_app(app: Flask) -> None:
     register_renderer(app, RENDERER, render_account_mail)
+    register_description(app, RENDERER, describe_account_mail)

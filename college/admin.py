@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -19,6 +20,7 @@ from college.forms import ConfirmForm, RolesForm
 from college.models import ROLE_LABELS, OutboxMessage, Role, User, UserRole
 from college.page_cache import PERSON, kept
 from college.reports import dashboard_panels
+from college.urls import requested_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.record_once(lambda state: audit_log.init_app(state.app))  # type: ignore[arg-type]
@@ -67,7 +69,7 @@ def people() -> str:
         )
     if role in {str(r) for r in Role}:
         statement = statement.where(User.role_rows.any(UserRole.role == role))
-    page = db.paginate(statement, per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(statement, per_page=PAGE_SIZE, page=requested_page(), error_out=False)
     return render_template(
         "admin/people.html", page=page, q=query, role=role, role_labels=ROLE_LABELS
     )
@@ -133,13 +135,41 @@ def person_status(user_id: int) -> Any:
 
 @bp.get("/mail")
 def mail() -> str:
-    """Show mail that could not be delivered yet."""
+    """Show mail that could not be delivered yet, with why, and a way to send it again."""
+    messages = outbox.failing_messages()
     return render_template(
         "admin/mail.html",
-        messages=outbox.failing_messages(),
-        counts=outbox.count_undelivered(),
+        messages=messages,
+        descriptions={m.id: outbox.describe_message(m) for m in messages},
+        summary=outbox.summarise_mail(),
         form=ConfirmForm(),
     )
+
+
+@bp.post("/mail/retry")
+def mail_retry_many() -> Any:
+    """Queue again all failed mail, or the messages ticked on the page."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if request.form.get("which") == "all":
+        count = outbox.retry_failed()
+    else:
+        chosen = [int(v) for v in request.form.getlist("message") if v.isdigit() and len(v) < 10]
+        if not chosen:
+            flash(_("Please tick the messages to send again."), "error")
+            return redirect(url_for("admin.mail"))
+        count = outbox.retry_failed(chosen)
+    services.record_audit(current_user, "mail.retry", detail=f"messages={count}")
+    db.session.commit()
+    flash(
+        ngettext(
+            "%(num)s message will be sent again shortly.",
+            "%(num)s messages will be sent again shortly.",
+            count,
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.mail"))
 
 
 @bp.post("/mail/<int:message_id>/retry")
@@ -166,7 +196,10 @@ def audit() -> tuple[str, int]:
     valid = form.validate() if request.args else True
     filters = audit_log.filters_from(form, valid)
     page = db.paginate(
-        audit_log.audit_query(filters), per_page=audit_log.PAGE_SIZE, error_out=False
+        audit_log.audit_query(filters),
+        per_page=audit_log.PAGE_SIZE,
+        page=requested_page(),
+        error_out=False,
     )
     person = db.session.get(User, filters.person_id) if filters.person_id else None
     html = render_template(

@@ -25,11 +25,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from college.extensions import db
+from college.forms import CollegeForm
 from college.models import AuditEvent, OutboxMessage, User
 
 PAGE_SIZE = 50
@@ -117,7 +117,7 @@ def init_app(app: Flask) -> None:
 # --- the filter form --------------------------------------------------------------------------
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(CollegeForm):
     """Filters read from the query string; a GET form has no CSRF token to check."""
 
     class Meta:

@@ -35,6 +35,8 @@ from icalendar import (
     vCalAddress,
 )
 
+from college.text import multi_line, single_line
+
 PRODUCT_ID = "-//Recovery College//Course calendar 1.0//EN"
 # How often subscribers are asked to fetch a feed again.
 REFRESH_INTERVAL = timedelta(hours=1)
@@ -247,11 +249,13 @@ def _vevent(event: CalendarEvent, zone: ZoneInfo, stamp: datetime) -> Event:
     vevent.add("dtstamp", _utc(stamp))
     vevent.add("dtstart", _calendar_time(event.starts_at, zone))
     vevent.add("dtend", _calendar_time(event.ends_at, zone))
-    vevent.add("summary", event.summary)
+    # No control character but line breaks and tabs (which iCalendar escapes): the forms
+    # clean what is typed, and this keeps a value stored before they did from breaking it.
+    vevent.add("summary", multi_line(event.summary))
     if event.description:
-        vevent.add("description", event.description)
+        vevent.add("description", multi_line(event.description))
     if event.location:
-        vevent.add("location", event.location)
+        vevent.add("location", multi_line(event.location))
     if event.url:
         vevent.add("url", event.url)
     vevent.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
@@ -274,7 +278,7 @@ def _calendar(zone_name: str, method: Method) -> Calendar:
 
 def _address(mailbox: Mailbox, **params: str) -> vCalAddress:
     address = vCalAddress(f"mailto:{mailbox.email}")
-    address.params["CN"] = mailbox.name
+    address.params["CN"] = single_line(mailbox.name)
     for key, value in params.items():
         address.params[key.replace("_", "-").upper()] = value
     return address
@@ -289,11 +293,12 @@ def build_feed(
     is a file to import once, e.g. a single session.
     """
     calendar = _calendar(zone_name, Method.PUBLISH)
+    name = single_line(name)
     if name:
         calendar.add("name", name)
         calendar.add("x-wr-calname", name)
         if description:
-            calendar.add("x-wr-caldesc", description)
+            calendar.add("x-wr-caldesc", multi_line(description))
         calendar.add("x-wr-timezone", zone_name)
         calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", "PT1H")

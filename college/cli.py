@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -10,11 +11,16 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from werkzeug.datastructures import MultiDict
 
 from college import demo, outbox, services
+from college.db import checkpoint_sqlite_wal
 from college.errors import DomainError
 from college.extensions import db
+from college.forms import AdminAccountForm, CollegeForm
 from college.models import Role
+
+log = logging.getLogger(__name__)
 
 college_cli = AppGroup("college", help="Recovery College tasks.")
 
@@ -24,14 +30,24 @@ def worker_tasks() -> list[Callable[[], object]]:
     return current_app.extensions.setdefault("college.worker_tasks", [])
 
 
+def validated(form_class: type[CollegeForm], **values: str) -> CollegeForm:
+    """Check command-line values with the web form's own validators, or stop with its message."""
+    form = form_class(formdata=MultiDict(values), meta={"csrf": False})
+    if not form.validate():
+        first = next(iter(form.errors.values()))[0]
+        raise click.ClickException(str(first))
+    return form
+
+
 @college_cli.command("create-admin")
 @click.argument("email")
 @click.option("--name", default="Administrator", help="Display name for a new account.")
 @click.password_option(envvar="COLLEGE_ADMIN_PASSWORD", help="Password for a new account.")
 def create_admin(email: str, name: str, password: str) -> None:
     """Create an administrator, or make an existing account one."""
+    form = validated(AdminAccountForm, email=email, display_name=name)
     try:
-        user = services.make_admin(email, name, password)
+        user = services.make_admin(form.email.data, form.display_name.data, password)
     except DomainError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
@@ -51,7 +67,16 @@ def run_worker_round() -> outbox.DeliveryReport:
 def deliver_mail(once: bool, interval: float) -> None:
     """Send queued mail, retrying with backoff; keeps running unless --once."""
     while True:
-        report = run_worker_round()
+        try:
+            report = run_worker_round()
+        except Exception:  # the worker outlives a bad round (a database restart, say)
+            if once:
+                raise
+            log.exception("mail worker round failed; trying again")
+            db.session.rollback()
+            db.session.remove()
+            time.sleep(interval)
+            continue
         if report.sent or report.retrying or report.failed or report.cancelled:
             click.echo(
                 f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}, "
@@ -70,12 +95,13 @@ def apply_retention_command() -> None:
 
     counts = apply_retention()
     db.session.commit()
+    checkpoint_sqlite_wal(db.engine)
     for what, count in counts.items():
         click.echo(f"{what}: {count}")
 
 
 @college_cli.command("demo")
-@click.option("--force", is_flag=True, help="Add the demo even if the database has data.")
+@click.option("--force", is_flag=True, help="Replace everything in the database with the demo.")
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if there is data.")
 @click.option("--scale", type=float, default=None, help="Generate a large data set (1 = a region).")
 @click.option("--verbose", is_flag=True, help="Show what the services log while seeding.")
@@ -83,16 +109,17 @@ def demo_command(force: bool, if_empty: bool, scale: float | None, verbose: bool
     """Fill an empty database with a believable demo college."""
     if not current_app.config["ALLOW_DEMO_LOGINS"]:
         raise click.ClickException("Demo data is refused in a production configuration.")
+    if scale is not None and not 0 < scale <= 20:
+        raise click.ClickException("--scale must be above 0 and at most 20.")
     if not demo.database_is_empty():
         if if_empty:
             click.echo("The database has data already; no demo added.")
             return
         if not force:
             raise click.ClickException(
-                "The database is not empty. Use --force to add the demo anyway."
+                "The database is not empty. Use --force to replace its data with the demo."
             )
-    if scale is not None and not 0 < scale <= 20:
-        raise click.ClickException("--scale must be above 0 and at most 20.")
+        demo.clear_database()
     with contextlib.nullcontext() if verbose else demo.quiet_logs():
         if scale is not None:
             demo.seed_scaled(scale)

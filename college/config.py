@@ -97,8 +97,15 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "MAIL_TIMEOUT": _env_int("MAIL_TIMEOUT", 10),
         "MAIL_MAX_ATTEMPTS": _env_int("MAIL_MAX_ATTEMPTS", 8),
         "MAIL_RETRY_BASE_SECONDS": _env_int("MAIL_RETRY_BASE_SECONDS", 60),
+        # A form larger than this is answered 413; the largest the college has is far smaller.
+        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 1024 * 1024),
         "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _env_int("LOGIN_LOCK_MINUTES", 15),
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 20),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 100),
+        "RESET_MAX_PER_ADDRESS": _env_int("RESET_MAX_PER_ADDRESS", 10),
+        "RESET_MAX_PER_ACCOUNT": _env_int("RESET_MAX_PER_ACCOUNT", 3),
+        "SIGNUP_MAX_PER_ADDRESS": _env_int("SIGNUP_MAX_PER_ADDRESS", 30),
         "PASSWORD_RESET_HOURS": _env_int("PASSWORD_RESET_HOURS", 1),
         "SESSION_LIFETIME_DAYS": _env_int("SESSION_LIFETIME_DAYS", 14),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -113,7 +120,10 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "ALLOW_DEMO_LOGINS": not production,
         "ARGON2_TIME_COST": _env_int("ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_COST": _env_int("ARGON2_MEMORY_COST", 65536),
-        "TRUST_PROXY": _env_bool("TRUST_PROXY", production),
+        # How many reverse proxies stand in front of the app and set X-Forwarded-For. None
+        # is trusted unless configured: a client could otherwise choose its own address and
+        # slip past every throttle.
+        "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
         "RETENTION_MONTHS_AFTER_TERM": _env_int("RETENTION_MONTHS_AFTER_TERM", 12),
         "RETENTION_INACTIVE_YEARS": _env_int("RETENTION_INACTIVE_YEARS", 3),
         "RETENTION_MAIL_DAYS": _env_int("RETENTION_MAIL_DAYS", 90),

@@ -75,7 +75,27 @@ def _set_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and overwritten values are zeroed in the file, not left in free space: an
+    # erased person's details must not be readable from a copy of it.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def checkpoint_sqlite_wal(engine: Engine) -> None:
+    """Fold SQLite's write-ahead log into the database file and empty it.
+
+    Called after an erasure is committed: until a checkpoint, the WAL file still holds the
+    pages as they were, the erased person's details included. PostgreSQL needs nothing here.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cursor.close()
+    finally:
+        raw.close()
 
 
 @event.listens_for(Engine, "begin")

@@ -97,6 +97,19 @@ def database_is_empty() -> bool:
     return not db.session.scalar(sa.select(sa.func.count()).select_from(User))
 
 
+# Kept by ``clear_database``: rows the migrations wrote (the built-in training programmes,
+# and the pages' data version, which only ever goes up).
+KEPT_TABLES = {"data_versions", "training_programmes"}
+
+
+def clear_database() -> None:
+    """Delete every row the college holds (``demo --force``), children before parents."""
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name not in KEPT_TABLES:
+            db.session.execute(table.delete())
+    db.session.flush()
+
+
 def demo_name(index: int) -> str:
     first = FIRST_NAMES[index % len(FIRST_NAMES)]
     last = LAST_NAMES[(index * 7 + index // len(FIRST_NAMES)) % len(LAST_NAMES)]

@@ -51,6 +51,7 @@ ERROR_TITLES = {
     404: _l("We could not find that page"),
     405: _l("That action is not possible here"),
     409: _l("That could not be done"),
+    413: _l("What you sent is too large"),
     429: _l("Please wait a moment"),
     500: _l("Something went wrong on our side"),
     503: _l("The website is closed for a short while"),
@@ -64,6 +65,12 @@ ERROR_ADVICE = {
     500: _l("It is not your fault. Please try again in a moment. If it keeps happening, tell us."),
     503: _l("We are working on the website. Please try again in a little while."),
 }
+
+
+TOO_LARGE = _l(
+    "The college takes at most 1 MB in one go. Please send shorter texts, or ask the college "
+    "for help."
+)
 
 
 def render_error(status: int, message: Any = None) -> tuple[Any, int]:
@@ -92,8 +99,9 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http_error(error: HTTPException) -> Any:
         if error.code is None or error.code < 400:
             return error
-        response = render_error(error.code)
-        return response
+        if error.code == 413:
+            return render_error(413, TOO_LARGE)
+        return render_error(error.code)
 
     @app.errorhandler(500)
     def handle_server_error(error: Exception) -> tuple[Any, int]:

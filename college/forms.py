@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    Field,
+    Form,
     HiddenField,
     PasswordField,
     RadioField,
@@ -14,11 +18,54 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
+    ValidationError,
 )
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from college.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from college.text import clean_multi_line, clean_single_line
+
+
+def refuse_nul(form: Form, field: Field) -> None:
+    """A multi-line field may hold line breaks, never a NUL character."""
+    if isinstance(field.data, str) and "\x00" in field.data:
+        raise ValidationError(_l("The text holds a character that cannot be saved (NUL)."))
+
+
+class CollegeForm(FlaskForm):
+    """Every form of the college: its text is cleaned as it arrives (``college.text``).
+
+    Single-line fields lose control characters; multi-line fields refuse NUL. Passwords are
+    left exactly as typed.
+    """
+
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            field = super().bind_field(form, unbound_field, options)
+            if isinstance(field, TextAreaField):
+                field.filters = (clean_multi_line, *field.filters)
+                field.validators = [refuse_nul, *field.validators]
+            elif isinstance(field, StringField) and not isinstance(field, PasswordField):
+                field.filters = (clean_single_line, *field.filters)
+            return field
+
+
+def ascii_mailbox(form: Form, field: Field) -> None:
+    """The college's mail server speaks plain SMTP: a mailbox name must be ASCII.
+
+    Letters such as æ, ø and å are fine after the @ (the domain travels in its IDNA
+    form), but not before it; the address is refused here rather than failing later.
+    """
+    if isinstance(field.data, str) and not field.data.rpartition("@")[0].isascii():
+        raise ValidationError(
+            _l(
+                "Please use an address without æ, ø, å or other special letters before the @. "
+                "Our mail server cannot send to such addresses yet."
+            )
+        )
+
 
 LANGUAGE_CHOICES = [SelectChoice("da", "Dansk"), SelectChoice("en", "English")]
 
@@ -29,6 +76,7 @@ def email_field(label: str | None = None) -> EmailField:
         validators=[
             DataRequired(_l("Please enter your email address.")),
             Length(max=254, message=_l("An email address can have at most 254 characters.")),
+            ascii_mailbox,
             Email(
                 _l("Please enter an email address like name@example.dk."),
                 check_deliverability=False,
@@ -67,7 +115,7 @@ def discreet_field(default: bool | None = None) -> BooleanField:
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(CollegeForm):
     display_name = StringField(
         _l("Your name"),
         validators=[
@@ -91,7 +139,24 @@ class RegisterForm(FlaskForm):
     submit = SubmitField(_l("Create account"))
 
 
-class LoginForm(FlaskForm):
+def display_name_field(label: str | None = None) -> StringField:
+    return StringField(
+        label or _l("Name"),
+        validators=[
+            DataRequired(_l("Please enter a name.")),
+            Length(max=80, message=_l("A name can have at most 80 characters.")),
+        ],
+    )
+
+
+class AdminAccountForm(CollegeForm):
+    """What ``flask college create-admin`` is given, checked as the sign-up form checks it."""
+
+    email = email_field()
+    display_name = display_name_field()
+
+
+class LoginForm(CollegeForm):
     email = email_field()
     password = PasswordField(
         _l("Password"),
@@ -105,12 +170,12 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Log in"))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(CollegeForm):
     email = email_field()
     submit = SubmitField(_l("Send me a link"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(CollegeForm):
     password = new_password_field(_l("New password"))
     confirm = PasswordField(
         _l("Repeat the new password"),
@@ -123,7 +188,7 @@ class ResetPasswordForm(FlaskForm):
     submit = SubmitField(_l("Save new password"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(CollegeForm):
     current = PasswordField(
         _l("Current password"),
         validators=[
@@ -144,19 +209,19 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(CollegeForm):
     language = RadioField(_l("Language"), choices=LANGUAGE_CHOICES)
     discreet = discreet_field()
     submit = SubmitField(_l("Save settings"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(CollegeForm):
     """The header's language switch: one button per language."""
 
     next = HiddenField()
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(CollegeForm):
     submit = SubmitField(_l("Log out"))
 
 
@@ -165,22 +230,22 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class RolesForm(FlaskForm):
+class RolesForm(CollegeForm):
     roles = MultiCheckboxField(_l("Roles"), choices=[])
     submit = SubmitField(_l("Save roles"))
 
 
-class AccountStatusForm(FlaskForm):
+class AccountStatusForm(CollegeForm):
     submit = SubmitField()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(CollegeForm):
     """A form with only a CSRF token, for one-button actions."""
 
     submit = SubmitField()
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(CollegeForm):
     consent = BooleanField(
         _l("I have read the new privacy notice and agree that the college keeps my details."),
         validators=[InputRequired(_l("Please accept the privacy notice to go on."))],
@@ -188,7 +253,7 @@ class ConsentForm(FlaskForm):
     submit = SubmitField(_l("Accept and continue"))
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(CollegeForm):
     password = PasswordField(
         _l("Your password"),
         validators=[

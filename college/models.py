@@ -210,6 +210,45 @@ OUTBOX_STATUS_LABELS = {
 }
 
 
+class MailFailure(StrEnum):
+    """Why a message was not sent, stored so the mail page can say it in plain words."""
+
+    SERVER_UNREACHABLE = "server_unreachable"
+    SERVER_BUSY = "server_busy"
+    ADDRESS_UNSENDABLE = "address_unsendable"
+    ADDRESS_REFUSED = "address_refused"
+    MESSAGE_REFUSED = "message_refused"
+    CANNOT_BUILD = "cannot_build"
+    CANNOT_WRITE = "cannot_write"
+    NO_RECIPIENT = "no_recipient"
+    UNEXPECTED = "unexpected"
+
+
+MAIL_FAILURE_LABELS = {
+    MailFailure.SERVER_UNREACHABLE: _l(
+        "The college could not reach its mail server. It tries again by itself."
+    ),
+    MailFailure.SERVER_BUSY: _l("The mail server asked to try again later. It will."),
+    MailFailure.ADDRESS_UNSENDABLE: _l(
+        "The address has letters that the college's mail server cannot send to "
+        "(such as æ, ø or å before the @). Ask the person for another address."
+    ),
+    MailFailure.ADDRESS_REFUSED: _l(
+        "The receiving mail server does not know this address. Check it with the person."
+    ),
+    MailFailure.MESSAGE_REFUSED: _l("The mail server refused the message."),
+    MailFailure.CANNOT_BUILD: _l(
+        "The message could not be put together, for example because of a line break in a "
+        "title. Correct the text and try again."
+    ),
+    MailFailure.CANNOT_WRITE: _l(
+        "The message could not be written from its template. It is tried again by itself."
+    ),
+    MailFailure.NO_RECIPIENT: _l("There is nobody left to write to: the account was erased."),
+    MailFailure.UNEXPECTED: _l("Something unexpected went wrong. It is tried again by itself."),
+}
+
+
 class OutboxMessage(Base):
     """An email waiting to be sent, written in the same transaction as its cause."""
 
@@ -228,7 +267,9 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The technical text, for whoever looks into it; ``failure`` says why in a word.
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    failure: Mapped[str | None] = mapped_column(sa.String(32))
     # A message queued by description: which registered renderer writes its bodies, and
     # the values frozen when it was queued (ids, iTIP METHOD and SEQUENCE, language...).
     renderer: Mapped[str | None] = mapped_column(sa.String(64))
@@ -237,6 +278,13 @@ class OutboxMessage(Base):
     @property
     def needs_rendering(self) -> bool:
         return self.text_body is None
+
+    @property
+    def failure_label(self) -> Any:
+        """Why it was not sent, in plain words (old rows without a reason say "unexpected")."""
+        if self.failure in MAIL_FAILURE_LABELS:
+            return MAIL_FAILURE_LABELS[MailFailure(self.failure)]
+        return MAIL_FAILURE_LABELS[MailFailure.UNEXPECTED] if self.last_error else None
 
     __table_args__ = (sa.Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
 

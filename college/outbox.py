@@ -32,9 +32,10 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email import policy
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
+from email.policy import SMTPUTF8 as SMTPUTF8_POLICY
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any, Protocol
@@ -48,8 +49,9 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from college.db import changed_rows, now_utc
 from college.extensions import BindableSession, db, mail
-from college.models import OutboxMessage, OutboxStatus, User
+from college.models import MailFailure, OutboxMessage, OutboxStatus, User
 from college.page_cache import mark_changed
+from college.text import has_control_character, single_line
 
 log = logging.getLogger(__name__)
 
@@ -251,19 +253,41 @@ def cancel_message(message: OutboxMessage, reason: NoLongerNeeded) -> None:
 # --- building the MIME message -------------------------------------------------------------
 
 
+class CannotBuild(Exception):
+    """The message cannot be made into an email (a header that cannot be built, say)."""
+
+
+class AddressNotSendable(Exception):
+    """The recipient's address cannot be carried by the mail server (no SMTPUTF8)."""
+
+
 def build_mime(message: OutboxMessage) -> EmailMessage:
-    """Build the email: text and HTML alternatives, plus an iTIP part and .ics when present."""
+    """Build the email: text and HTML alternatives, plus an iTIP part and .ics when present.
+
+    Whatever stops a message from being built raises ``CannotBuild``: a retry would build
+    the same thing, so the worker gives it up at once.
+    """
+    if message.text_body is None:
+        raise ValueError(f"message {message.id} has not been rendered yet")
+    try:
+        return _build_mime(message, message.text_body)
+    except (ValueError, TypeError, UnicodeError, MessageError) as error:
+        raise CannotBuild(f"{type(error).__name__}: {error}") from error
+
+
+def _build_mime(message: OutboxMessage, text_body: str) -> EmailMessage:
     config = current_app.config
+    if has_control_character(message.recipient):
+        raise ValueError("the address holds a control character")
     mime = EmailMessage()
     mime["From"] = formataddr((config["COLLEGE_NAME"], config["MAIL_DEFAULT_SENDER"]))
     mime["To"] = message.recipient
-    mime["Subject"] = message.subject
+    # A subject is one line; the forms clean titles, and this keeps an older one sendable.
+    mime["Subject"] = single_line(message.subject)
     mime["Date"] = format_datetime(message.created_at)
     mime["Message-ID"] = f"<outbox-{message.id}@{config['COLLEGE_DOMAIN']}>"
     mime["Auto-Submitted"] = "auto-generated"
-    if message.text_body is None:
-        raise ValueError(f"message {message.id} has not been rendered yet")
-    mime.set_content(message.text_body, charset="utf-8")
+    mime.set_content(text_body, charset="utf-8")
     if message.html_body:
         mime.add_alternative(message.html_body, subtype="html", charset="utf-8")
     if message.calendar_body and message.calendar_method:
@@ -296,23 +320,6 @@ def _add_calendar_parts(mime: EmailMessage, method: str, body: str) -> None:
     )
 
 
-class _PreparedMessage(flask_mail.Message):
-    """A Flask-Mail message whose MIME body was built by ``build_mime``."""
-
-    def __init__(self, mime: EmailMessage, recipient: str, sender: str) -> None:
-        super().__init__(subject=str(mime["Subject"]), recipients=[recipient], sender=sender)
-        self._mime = mime
-
-    def _message(self) -> Any:
-        # SMTP wants CRLF line ends; strict servers refuse a message with bare LFs.
-        self._mime.policy = policy.SMTP
-        return self._mime
-
-    def as_bytes(self) -> bytes:
-        # smtplib sends bytes as they are; SMTP needs CRLF line ends (RFC 5321 2.3.8).
-        return self._mime.as_bytes(policy=SMTP_POLICY)
-
-
 # --- transports ----------------------------------------------------------------------------
 
 
@@ -338,11 +345,32 @@ class FileTransport:
     def send(self, message: OutboxMessage) -> None:
         stamp = message.created_at.strftime("%Y%m%d-%H%M%S")
         path = self.directory / f"{stamp}-{message.id:06d}.eml"
-        path.write_bytes(build_mime(message).as_bytes())
+        # A file can hold any address, so it is written as a SMTPUTF8 server would receive it.
+        path.write_bytes(build_mime(message).as_bytes(policy=SMTPUTF8_POLICY))
+
+
+def needs_smtputf8(address: str) -> bool:
+    """Whether the mailbox name (before the @) has letters beyond ASCII."""
+    return not address.rpartition("@")[0].isascii()
+
+
+def wire_address(address: str) -> str:
+    """The address as SMTP carries it: a domain with letters beyond ASCII in its IDNA form."""
+    local, _at, domain = address.rpartition("@")
+    if domain.isascii():
+        return address
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError as error:
+        raise AddressNotSendable(f"the domain cannot be written for SMTP: {error}") from error
 
 
 class SmtpTransport:
-    """Send through Flask-Mail over SMTP, one connection per batch."""
+    """Send over SMTP with Flask-Mail's connection settings, one connection per batch.
+
+    An address with letters beyond ASCII (``jøns@example.dk``) is sent with SMTPUTF8 when
+    the server offers it, and given up at once when it does not: no retry would help.
+    """
 
     def __init__(self) -> None:
         self.connection: flask_mail.Connection | None = None
@@ -360,9 +388,35 @@ class SmtpTransport:
                 log.warning("SMTP connection did not close cleanly")
 
     def send(self, message: OutboxMessage) -> None:
-        assert self.connection is not None  # noqa: S101 - set in __enter__
+        assert self.connection is not None and self.connection.host is not None  # noqa: S101
+        host = self.connection.host
         sender = current_app.config["MAIL_DEFAULT_SENDER"]
-        self.connection.send(_PreparedMessage(build_mime(message), message.recipient, sender))
+        recipient = wire_address(message.recipient)
+        mime = build_mime(message)
+        options: list[str] = []
+        wire_policy = SMTP_POLICY
+        if needs_smtputf8(recipient) or needs_smtputf8(sender):
+            host.ehlo_or_helo_if_needed()
+            if not host.has_extn("smtputf8"):
+                raise AddressNotSendable("the mail server does not offer SMTPUTF8")
+            options, wire_policy = ["SMTPUTF8"], SMTPUTF8_POLICY
+        del mime["To"]
+        mime["To"] = recipient
+        # Sent past Flask-Mail's own ``send``, which would encode a non-ASCII mailbox name
+        # as a MIME word and so change the address. SMTP wants CRLF line ends.
+        try:
+            host.sendmail(sender, [recipient], mime.as_bytes(policy=wire_policy), options)
+        except Exception:
+            self._reset(host)
+            raise
+
+    @staticmethod
+    def _reset(host: smtplib.SMTP) -> None:
+        """Leave the connection ready for the next message after this one failed midway."""
+        try:
+            host.rset()
+        except (smtplib.SMTPException, OSError):
+            log.info("SMTP reset after a failed message did not answer")
 
 
 def make_transport() -> Transport:
@@ -420,19 +474,74 @@ def backoff_delay(attempts: int) -> timedelta:
     return min(base * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-def _record_failure(message: OutboxMessage, error: Exception, now: datetime) -> bool:
-    """Schedule a retry, or give up after the last attempt; return True when given up."""
+# SMTP errors that the worker's connection to the server lost or never had.
+UNREACHABLE = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)
+
+
+def classify_failure(error: BaseException) -> tuple[MailFailure, bool]:
+    """Why a message was not sent, in a word an admin can read, and whether it is for good."""
+    if isinstance(error, Undeliverable):
+        return MailFailure.NO_RECIPIENT, True
+    if isinstance(error, AddressNotSendable | smtplib.SMTPNotSupportedError):
+        return MailFailure.ADDRESS_UNSENDABLE, True
+    if isinstance(error, CannotBuild):
+        return MailFailure.CANNOT_BUILD, True
+    if isinstance(error, UnicodeError):
+        # Raised by smtplib when an address reaches the wire that SMTP cannot carry.
+        return MailFailure.ADDRESS_UNSENDABLE, True
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _text in error.recipients.values()]
+        if codes and all(code >= 500 for code in codes):
+            return MailFailure.ADDRESS_REFUSED, True
+        return MailFailure.SERVER_BUSY, False
+    if isinstance(error, UNREACHABLE):
+        return MailFailure.SERVER_UNREACHABLE, False
+    if isinstance(error, smtplib.SMTPResponseException):
+        if error.smtp_code >= 500:
+            return MailFailure.MESSAGE_REFUSED, True
+        return MailFailure.SERVER_BUSY, False
+    if isinstance(error, smtplib.SMTPException):
+        return MailFailure.SERVER_BUSY, False
+    return MailFailure.UNEXPECTED, False
+
+
+def _record_failure(
+    message: OutboxMessage,
+    error: BaseException,
+    now: datetime,
+    reason: MailFailure | None = None,
+    permanent: bool | None = None,
+) -> bool:
+    """Schedule a retry, or give up (at once for a failure no retry helps); True when given up."""
+    found_reason, found_permanent = classify_failure(error)
+    reason = reason or found_reason
+    permanent = found_permanent if permanent is None else permanent
     message.attempts += 1
+    message.failure = reason
     message.last_error = f"{type(error).__name__}: {error}"[:500]
-    if message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+    # The log names the message by number and the error by kind: an SMTP server's text
+    # may quote the address, and addresses never go to the log.
+    log.warning("mail %s not sent (%s, %s)", message.id, reason, type(error).__name__)
+    if permanent or message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
         message.status = OutboxStatus.FAILED
         return True
     message.next_attempt_at = now + backoff_delay(message.attempts)
     return False
 
 
+def _count(report: DeliveryReport, gave_up: bool) -> None:
+    if gave_up:
+        report.failed += 1
+    else:
+        report.retrying += 1
+
+
 def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryReport:
-    """Send every message that is due; commits per message (this is a worker boundary)."""
+    """Send every message that is due; commits per message (this is a worker boundary).
+
+    Each message is written, built and sent on its own: whatever one message does is
+    recorded on it, and the worker goes on with the next.
+    """
     now = now or now_utc()
     report = DeliveryReport()
     ids = _due_ids(now, limit)
@@ -446,19 +555,37 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryReport
     except (smtplib.SMTPException, OSError) as error:
         for message_id in claimed:
             message = db.session.get_one(OutboxMessage, message_id)
-            if _record_failure(message, error, now):
-                report.failed += 1
-            else:
-                report.retrying += 1
+            _count(report, _record_failure(message, error, now))
         db.session.commit()
         log.warning("mail server unavailable; %s messages will be retried", len(claimed))
         return report
     try:
         for message_id in claimed:
-            _deliver_one(transport, message_id, now, report)
+            try:
+                _deliver_one(transport, message_id, now, report)
+            except Exception as error:
+                _record_unexpected(message_id, error, now, report)
     finally:
-        transport.__exit__(None, None, None)
+        try:
+            transport.__exit__(None, None, None)
+        except Exception:
+            log.exception("mail transport did not close")
     return report
+
+
+def _record_unexpected(
+    message_id: int, error: Exception, now: datetime, report: DeliveryReport
+) -> None:
+    """Note an error that escaped a message's own handling (the database's, say) on it."""
+    log.exception("mail %s: unexpected error", message_id)
+    db.session.rollback()
+    try:
+        message = db.session.get_one(OutboxMessage, message_id)
+        _count(report, _record_failure(message, error, now, MailFailure.UNEXPECTED, False))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("mail %s: the failure could not be recorded", message_id)
 
 
 def _deliver_one(
@@ -469,17 +596,17 @@ def _deliver_one(
         return
     try:
         transport.send(message)
-    except (smtplib.SMTPException, OSError, flask_mail.BadHeaderError) as error:
-        if _record_failure(message, error, now):
-            report.failed += 1
+    except Exception as error:
+        gave_up = _record_failure(message, error, now)
+        _count(report, gave_up)
+        if gave_up:
             log.error("mail %s failed for good after %s attempts", message.id, message.attempts)
-        else:
-            report.retrying += 1
     else:
         message.status = OutboxStatus.SENT
         message.sent_at = now_utc()
         message.attempts += 1
         message.last_error = None
+        message.failure = None
         report.sent += 1
     db.session.commit()
 
@@ -499,16 +626,11 @@ def _render_claimed(message: OutboxMessage, now: datetime, report: DeliveryRepor
             db.session.commit()
             return False
         if isinstance(error, Undeliverable):
-            message.attempts += 1
-            message.last_error = f"Undeliverable: {error}"[:500]
-            message.status = OutboxStatus.FAILED
-            gave_up = True
-        else:
             gave_up = _record_failure(message, error, now)
-        if gave_up:
-            report.failed += 1
+            message.last_error = f"Undeliverable: {error}"[:500]
         else:
-            report.retrying += 1
+            gave_up = _record_failure(message, error, now, MailFailure.CANNOT_WRITE)
+        _count(report, gave_up)
         log.exception("mail %s could not be rendered (%s)", message_id, message.renderer)
         db.session.commit()
         return False
@@ -516,10 +638,30 @@ def _render_claimed(message: OutboxMessage, now: datetime, report: DeliveryRepor
 
 
 def retry_message(message: OutboxMessage) -> None:
-    """Put a failed message back in the queue (an admin's decision)."""
+    """Put a failed message back in the queue (an admin's decision): it starts afresh."""
     message.status = OutboxStatus.PENDING
     message.next_attempt_at = now_utc()
     message.attempts = 0
+    message.failure = None
+    message.last_error = None
+
+
+def retry_failed(message_ids: list[int] | None = None) -> int:
+    """Put failed messages back in the queue: the chosen ones, or all; returns how many."""
+    statement = sa.select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
+    if message_ids is not None:
+        statement = statement.where(OutboxMessage.id.in_(message_ids))
+    messages = db.session.scalars(statement).all()
+    for message in messages:
+        retry_message(message)
+    db.session.flush()
+    return len(messages)
+
+
+FAILING = sa.or_(
+    OutboxMessage.status == OutboxStatus.FAILED,
+    sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.last_error.is_not(None)),
+)
 
 
 def failing_messages(limit: int = 200) -> list[OutboxMessage]:
@@ -527,16 +669,8 @@ def failing_messages(limit: int = 200) -> list[OutboxMessage]:
     return list(
         db.session.scalars(
             sa.select(OutboxMessage)
-            .where(
-                sa.or_(
-                    OutboxMessage.status == OutboxStatus.FAILED,
-                    sa.and_(
-                        OutboxMessage.status == OutboxStatus.PENDING,
-                        OutboxMessage.last_error.is_not(None),
-                    ),
-                )
-            )
-            .order_by(OutboxMessage.created_at.desc())
+            .where(FAILING)
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
             .limit(limit)
         )
     )
@@ -549,3 +683,65 @@ def count_undelivered() -> dict[str, int]:
         .group_by(OutboxMessage.status)
     )
     return {status: count for status, count in rows}
+
+
+@dataclass
+class MailSummary:
+    """What the mail page says in one line, with numbers that add up."""
+
+    failed: int = 0
+    retrying: int = 0
+    waiting: int = 0  # not yet tried, or not due yet, with no error
+
+    @property
+    def all_delivered(self) -> bool:
+        return not (self.failed or self.retrying or self.waiting)
+
+
+def summarise_mail() -> MailSummary:
+    """Count failed mail, mail retrying after an error, and mail simply waiting its turn."""
+    retrying = sa.and_(
+        OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.last_error.is_not(None)
+    )
+    kind = sa.case(
+        (OutboxMessage.status == OutboxStatus.FAILED, "failed"),
+        (retrying, "retrying"),
+        else_="waiting",
+    )
+    rows = db.session.execute(
+        sa.select(kind, sa.func.count())
+        .where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.FAILED]))
+        .group_by(kind)
+    )
+    return MailSummary(**{name: count for name, count in rows})
+
+
+# --- what an admin is told about a message -----------------------------------------------------
+
+Describer = Callable[[dict[str, Any]], str]
+
+
+def describers(app: Flask | None = None) -> dict[str, Describer]:
+    target = app or current_app
+    return target.extensions.setdefault("college.outbox_describers", {})
+
+
+def register_description(app: Flask, name: str, describe: Describer) -> None:
+    """Let admins read what a message queued under ``name`` is, in their own language.
+
+    ``describe(payload)`` runs on the mail page, in the admin's locale; it should read no
+    more than the payload and must not raise for a payload it does not know.
+    """
+    describers(app)[name] = describe
+
+
+def describe_message(message: OutboxMessage) -> str | None:
+    """What the message is, in the reader's language; None when only its subject can say."""
+    describe = describers().get(message.renderer or "")
+    if describe is None:
+        return None
+    try:
+        return describe(dict(message.payload or {}))
+    except Exception:
+        log.exception("mail %s could not be described", message.id)
+        return None

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from urllib.parse import parse_qsl
+
+from flask import Flask, Request, Response, request
+from werkzeug.datastructures import MultiDict
+from werkzeug.utils import cached_property
+
+from college.text import single_line
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -61,9 +67,28 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+class CollegeRequest(Request):
+    """Flask's request, with every query parameter cleaned as a single-line field is.
+
+    Searches, filters and ``next`` addresses then never carry a control character (a NUL
+    that PostgreSQL refuses, a line break into a header) to a view.
+    """
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        pairs = parse_qsl(
+            self.query_string.decode(), keep_blank_values=True, errors="werkzeug.url_quote"
+        )
+        return self.parameter_storage_class((key, single_line(value)) for key, value in pairs)
+
+
 def init_app(app: Flask) -> None:
-    if app.config.get("TRUST_PROXY"):
+    app.request_class = CollegeRequest
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     app.after_request(add_security_headers)

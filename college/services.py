@@ -11,7 +11,7 @@ import hmac
 import logging
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
 
@@ -44,13 +44,6 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
 
 
-class EmailTaken(DomainError):
-    status_code = 409
-    message = _l(
-        "An account with this email address already exists. Log in or reset your password."
-    )
-
-
 class WeakPassword(DomainError):
     message = _l("Please choose a different password.")
 
@@ -64,7 +57,16 @@ class TooManyAttempts(DomainError):
     status_code = 429
     message = _l(
         "There have been too many attempts to log in. "
-        "For your safety, please wait %(minutes)s minutes and try again."
+        "For your safety, please wait %(minutes)s minutes and try again, "
+        "or ask for a link to choose a new password: it lets you in at once."
+    )
+
+
+class TooManyRequests(DomainError):
+    status_code = 429
+    message = _l(
+        "There have been many requests from your network. "
+        "Please wait %(minutes)s minutes and try again."
     )
 
 
@@ -196,9 +198,13 @@ def register_user(
     consent: bool,
     discreet: bool = True,
     roles: tuple[Role, ...] = (Role.STUDENT,),
-) -> User:
+    address: str | None = None,
+) -> User | None:
     """Create a student account with the privacy-notice consent recorded.
 
+    An address that already has an account gets no second one, and the page says nothing
+    different: its owner is told by mail, with a way to reset their password, and None is
+    returned. The password is hashed either way, so the work (and the time) is the same.
     Discreet mode is on unless the person turned it off while signing up.
     """
     if not consent:
@@ -206,8 +212,14 @@ def register_user(
     email = normalise_email(email)
     display_name = display_name.strip()
     check_password_policy(password, email=email, display_name=display_name)
-    if find_user_by_email(email) is not None:
-        raise EmailTaken()
+    count_request("signup", address)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        hash_password(password)
+        if existing.is_active:
+            queue_account_mail(existing, "signup_attempt", link=absolute_url("auth.reset_request"))
+        log.info("sign-up for an address that has an account")
+        return None
     user = create_user(
         email=email,
         display_name=display_name,
@@ -219,7 +231,7 @@ def register_user(
     user.consent_version = current_app.config["PRIVACY_NOTICE_VERSION"]
     user.consented_at = now_utc()
     db.session.flush()
-    queue_account_mail(user, "welcome")
+    queue_account_mail(user, "welcome", link=absolute_url("auth.login"))
     log.info("account registered user=%s", user.id)
     return user
 
@@ -251,50 +263,101 @@ def set_language(user: User, language: str) -> None:
     user.language = language
 
 
-# --- sign-in throttling --------------------------------------------------------------------
-
-
-def _throttle_keys(email: str, address: str | None) -> list[tuple[str, int]]:
-    config = current_app.config
-    keys = [("email:" + _keyed_hash(normalise_email(email)), config["LOGIN_MAX_FAILURES"])]
-    if address:
-        limit = config.get("LOGIN_MAX_FAILURES_PER_ADDRESS", config["LOGIN_MAX_FAILURES"] * 4)
-        keys.append(("addr:" + _keyed_hash(address), limit))
-    return keys
-
-
-def _hashed_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+# --- throttling ----------------------------------------------------------------------------
+#
+# Every counted attempt is a row of ``LoginFailure`` under a keyed hash, so all web processes
+# share the counts and the table names no one. Sign-in failures are counted three ways:
+#
+# - per (address, account): the hard limit, low (``LOGIN_MAX_FAILURES``), so a guesser at
+#   one address soon stops, while everyone else behind that address signs in as usual;
+# - per account, from anywhere: higher (``LOGIN_MAX_FAILURES_PER_ACCOUNT``), for guessing
+#   spread over many addresses; a password-reset link always lifts it, so the owner is
+#   never locked out of their own account;
+# - per address: high (``LOGIN_MAX_FAILURES_PER_ADDRESS``), for a shared PC or a NAT.
+#
+# Reset requests and sign-ups have their own counts and never count as failed sign-ins.
 
 
 def _lock_window() -> timedelta:
     return timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
 
 
-def ensure_not_throttled(email: str, address: str | None) -> None:
-    """Refuse a sign-in or reset when the account or address failed too often lately."""
-    since = now_utc() - _lock_window()
-    for key, limit in _throttle_keys(email, address):
-        count = db.session.scalar(
+def _stored_key(kind: str, *parts: str) -> str:
+    return _keyed_hash("\x1f".join((kind, *parts)))
+
+
+def _count_since(key: str, since: datetime) -> int:
+    return (
+        db.session.scalar(
             sa.select(sa.func.count())
             .select_from(LoginFailure)
-            .where(LoginFailure.key == _hashed_key(key), LoginFailure.at > since)
+            .where(LoginFailure.key == key, LoginFailure.at > since)
         )
-        if (count or 0) >= limit:
+        or 0
+    )
+
+
+def _record(keys: list[str]) -> None:
+    now = now_utc()
+    db.session.add_all([LoginFailure(key=key, at=now) for key in keys])
+    # Nothing older than a day is ever counted again; keep the table small.
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
+
+
+def _login_keys(email: str, address: str | None) -> list[tuple[str, int]]:
+    config = current_app.config
+    account = normalise_email(email)
+    keys: list[tuple[str, int, tuple[str, ...]]] = [
+        ("account", config["LOGIN_MAX_FAILURES_PER_ACCOUNT"], (account,))
+    ]
+    if address:
+        keys.append(("address+account", config["LOGIN_MAX_FAILURES"], (address, account)))
+        keys.append(("address", config["LOGIN_MAX_FAILURES_PER_ADDRESS"], (address,)))
+    return [(_stored_key(kind, *parts), limit) for kind, limit, parts in keys]
+
+
+def ensure_not_throttled(email: str, address: str | None) -> None:
+    """Refuse a sign-in (or a current-password check) after too many recent failures."""
+    since = now_utc() - _lock_window()
+    for key, limit in _login_keys(email, address):
+        if _count_since(key, since) >= limit:
             raise TooManyAttempts(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
 
 
 def record_login_failure(email: str, address: str | None) -> None:
-    now = now_utc()
-    for key, _limit in _throttle_keys(email, address):
-        db.session.add(LoginFailure(key=_hashed_key(key), at=now))
-    # Failures older than a day are never counted again; keep the table small.
-    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
+    _record([key for key, _limit in _login_keys(email, address)])
 
 
 def clear_login_failures(email: str) -> None:
-    key = _throttle_keys(email, None)[0][0]
-    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.key == _hashed_key(key)))
+    """Forget an account's failures from everywhere (a right password, or a new one)."""
+    account = normalise_email(email)
+    keys = [_stored_key("account", account)]
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.key.in_(keys)))
+
+
+def clear_address_failures(email: str, address: str | None) -> None:
+    if address:
+        key = _stored_key("address+account", address, normalise_email(email))
+        db.session.execute(sa.delete(LoginFailure).where(LoginFailure.key == key))
+
+
+def count_request(kind: str, address: str | None) -> None:
+    """Count a form sent from ``address`` (sign-up, reset request), refusing one too many."""
+    if not address:
+        return
+    limit = current_app.config[f"{kind.upper()}_MAX_PER_ADDRESS"]
+    key = _stored_key(kind, address)
+    if _count_since(key, now_utc() - _lock_window()) >= limit:
+        raise TooManyRequests(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+    _record([key])
+
+
+def check_current_password(user: User, password: str, address: str | None) -> None:
+    """Confirm a signed-in person's password; a wrong one counts as a failed sign-in."""
+    ensure_not_throttled(user.email, address)
+    if not verify_password(user, password):
+        record_login_failure(user.email, address)
+        raise InvalidCredentials(_l("Your password is not right."))
 
 
 def authenticate(email: str, password: str, address: str | None) -> User:
@@ -306,7 +369,7 @@ def authenticate(email: str, password: str, address: str | None) -> User:
     if not verify_password(user, password) or user is None or not user.is_active:
         record_login_failure(email, address)
         raise InvalidCredentials()
-    clear_login_failures(email)
+    clear_address_failures(email, address)
     user.last_login_at = now_utc()
     _rehash_if_needed(user, password)
     return user
@@ -406,13 +469,19 @@ def create_password_reset(email: str, address: str | None) -> tuple[User, str] |
     """Make a one-time reset token for a known, active account and mail its link to them.
 
     ``None`` for anyone else; the caller shows the same message either way, so the page
-    reveals nothing.
+    reveals nothing. Requests are counted per requester address (too many are refused) and
+    per account (past the limit no more mail is sent, and the page still says the same);
+    they are never counted as failed sign-ins, so asking cannot lock anyone out.
     """
-    ensure_not_throttled(email, address)
+    count_request("reset", address)
+    account_key = _stored_key("reset-account", normalise_email(email))
+    recent = _count_since(account_key, now_utc() - _lock_window())
+    _record([account_key])
     user = find_user_by_email(email)
-    # Asking counts like a failure so the form cannot be used to flood someone's inbox.
-    record_login_failure(email, None)
     if user is None or not user.is_active:
+        return None
+    if recent >= current_app.config["RESET_MAX_PER_ACCOUNT"]:
+        log.info("reset request over the limit for user=%s; no mail sent", user.id)
         return None
     raw = secrets.token_urlsafe(32)
     hours = current_app.config["PASSWORD_RESET_HOURS"]
@@ -425,6 +494,15 @@ def create_password_reset(email: str, address: str | None) -> tuple[User, str] |
     link = absolute_url("auth.reset_password", token=raw)
     queue_account_mail(user, "password_reset", link=link, hours=hours)
     return user, raw
+
+
+def end_reset_links(user: User) -> None:
+    """Every reset link the person still holds stops working (their password has changed)."""
+    db.session.execute(
+        sa.update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now_utc())
+    )
 
 
 def find_valid_reset(raw_token: str) -> PasswordResetToken:
@@ -444,23 +522,25 @@ def reset_password(raw_token: str, new_password: str) -> User:
     user = reset.user
     check_password_policy(new_password, email=user.email, display_name=user.display_name)
     user.password_hash = hash_password(new_password)
-    reset.used_at = now_utc()
-    db.session.execute(
-        sa.update(PasswordResetToken)
-        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=reset.used_at)
-    )
+    end_reset_links(user)
     end_all_sessions(user)
+    # The link proved the person holds the mailbox: whatever a guesser did is lifted.
     clear_login_failures(user.email)
     record_audit(user, "password.reset", user)
     return user
 
 
-def change_password(user: User, current: str, new: str, keep_token: str | None) -> None:
-    if not verify_password(user, current):
-        raise InvalidCredentials(_l("Your current password is not right."))
+def change_password(
+    user: User, current: str, new: str, keep_token: str | None, address: str | None = None
+) -> None:
+    """Change a password after checking the current one (counted like a sign-in)."""
+    try:
+        check_current_password(user, current, address)
+    except InvalidCredentials:
+        raise InvalidCredentials(_l("Your current password is not right.")) from None
     check_password_policy(new, email=user.email, display_name=user.display_name)
     user.password_hash = hash_password(new)
+    end_reset_links(user)
     end_all_sessions(user, keep_token=keep_token)
     record_audit(user, "password.changed", user)
 

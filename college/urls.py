@@ -9,7 +9,28 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, request
+from werkzeug.routing import IntegerConverter, Map
+
+# Ids are PostgreSQL integers: a number beyond them names nothing, so its page is "not found".
+MAX_ID = 2**31 - 1
+# No list of the college has this many pages; a larger number is read as the last one asked.
+MAX_PAGE = 10_000
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` in every route: 0 to ``MAX_ID``; a larger number matches no route (404)."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def requested_page() -> int:
+    """The ``page`` query parameter as a page number from 1 to ``MAX_PAGE`` (1 if unusable)."""
+    raw = request.args.get("page", "")
+    page = int(raw) if raw.isdigit() and len(raw) < 10 else 1
+    return min(max(page, 1), MAX_PAGE)
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:

@@ -22,6 +22,7 @@ from flask_login import current_user, login_required
 
 from college import auth, services
 from college import privacy as personal_data
+from college.db import checkpoint_sqlite_wal
 from college.errors import DomainError
 from college.extensions import csrf, db
 from college.forms import (
@@ -125,7 +126,7 @@ def set_language() -> Any:
 
 @auth_bp.route("/register", methods=["GET", "POST"])
 def register() -> Any:
-    """Create a student account."""
+    """Create a student account; the answer is the same whether the address is new or not."""
     if current_user.is_authenticated:
         return redirect(landing_url(current_user))
     form = RegisterForm(
@@ -133,21 +134,22 @@ def register() -> Any:
     )
     if form.validate_on_submit():
         try:
-            user = services.register_user(
+            services.register_user(
                 email=form.email.data,
                 display_name=form.display_name.data,
                 password=form.password.data,
                 language=form.language.data,
                 consent=form.consent.data,
                 discreet=form.discreet.data,
+                address=client_address(),
             )
         except DomainError as error:
+            db.session.commit()  # keep the counted request
             form.form_errors.append(str(error))
-        else:
-            auth.sign_in(user)
-            db.session.commit()
-            flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
-            return redirect(after_sign_in(user, form.next.data))
+            return render_template("auth/register.html", form=form), error.status_code
+        db.session.commit()
+        # Logging in from here goes back to where signing up began (a course's enrol step).
+        return render_template("auth/register_sent.html", next=local_path(form.next.data))
     return render_template("auth/register.html", form=form), 200 if not form.errors else 400
 
 
@@ -224,10 +226,17 @@ def change_password() -> Any:
     if form.validate_on_submit():
         try:
             services.change_password(
-                current_user, form.current.data, form.password.data, auth.current_token()
+                current_user,
+                form.current.data,
+                form.password.data,
+                auth.current_token(),
+                client_address(),
             )
         except DomainError as error:
+            db.session.commit()  # keep the counted failure
             form.form_errors.append(str(error))
+            status = 429 if error.status_code == 429 else 400
+            return render_template("auth/change_password.html", form=form), status
         else:
             db.session.commit()
             flash(_("Your password has been changed."), "success")
@@ -327,6 +336,14 @@ def delete_account() -> Any:
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
+            services.check_current_password(current_user, form.password.data, client_address())
+        except DomainError as error:
+            db.session.commit()  # keep the counted failure
+            form.form_errors.append(str(error))
+            return render_template("me/delete.html", form=form), (
+                429 if error.status_code == 429 else 400
+            )
+        try:
             personal_data.erase_person(current_user, current_user, form.password.data)
         except DomainError as error:
             db.session.rollback()
@@ -334,6 +351,7 @@ def delete_account() -> Any:
         else:
             auth.sign_out()
             db.session.commit()
+            checkpoint_sqlite_wal(db.engine)
             flash(_("Your account has been erased. Take good care of yourself."), "success")
             return redirect(url_for("main.index"))
     return render_template("me/delete.html", form=form), 200 if not form.errors else 400

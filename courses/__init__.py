@@ -81,6 +81,7 @@ def init_app(app: Flask) -> None:
         enrolment,
         feeds,
         invites,
+        mail_descriptions,
         scaled,
         services,
         views,
@@ -91,6 +92,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     feeds.init_app(app)
     invites.init_app(app)
+    mail_descriptions.init_app(app)
     add_nav_item(app, "main", NavItem("courses.index", _l("Courses")))
     for item in admin.NAV:
         add_nav_item(app, "admin", item)

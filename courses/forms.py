@@ -35,7 +35,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from college.forms import MultiCheckboxField
+from college.forms import CollegeForm, MultiCheckboxField
 from college.models import Programme
 from courses.models import (
     AUDIENCE_LABELS,
@@ -148,7 +148,7 @@ def set_id_choices(field: SelectField, rows: list[tuple[int, str]], empty: Any =
 # --- forms -----------------------------------------------------------------------------------
 
 
-class TermForm(FlaskForm):
+class TermForm(CollegeForm):
     name = text(
         _l("Name"),
         80,
@@ -168,7 +168,7 @@ class TermForm(FlaskForm):
     submit = SubmitField(_l("Save term"))
 
 
-class VenueForm(FlaskForm):
+class VenueForm(CollegeForm):
     name = text(_l("Name"), 120, _l("Please give the venue a name."))
     is_online = BooleanField(_l("This is an online venue"))
     address = long_text(
@@ -191,7 +191,7 @@ class VenueForm(FlaskForm):
     submit = SubmitField(_l("Save venue"))
 
 
-class PartnerForm(FlaskForm):
+class PartnerForm(CollegeForm):
     name = text(_l("Name"), 120, _l("Please give the partner a name."))
     kind = RadioField(
         _l("Kind of partner"),
@@ -202,7 +202,7 @@ class PartnerForm(FlaskForm):
     submit = SubmitField(_l("Save partner"))
 
 
-class CourseForm(FlaskForm):
+class CourseForm(CollegeForm):
     title = text(_l("Title"), 120, _l("Please give the course a title."))
     slug = text(
         _l("Web address (optional)"),
@@ -282,7 +282,7 @@ class CourseForm(FlaskForm):
     submit = SubmitField(_l("Save course"))
 
 
-class SessionForm(FlaskForm):
+class SessionForm(CollegeForm):
     day = day_field(_l("Date"), _l("Please enter the date of the session."))
     starts = clock_field(_l("Starts at"), _l("Please enter when the session starts."))
     ends = clock_field(_l("Ends at"), _l("Please enter when the session ends."))
@@ -290,7 +290,7 @@ class SessionForm(FlaskForm):
     submit = SubmitField(_l("Save session"))
 
 
-class SeriesForm(FlaskForm):
+class SeriesForm(CollegeForm):
     first_day = day_field(_l("Date of the first session"), _l("Please enter the first date."))
     starts = clock_field(_l("Starts at"), _l("Please enter when the sessions start."))
     minutes = IntegerField(
@@ -325,7 +325,7 @@ class SeriesForm(FlaskForm):
     submit = SubmitField(_l("Add the sessions"))
 
 
-class PairForm(FlaskForm):
+class PairForm(CollegeForm):
     peer = id_select(_l("Peer trainer"), _l("Please choose the peer trainer."))
     professional = id_select(
         _l("Professional trainer"), _l("Please choose the professional trainer.")
@@ -337,7 +337,7 @@ class PairForm(FlaskForm):
     submit = SubmitField(_l("Save the pair"))
 
 
-class FacilitatorsForm(FlaskForm):
+class FacilitatorsForm(CollegeForm):
     peer = id_select(_l("Peer trainer"), _l("Please choose the peer trainer."))
     professional = id_select(
         _l("Professional trainer"), _l("Please choose the professional trainer.")
@@ -345,15 +345,15 @@ class FacilitatorsForm(FlaskForm):
     submit = SubmitField(_l("Save facilitators"))
 
 
-class StatusForm(FlaskForm):
+class StatusForm(CollegeForm):
     """One button per possible status; the value says which."""
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(CollegeForm):
     submit = SubmitField(_l("Yes, cancel the session"))
 
 
-class QualificationForm(FlaskForm):
+class QualificationForm(CollegeForm):
     person = id_select(_l("Peer worker"), _l("Please choose a peer worker."))
     programme = RadioField(
         _l("Programme completed"),

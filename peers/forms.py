@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectChoice, SubmitField
 from wtforms.validators import InputRequired, NumberRange
 
-from college.forms import MultiCheckboxField
+from college.forms import CollegeForm, MultiCheckboxField
 from courses.forms import (
     choices_from,
     clock_field,
@@ -21,7 +20,7 @@ from courses.models import TOPIC_LABELS, WEEKDAY_LABELS
 from peers.models import PEER_STATUS_LABELS, VISIBILITY_LABELS
 
 
-class AbsenceForm(FlaskForm):
+class AbsenceForm(CollegeForm):
     start_day = day_field(_l("First day"), _l("Please enter the first day."))
     start_time = clock_field(_l("From"), _l("Please enter the time it starts."))
     end_day = day_field(_l("Last day"), _l("Please enter the last day."))
@@ -34,7 +33,7 @@ class AbsenceForm(FlaskForm):
     submit = SubmitField(_l("Save the absence"))
 
 
-class UnavailabilityForm(FlaskForm):
+class UnavailabilityForm(CollegeForm):
     weekday = select(
         _l("Day of the week"),
         _l("Please choose a day."),
@@ -45,7 +44,7 @@ class UnavailabilityForm(FlaskForm):
     submit = SubmitField(_l("Add"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(CollegeForm):
     status = RadioField(
         _l("Teaching"),
         choices=choices_from(PEER_STATUS_LABELS),
@@ -72,12 +71,12 @@ class ProfileForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class AssignForm(FlaskForm):
+class AssignForm(CollegeForm):
     colleague = id_select(_l("Colleague"), _l("Please choose a colleague."))
     submit = SubmitField(_l("Assign cover"))
 
 
-class ProgrammeForm(FlaskForm):
+class ProgrammeForm(CollegeForm):
     name = text(_l("Name"), 120, _l("Please enter a name."))
     code = text(
         _l("Code"),
@@ -108,7 +107,7 @@ class ProgrammeForm(FlaskForm):
     submit = SubmitField(_l("Add the programme"))
 
 
-class CohortForm(FlaskForm):
+class CohortForm(CollegeForm):
     programme = id_select(_l("Programme"), _l("Please choose a programme."))
     name = text(_l("Name"), 120, _l("Please enter a name."))
     places = IntegerField(
@@ -129,11 +128,11 @@ class CohortForm(FlaskForm):
     submit = SubmitField(_l("Open the cohort"))
 
 
-class PlaceForm(FlaskForm):
+class PlaceForm(CollegeForm):
     person = id_select(_l("Person"), _l("Please choose a person."))
     submit = SubmitField(_l("Give a place"))
 
 
-class ConfirmQualificationForm(FlaskForm):
+class ConfirmQualificationForm(CollegeForm):
     person = id_select(_l("Person"), _l("Please choose a person."))
     submit = SubmitField(_l("Confirm and grant the qualification"))

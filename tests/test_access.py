@@ -107,6 +107,7 @@ ACCESS: dict[str, Row] = {
     "admin.audit":                        get(admins()),
     "admin.mail":                         get(admins()),
     "admin.mail_retry":                   post(admins(302)),
+    "admin.mail_retry_many":              post(admins(302)),
     "admin.people":                       get(admins()),
     "admin.person":                       get(admins()),
     "admin.person_roles":                 post(admins(302)),  # "needs a role", flashed

@@ -32,9 +32,27 @@ from courses.times import to_utc
 
 @bp.get("/terms")
 def terms() -> str:
-    """List the terms, newest first."""
+    """List the terms by date, newest first, each with the terms it overlaps."""
     rows = db.session.scalars(sa.select(Term).order_by(Term.starts_on.desc(), Term.id.desc()))
-    return render_template("admin/courses/terms.html", terms=list(rows))
+    return render_template(
+        "admin/courses/terms.html", terms=list(rows), overlaps=services.term_overlaps()
+    )
+
+
+def after_term_saved(term: Term) -> str:
+    """Warn when the saved term shares days with another (allowed, but rarely meant)."""
+    others = services.overlapping_terms(term)
+    if others:
+        flash(
+            _(
+                "Note: %(term)s overlaps with %(others)s. Courses and reports may be counted "
+                "in either term; check the dates if that was not meant.",
+                term=term.name,
+                others=", ".join(other.name for other in others),
+            ),
+            "error",
+        )
+    return url_for("courses_admin.terms")
 
 
 def term_details(form: TermForm) -> services.TermDetails:
@@ -56,7 +74,7 @@ def term_new() -> Any:
         form,
         lambda: services.create_term(current_user, term_details(form)),
         _("The term is saved."),
-        lambda _term: url_for("courses_admin.terms"),
+        after_term_saved,
     )
     return done or show("admin/courses/form.html", form, title=_("New term"))
 
@@ -73,7 +91,7 @@ def term_edit(term_id: int) -> Any:
         form,
         lambda: services.update_term(current_user, term, term_details(form)),
         _("The term is saved."),
-        lambda _term: url_for("courses_admin.terms"),
+        after_term_saved,
     )
     return done or show("admin/courses/form.html", form, title=_("Edit term"))
 

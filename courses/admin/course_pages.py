@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from college.errors import DomainError
 from college.extensions import db
 from college.models import Programme, Role
+from college.urls import requested_page
 from courses import services
 from courses.admin.common import (
     ID,
@@ -56,6 +57,12 @@ from courses.times import to_utc
 # --- courses ---------------------------------------------------------------------------------
 
 
+def term_choices() -> list[tuple[int, str]]:
+    """Terms by date, newest first, as the terms page lists them."""
+    rows = db.session.scalars(sa.select(Term).order_by(Term.starts_on.desc(), Term.id.desc()))
+    return [(term.id, term.name) for term in rows]
+
+
 @bp.get("/courses/")
 def courses() -> str:
     """List every course, filterable by status and term."""
@@ -66,7 +73,7 @@ def courses() -> str:
         statement = statement.where(Course.status == status)
     if term.isdigit() and len(term) < 10:
         statement = statement.where(Course.term_id == int(term))
-    page = db.paginate(statement, per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(statement, per_page=PAGE_SIZE, page=requested_page(), error_out=False)
     terms = db.session.scalars(sa.select(Term).order_by(Term.starts_on.desc()))
     return render_template(
         "admin/courses/courses.html", page=page, status=status, term=term, terms=list(terms)
@@ -75,7 +82,7 @@ def courses() -> str:
 
 def course_form(course: Course | None = None) -> CourseForm:
     form = CourseForm(obj=course)
-    set_id_choices(form.term, rows_of(Term), empty=_("Choose a term"))
+    set_id_choices(form.term, term_choices(), empty=_("Choose a term"))
     set_id_choices(form.venue, rows_of(Venue), empty=_("No usual venue"))
     set_id_choices(form.partners, rows_of(Partner))
     if course is not None and not form.is_submitted():

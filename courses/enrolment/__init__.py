@@ -18,7 +18,7 @@ from college.db import start_write_transaction
 from college.extensions import db
 from college.landing import add_landing_page
 from college.models import Role
-from college.outbox import register_renderer
+from college.outbox import register_description, register_renderer
 from college.templating import NavItem, add_nav_item
 from courses.enrolment.transactions import commit_with_retry
 
@@ -85,6 +85,7 @@ def init_app(app: Flask) -> None:
         for task in (services.expire_offers, notices.send_reminders, notices.invite_feedback)
     )
     register_renderer(app, notices.RENDERER, notices.render_notice)
+    register_description(app, notices.RENDERER, notices.describe_notice)
     app.extensions.setdefault("college.retention_tasks", []).append(personal_data.forget_old_terms)
     app.extensions.setdefault("college.demo_seeders", []).append(demo.seed)
     app.extensions.setdefault("college.scale_seeders", []).append(demo.seed_scaled)

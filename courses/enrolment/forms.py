@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from college.forms import CollegeForm
 from courses.enrolment.models import FEEDBACK_AREAS
 
 FEEDBACK_LABELS = {
@@ -17,11 +17,11 @@ FEEDBACK_LABELS = {
 }
 
 
-class ActionForm(FlaskForm):
+class ActionForm(CollegeForm):
     """A button that only carries the CSRF token."""
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(CollegeForm):
     belongs = BooleanField(
         _l("This course is for a particular group, and I belong to it."),
     )
@@ -40,7 +40,7 @@ def score_field(area: str) -> IntegerField:
     )
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(CollegeForm):
     hope = score_field("hope")
     knowledge = score_field("knowledge")
     everyday_tools = score_field("everyday_tools")

@@ -194,6 +194,14 @@ def render_notice(payload: dict[str, Any]) -> Rendered:
     )
 
 
+def describe_notice(payload: dict[str, Any]) -> str:
+    """What a queued message about a place is, for an admin, in the admin's language."""
+    course = db.session.get(Course, payload.get("course_id") or 0)
+    open_subject, _discreet = SUBJECTS[payload["kind"]]
+    title = course.title if course is not None else _l("a course that no longer exists")
+    return str(open_subject) % {"course": title, "college": current_app.config["COLLEGE_NAME"]}
+
+
 # --- reminders and feedback invitations -------------------------------------------------------
 
 

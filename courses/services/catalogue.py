@@ -6,14 +6,25 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from college.extensions import db
 from college.models import User
 from college.services import record_audit, require_admin
-from courses.models import Partner, PartnerKind, Term, Venue
+from courses.models import (
+    Course,
+    CourseSession,
+    Partner,
+    PartnerKind,
+    SessionStatus,
+    Term,
+    Venue,
+)
 from courses.services.common import clean, ensure_order, ensure_unique, require_text
-from courses.services.errors import DatesOutOfOrder, InvalidLink, InvalidVenue
+from courses.services.errors import DatesOutOfOrder, InvalidLink, InvalidVenue, OutsideTerm
+from courses.times import local_date
 
 
 @dataclass
@@ -25,12 +36,81 @@ class TermDetails:
     enrolment_closes_at: datetime | None = None
 
 
+# --- a term holds its courses' sessions ----------------------------------------------------------
+#
+# Retention counts from the end of a course's term, so a session after it would be forgotten
+# from the wrong end. Cancelled sessions are left out: they teach nobody and keep no register.
+
+
+def sessions_outside(starts_on: date, ends_on: date, moments: list[datetime]) -> list[datetime]:
+    """The moments whose local day falls outside ``starts_on`` to ``ends_on``."""
+    return sorted(m for m in moments if not starts_on <= local_date(m) <= ends_on)
+
+
+def ensure_within_term(name: str, starts_on: date, ends_on: date, moments: list[datetime]) -> None:
+    """Refuse sessions (their start moments) that would fall outside the term's days."""
+    outside = sessions_outside(starts_on, ends_on, moments)
+    if outside:
+        raise OutsideTerm(
+            term=name,
+            starts=format_date(starts_on, "medium"),
+            ends=format_date(ends_on, "medium"),
+            days=", ".join(format_date(local_date(m), "medium") for m in outside[:5]),
+        )
+
+
+def ensure_sessions_in_term(term: Term, moments: list[datetime]) -> None:
+    ensure_within_term(term.name, term.starts_on, term.ends_on, moments)
+
+
+def term_session_starts(term: Term) -> list[datetime]:
+    """When each session (not cancelled) of the term's courses starts."""
+    if term.id is None:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(CourseSession.starts_at)
+            .join(Course, Course.id == CourseSession.course_id)
+            .where(Course.term_id == term.id, CourseSession.status != SessionStatus.CANCELLED)
+        )
+    )
+
+
+def overlapping_terms(term: Term) -> list[Term]:
+    """Other terms that share at least one day with ``term``, earliest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Term)
+            .where(
+                Term.id != term.id,
+                Term.starts_on <= term.ends_on,
+                Term.ends_on >= term.starts_on,
+            )
+            .order_by(Term.starts_on, Term.id)
+        )
+    )
+
+
+def term_overlaps() -> dict[int, list[Term]]:
+    """For every term, the others it overlaps (two terms at once confuse every report)."""
+    terms = list(db.session.scalars(sa.select(Term).order_by(Term.starts_on, Term.id)))
+    found: dict[int, list[Term]] = {term.id: [] for term in terms}
+    for index, term in enumerate(terms):
+        for later in terms[index + 1 :]:
+            if later.starts_on > term.ends_on:
+                break
+            found[term.id].append(later)
+            found[later.id].append(term)
+    return found
+
+
 def _apply_term(term: Term, details: TermDetails) -> None:
     name = require_text(details.name, _l("Please give the term a name."))
     if details.ends_on < details.starts_on:
         raise DatesOutOfOrder(_l("The term must end on or after the day it starts."))
     ensure_order(details.enrolment_opens_at, details.enrolment_closes_at)
     ensure_unique(Term, Term.name, name, term.id)
+    ensure_within_term(name, details.starts_on, details.ends_on, term_session_starts(term))
     term.name = name
     term.starts_on = details.starts_on
     term.ends_on = details.ends_on

@@ -20,11 +20,13 @@ from courses.models import (
     CourseFormat,
     CourseStatus,
     Partner,
+    SessionStatus,
     Term,
     Topic,
     Venue,
     fold_for_search,
 )
+from courses.services.catalogue import ensure_sessions_in_term
 from courses.services.common import (
     MAX_CAPACITY,
     MAX_SLUG_LENGTH,
@@ -117,6 +119,11 @@ def _apply_course(course: Course, details: CourseDetails) -> None:
     course.format = str(CourseFormat(details.format))
     course.capacity = details.capacity
     course.required_programme = str(Programme(details.required_programme))
+    if course.id is not None and details.term is not course.term:
+        ensure_sessions_in_term(
+            details.term,
+            [s.starts_at for s in course.sessions if s.status != SessionStatus.CANCELLED],
+        )
     course.term = details.term
     course.venue = details.venue
     course.partners = list(details.partners)

@@ -27,6 +27,13 @@ class DatesOutOfOrder(DomainError):
     message = _l("The end must come after the start.")
 
 
+class OutsideTerm(DomainError):
+    message = _l(
+        "Every session of a course must fall within its term, %(term)s (%(starts)s to "
+        "%(ends)s). Outside it would be: %(days)s."
+    )
+
+
 class InvalidVenue(DomainError):
     message = _l("Please give the address of a venue that is not online.")
 

@@ -20,6 +20,7 @@ from courses.models import (
     SessionStatus,
     Venue,
 )
+from courses.services.catalogue import ensure_sessions_in_term
 from courses.services.common import (
     LIVE_STATUSES,
     MAX_SERIES_LENGTH,
@@ -97,6 +98,7 @@ def add_session(
     require_admin(actor)
     _ensure_open_for_changes(course)
     _ensure_times(starts_at, ends_at)
+    ensure_sessions_in_term(course.term, [starts_at])
     problems = check_slot(course, starts_at, ends_at, _default_pair(course))
     if problems:
         raise ChangeRefused(problems)
@@ -135,6 +137,7 @@ def add_weekly_series(
     require_admin(actor)
     _ensure_open_for_changes(course)
     moments = weekly_moments(first_day, start, minutes, count)
+    ensure_sessions_in_term(course.term, [starts for starts, _ends in moments])
     pair = _default_pair(course)
     problems: list[str] = []
     for starts_at, ends_at in moments:
@@ -174,6 +177,7 @@ def reschedule_session(
     after = {"starts_at": starts_at, "ends_at": ends_at, "venue_id": venue.id if venue else None}
     if before == after:
         return session
+    ensure_sessions_in_term(session.course.term, [starts_at])
     problems = check_slot(session.course, starts_at, ends_at, assignments_of(session), session.id)
     if problems:
         raise ChangeRefused(problems)

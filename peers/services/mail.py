@@ -37,6 +37,7 @@ from college.outbox import (
     Rendered,
     Undeliverable,
     enqueue_described,
+    register_description,
     register_renderer,
     render_email,
 )
@@ -157,8 +158,15 @@ def render_peer_mail(payload: dict[str, Any]) -> Rendered:
     return render_email(user, payload["language"], f"peers/{template}", subject, **context)
 
 
+def describe_peer_mail(payload: dict[str, Any]) -> str:
+    """What a queued peers message is, for an admin, in the admin's language."""
+    context = {key: thaw(value) for key, value in payload["context"].items()}
+    return SUBJECTS[payload["template"]](context)
+
+
 def register_peer_mail(app: Flask) -> None:
     register_renderer(app, RENDERER, render_peer_mail)
+    register_description(app, RENDERER, describe_peer_mail)
 
 
 def administrators() -> list[User]:

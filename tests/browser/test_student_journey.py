@@ -44,7 +44,9 @@ class Words:
     password: str
     discreet: str
     consent: str
-    welcome: str
+    check_email: str
+    log_in: str
+    logged_in: str
     join_waiting_list: str
     waiting_flash: str
     waiting_badge: str
@@ -68,7 +70,9 @@ ENGLISH = Words(
     password="Password",
     discreet="Discreet mode",
     consent="I have read the privacy notice",
-    welcome="Welcome, Signe. Your account is ready.",
+    check_email="Check your email",
+    log_in="Log in",
+    logged_in="You are logged in.",
     join_waiting_list="Join the waiting list",
     waiting_flash="you are on the waiting list as number 1",
     waiting_badge="Waiting list",
@@ -91,7 +95,9 @@ DANISH = Words(
     password="Adgangskode",
     discreet="Diskret tilstand",
     consent="Jeg har læst privatlivserklæringen",
-    welcome="Velkommen, Signe. Din konto er klar.",
+    check_email="Tjek din e-mail",
+    log_in="Log ind",
+    logged_in="Du er logget ind.",
     join_waiting_list="Skriv dig på ventelisten",
     waiting_flash="du står på ventelisten som nummer 1",
     waiting_badge="Venteliste",
@@ -209,9 +215,18 @@ def test_a_student_finds_a_course_signs_up_from_it_and_takes_an_offered_place(
     page.get_by_role("button", name=words.create_account).focus()
     page.keyboard.press("Enter")
 
+    # The account is made; logging in from here leads back to the course.
+    expect(page.get_by_role("heading", level=1)).to_have_text(words.check_email)
+    assert_accessible(page)
+    page.get_by_role("main").get_by_role("link", name=words.log_in).click()
+    assert_accessible(page)
+    type_into(page, words.email, email)
+    type_into(page, words.password, PASSWORD)
+    page.keyboard.press("Enter")
+
     # Back on the course, at the enrol step: one more key press joins the waiting list.
     expect(page).to_have_url(re.compile(rf"/courses/{re.escape(full_course.slug)}#join$"))
-    expect(page.locator(".flash-success")).to_contain_text(words.welcome)
+    expect(page.locator(".flash-success")).to_contain_text(words.logged_in)
     assert_accessible(page)
     join_box = page.get_by_role("region", name=words.join_box)
     join_box.get_by_role("button", name=words.join_waiting_list).focus()
