@@ -207,7 +207,7 @@ def test_a_domain_beyond_ascii_travels_in_its_idna_form(smtp: SmtpServer):
 
 @pytest.mark.parametrize(
     "recipient",
-    ["someone@example.org\nBcc: everyone@example.org", "nul\x00@example.org"],
+    ["someone@example.org\nBcc: everyone@example.org", "bell\x07@example.org"],
 )
 def test_a_message_that_cannot_be_built_fails_at_once_between_two_good_ones(
     smtp: SmtpServer, recipient: str
