@@ -74,6 +74,8 @@ class CalendarEvent:
     url: str = ""
     cancelled: bool = False
     created_at: datetime | None = None
+    # A discreet person's entry: shared calendars show it as busy, without its text.
+    private: bool = False
 
 
 # --- the time zone ----------------------------------------------------------------------------
@@ -260,6 +262,8 @@ def _vevent(event: CalendarEvent, zone: ZoneInfo, stamp: datetime) -> Event:
         vevent.add("url", event.url)
     vevent.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
     vevent.add("transp", "OPAQUE")
+    if event.private:
+        vevent.add("class", "PRIVATE")
     if event.created_at is not None:
         vevent.add("created", _utc(event.created_at))
     vevent.add("last-modified", _utc(event.changed_at))
@@ -337,7 +341,11 @@ def build_invite(
     sent_at: datetime,
     zone_name: str,
 ) -> bytes:
-    """An iTIP REQUEST or CANCEL for one event that lists only the one participant."""
+    """An iTIP REQUEST or CANCEL for one event that lists only the one participant.
+
+    It asks for no reply (``RSVP=FALSE``); the replies calendar apps send anyway are read
+    by ``college.inbox``.
+    """
     if method not in (Method.REQUEST, Method.CANCEL):
         raise ValueError(f"an invitation is a REQUEST or a CANCEL, not {method}")
     if method == Method.CANCEL and not event.cancelled:
@@ -352,7 +360,8 @@ def build_invite(
             cutype="INDIVIDUAL",
             role="REQ-PARTICIPANT",
             partstat="NEEDS-ACTION",
-            rsvp="TRUE",
+            # Replies reach no person: the college is told through its own pages.
+            rsvp="FALSE",
         ),
     )
     calendar.add_component(vevent)

@@ -1,4 +1,4 @@
-"""Command-line tasks: ``flask college create-admin | deliver-mail | demo | welcome``."""
+"""Command-line tasks of the core: ``flask college <command>`` (see ``--help``)."""
 
 from __future__ import annotations
 
@@ -84,6 +84,27 @@ def deliver_mail(once: bool, interval: float) -> None:
             )
         db.session.remove()
         if once:
+            return
+        time.sleep(interval)
+
+
+@college_cli.command("receive-mail")
+@click.option("--interval", default=0.0, help="Keep reading every so many seconds (0: once).")
+def receive_mail_command(interval: float) -> None:
+    """Read the college's mailbox: act on the replies calendar apps send, once each."""
+    from college.inbox import receive_mail
+
+    while True:
+        report = receive_mail()
+        if report is None:
+            raise click.ClickException("No mailbox is configured (INBOX_HOST).")
+        if report.read:
+            outcomes = ", ".join(
+                f"{name} {count}" for name, count in sorted(report.outcomes.items())
+            )
+            click.echo(f"read {report.read}, seen before {report.seen_before}; {outcomes}")
+        db.session.remove()
+        if not interval:
             return
         time.sleep(interval)
 

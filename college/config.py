@@ -99,6 +99,16 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "MAIL_RETRY_BASE_SECONDS": _env_int("MAIL_RETRY_BASE_SECONDS", 60),
         # A form larger than this is answered 413; the largest the college has is far smaller.
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 1024 * 1024),
+        # The college's mailbox, read for the replies calendar apps send (off without a host).
+        "INBOX_HOST": os.environ.get("INBOX_HOST", ""),
+        "INBOX_PORT": _env_int("INBOX_PORT", 0),  # 0: 993 with SSL, else 143
+        "INBOX_USERNAME": os.environ.get("INBOX_USERNAME", ""),
+        "INBOX_PASSWORD": os.environ.get("INBOX_PASSWORD", ""),
+        "INBOX_SSL": _env_bool("INBOX_SSL", True),
+        "INBOX_STARTTLS": _env_bool("INBOX_STARTTLS", False),
+        "INBOX_FOLDER": os.environ.get("INBOX_FOLDER", "INBOX"),
+        "INBOX_DONE_FOLDER": os.environ.get("INBOX_DONE_FOLDER", "Processed"),
+        "INBOX_TIMEOUT": _env_int("INBOX_TIMEOUT", 30),
         "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _env_int("LOGIN_LOCK_MINUTES", 15),
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 20),

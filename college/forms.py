@@ -21,7 +21,7 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Email, EqualTo, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from college.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -213,6 +213,27 @@ class SettingsForm(CollegeForm):
     language = RadioField(_l("Language"), choices=LANGUAGE_CHOICES)
     discreet = discreet_field()
     submit = SubmitField(_l("Save settings"))
+
+
+CHOOSE_CALENDAR = _l("Please choose invitations by email or your calendar address.")
+
+
+class CalendarChoiceForm(CollegeForm):
+    choice = RadioField(
+        _l("How do you want your sessions in your calendar?"),
+        choices=[
+            SelectChoice("invitations", _l("Invitations by email (one for each session)")),
+            SelectChoice(
+                "feed", _l("My calendar address: I subscribe once, and no invitations come")
+            ),
+        ],
+        validators=[
+            InputRequired(CHOOSE_CALENDAR),
+            AnyOf(["invitations", "feed"], message=CHOOSE_CALENDAR),
+        ],
+        validate_choice=False,
+    )
+    submit = SubmitField(_l("Save my choice"))
 
 
 class LanguageForm(CollegeForm):

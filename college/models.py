@@ -48,6 +48,20 @@ class PublicVisibility(StrEnum):
     ROLE_ONLY = "role_only"
 
 
+class CalendarChoice(StrEnum):
+    """How a person wants their sessions in their calendar: invitations by mail, or the
+    personal feed they subscribe to. Never both, so no session shows twice."""
+
+    INVITATIONS = "invitations"
+    FEED = "feed"
+
+
+CALENDAR_CHOICE_LABELS = {
+    CalendarChoice.INVITATIONS: _l("Invitations by email"),
+    CalendarChoice.FEED: _l("My calendar address (subscription)"),
+}
+
+
 def public_name_of(display_name: str, visibility: str) -> str | None:
     """The name public pages may show; None when the person shows their role only."""
     return None if visibility == PublicVisibility.ROLE_ONLY else display_name
@@ -73,6 +87,11 @@ class User(UserMixin, Base):
     public_visibility: Mapped[str] = mapped_column(
         sa.String(16), default=PublicVisibility.NAME, server_default=PublicVisibility.NAME
     )
+    calendar_choice: Mapped[str] = mapped_column(
+        sa.String(16),
+        default=CalendarChoice.INVITATIONS,
+        server_default=CalendarChoice.INVITATIONS,
+    )
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -93,6 +112,10 @@ class User(UserMixin, Base):
     def public_name(self) -> str | None:
         """The name public pages may show; None when the person shows their role only."""
         return public_name_of(self.display_name, self.public_visibility)
+
+    @property
+    def wants_invitations(self) -> bool:
+        return self.calendar_choice == CalendarChoice.INVITATIONS
 
     @property
     def is_admin(self) -> bool:
@@ -287,6 +310,20 @@ class OutboxMessage(Base):
         return MAIL_FAILURE_LABELS[MailFailure.UNEXPECTED] if self.last_error else None
 
     __table_args__ = (sa.Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
+
+
+class ReceivedMail(Base):
+    """A message read from the college's mailbox, kept so that it is handled only once.
+
+    Only a digest of its Message-ID and what became of it: no address, no content.
+    """
+
+    __tablename__ = "received_mail"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    outcome: Mapped[str] = mapped_column(sa.String(32))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
 class DataVersion(Base):

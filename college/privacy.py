@@ -23,11 +23,14 @@ from college.db import now_utc
 from college.errors import DomainError
 from college.extensions import db
 from college.models import (
+    CALENDAR_CHOICE_LABELS,
     OUTBOX_STATUS_LABELS,
     ROLE_LABELS,
     AuditEvent,
+    CalendarChoice,
     LoginSession,
     OutboxMessage,
+    OutboxStatus,
     PasswordResetToken,
     PublicVisibility,
     Qualification,
@@ -268,6 +271,7 @@ ACCOUNT_COLUMNS = (
     "created_at",
     "last_login_at",
     "public_visibility",
+    "calendar_choice",
 )
 
 
@@ -313,8 +317,20 @@ def erase_core(user: User) -> None:
     end_all_sessions(user)
     db.session.execute(sa.delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
     db.session.execute(sa.delete(Qualification).where(Qualification.user_id == user.id))
-    # Mail carries names and course titles; unsent mail to an erased person must not go out.
-    db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient == user.email))
+    # Mail carries names and course titles; unsent mail to an erased person must not go out,
+    # except the calendar CANCELs queued just now that empty their calendar (they are
+    # written without a name or a course title).
+    db.session.execute(
+        sa.delete(OutboxMessage).where(
+            OutboxMessage.recipient == user.email,
+            sa.or_(
+                OutboxMessage.calendar_method.is_(None),
+                OutboxMessage.calendar_method != "CANCEL",
+                OutboxMessage.status != OutboxStatus.PENDING,
+                OutboxMessage.text_body.is_not(None),
+            ),
+        )
+    )
     db.session.execute(sa.delete(UserRole).where(UserRole.user_id == user.id))
     db.session.expire(user, ["role_rows"])
     user.email = f"erased-{user.id}@invalid"
@@ -326,6 +342,7 @@ def erase_core(user: User) -> None:
     user.consented_at = None
     user.last_login_at = None
     user.public_visibility = str(PublicVisibility.NAME)
+    user.calendar_choice = str(CalendarChoice.INVITATIONS)
     user.anonymised_at = now_utc()
 
 
@@ -352,6 +369,7 @@ CORE_LABELS: dict[str, Any] = {
     "consented_at": _l("Accepted"),
     "last_login_at": _l("Last signed in"),
     "public_visibility": _l("Shown to others as"),
+    "calendar_choice": _l("Sessions in your calendar by"),
     "roles": _l("Roles"),
     "qualifications": _l("Qualifications"),
     "programme": _l("Programme"),
@@ -375,6 +393,7 @@ CORE_LABELS: dict[str, Any] = {
 # How the page "My data" names the codes in the core's part of the export.
 CORE_VALUES: dict[str, ValueName] = {
     "account.language": named_by(LANGUAGE_NAMES),
+    "account.calendar_choice": named_by(CALENDAR_CHOICE_LABELS),
     "roles": named_by(ROLE_LABELS),
     "emails.status": named_by(OUTBOX_STATUS_LABELS),
     "audit_events.action": describe_action,

@@ -29,6 +29,7 @@ from college.errors import DomainError, Forbidden
 from college.extensions import db
 from college.models import (
     AuditEvent,
+    CalendarChoice,
     LoginFailure,
     LoginSession,
     PasswordResetToken,
@@ -36,6 +37,7 @@ from college.models import (
     User,
     UserRole,
 )
+from college.signals import calendar_choice_changed
 from college.urls import absolute_url
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,10 @@ MAX_PASSWORD_LENGTH = 256
 
 class WeakPassword(DomainError):
     message = _l("Please choose a different password.")
+
+
+class UnknownCalendarChoice(DomainError):
+    message = _l("Please choose invitations by email or your calendar address.")
 
 
 class InvalidCredentials(DomainError):
@@ -653,6 +659,26 @@ def revoke_calendar_token(user: User) -> None:
     user.calendar_token = None
     db.session.flush()
     log.info("calendar token revoked user=%s", user.id)
+
+
+def choose_calendar(user: User, choice: str) -> bool:
+    """Take the person's sessions by invitation or by their feed; True when it changed.
+
+    Choosing the feed gives them a feed address if they have none. The packages that send
+    invitations hear of the change (``calendar_choice_changed``) in this transaction and
+    take the invited entries out, or send them again.
+    """
+    if choice not in set(CalendarChoice):
+        raise UnknownCalendarChoice()
+    if user.calendar_choice == choice:
+        return False
+    user.calendar_choice = choice
+    if choice == CalendarChoice.FEED and user.calendar_token is None:
+        renew_calendar_token(user)
+    db.session.flush()
+    calendar_choice_changed.send(current_app._get_current_object(), user=user)  # type: ignore[attr-defined]
+    log.info("calendar choice changed user=%s choice=%s", user.id, choice)
+    return True
 
 
 def find_user_by_calendar_token(token: str) -> User | None:

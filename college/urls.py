@@ -7,7 +7,7 @@ send someone a password-reset link to another site.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from flask import current_app, request
 from werkzeug.routing import IntegerConverter, Map
@@ -39,3 +39,18 @@ def absolute_url(endpoint: str, **values: Any) -> str:
     adapter = current_app.url_map.bind(parts.netloc or "localhost", url_scheme=parts.scheme)
     path = adapter.build(endpoint, values, force_external=False)
     return base + path
+
+
+def subscription_links(feed: str, name: str) -> dict[str, str]:
+    """Ways to subscribe to a calendar feed: its address, webcal, Google and Outlook.
+
+    Each is a subscription that the calendar app refreshes by itself, not a one-off import.
+    """
+    webcal = "webcal://" + feed.split("://", 1)[1]
+    return {
+        "feed": feed,
+        "webcal": webcal,
+        "google": "https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe=""),
+        "outlook": "https://outlook.live.com/calendar/0/addfromweb?"
+        + urlencode({"url": feed, "name": name}),
+    }

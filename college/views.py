@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -26,6 +26,7 @@ from college.db import checkpoint_sqlite_wal
 from college.errors import DomainError
 from college.extensions import csrf, db
 from college.forms import (
+    CalendarChoiceForm,
     ChangePasswordForm,
     ConfirmForm,
     ConsentForm,
@@ -39,7 +40,7 @@ from college.forms import (
 )
 from college.landing import landing_url
 from college.security import comes_from_this_site
-from college.urls import absolute_url
+from college.urls import absolute_url, subscription_links
 
 bp = Blueprint("main", __name__)
 auth_bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -364,23 +365,51 @@ PERSONAL_FEED_ENDPOINT = "college.personal_feed_endpoint"
 
 
 def feed_links(token: str | None) -> dict[str, str] | None:
-    """The ways to subscribe to a personal feed: https, webcal and Google Calendar."""
+    """The ways to subscribe to a personal feed: https, webcal, Google and Outlook."""
     endpoint = current_app.extensions.get(PERSONAL_FEED_ENDPOINT)
     if not token or not endpoint:
         return None
-    feed = absolute_url(endpoint, token=token)
-    webcal = "webcal://" + feed.split("://", 1)[1]
-    google = "https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe="")
-    return {"feed": feed, "webcal": webcal, "google": google}
+    name = _("My sessions — %(college)s", college=current_app.config["COLLEGE_NAME"])
+    return subscription_links(absolute_url(endpoint, token=token), name)
 
 
 @me_bp.get("/calendar")
 @login_required
 def calendar() -> Any:
-    """Show my personal calendar address, with ways to subscribe, renew or switch it off."""
+    """Show how my sessions reach my calendar, and my personal calendar address."""
+    choice = CalendarChoiceForm(choice=current_user.calendar_choice)
+    return render_calendar(choice)
+
+
+def render_calendar(choice: CalendarChoiceForm) -> Any:
     return render_template(
-        "me/calendar.html", links=feed_links(current_user.calendar_token), form=ConfirmForm()
-    )
+        "me/calendar.html",
+        links=feed_links(current_user.calendar_token),
+        form=ConfirmForm(),
+        choice_form=choice,
+    ), 400 if choice.errors else 200
+
+
+@me_bp.post("/calendar/choice")
+@login_required
+def choose_calendar() -> Any:
+    """Take my sessions by invitation or by my calendar address."""
+    form = CalendarChoiceForm()
+    if not form.validate_on_submit():
+        return render_calendar(form)
+    if services.choose_calendar(current_user, form.choice.data):
+        db.session.commit()
+        flash(
+            _("Invitations come by email again, one for each session.")
+            if current_user.wants_invitations
+            else _(
+                "No more invitations: your sessions come through your calendar address. Each "
+                "invited session still ahead is taken out of your calendar by an email, so "
+                "nothing shows twice."
+            ),
+            "success",
+        )
+    return redirect(url_for("me.calendar"))
 
 
 @me_bp.post("/calendar/renew")

@@ -82,6 +82,7 @@ def init_app(app: Flask) -> None:
         feeds,
         invites,
         mail_descriptions,
+        replies,
         scaled,
         services,
         views,
@@ -92,6 +93,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     feeds.init_app(app)
     invites.init_app(app)
+    replies.init_app(app)
     mail_descriptions.init_app(app)
     add_nav_item(app, "main", NavItem("courses.index", _l("Courses")))
     for item in admin.NAV:

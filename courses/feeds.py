@@ -20,7 +20,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,7 +59,10 @@ CANCELLED_KEPT = timedelta(days=30)
 PUBLIC_CACHE = "public, max-age=900"
 PRIVATE_CACHE = "private, max-age=900"
 # Part of every ETag: change it when the text of events changes for the same data.
-FEED_FORMAT = "feed-1"
+FEED_FORMAT = "feed-2"
+# Subscribed feeds give each session a UID of its own, so that a person who keeps both
+# a feed and the invitations sees two entries rather than two calendars fighting over one.
+FEED_UID_PREFIX = "feed-"
 MAX_SLUG_LENGTH = 80
 SLUG_CHARS = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_ID = 2_147_483_647  # PostgreSQL's integer; larger ids cannot exist
@@ -200,6 +203,7 @@ def calendar_event(facts: SessionFacts, viewer: Viewer | None = None) -> Calenda
         url=details_link(facts, viewer),
         cancelled=facts.cancelled,
         created_at=facts.created_at,
+        private=viewer is not None and viewer.discreet,
     )
 
 
@@ -327,8 +331,13 @@ class Feed:
     vary: str | None = "Accept-Language"
 
 
-def validators(feed: Feed) -> tuple[str, datetime | None]:
-    """A strong ETag from everything the text depends on, and the last change."""
+def feed_etag(feed: Feed) -> str:
+    """A strong ETag from everything the text depends on.
+
+    Feeds carry no Last-Modified: the newest change among the sessions shown can go
+    backwards (a withdrawal removes the newest one), and a client that revalidated by
+    date alone would then keep entries that are gone. The ETag changes with any change.
+    """
     digest = hashlib.sha256()
     parts: Iterable[object] = (
         FEED_FORMAT,
@@ -343,19 +352,18 @@ def validators(feed: Feed) -> tuple[str, datetime | None]:
     for part in parts:
         digest.update(repr(part).encode("utf-8"))
         digest.update(b"\x00")
-    changed = max((f.changed_at for f in feed.facts), default=None)
-    return digest.hexdigest()[:32], changed.replace(microsecond=0) if changed else None
+    return digest.hexdigest()[:32]
 
 
 def feed_response(feed: Feed) -> Response:
     """Answer 304 when the client has this version, else build the calendar text."""
-    etag, last_modified = validators(feed)
+    etag = feed_etag(feed)
     headers = {"Cache-Control": PRIVATE_CACHE if feed.private else PUBLIC_CACHE}
     if feed.vary:
         headers["Vary"] = feed.vary
     if feed.private:
         headers["X-Robots-Tag"] = "noindex, nofollow"
-    if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
+    if not is_resource_modified(request.environ, etag=etag):
         response = Response(status=304, headers=headers)
     else:
         body = cached_body(etag, lambda: render(feed))
@@ -363,14 +371,21 @@ def feed_response(feed: Feed) -> Response:
         response.headers["Content-Type"] = "text/calendar; charset=utf-8"
         response.headers["Content-Disposition"] = f'inline; filename="{feed.filename}"'
     response.set_etag(etag)
-    if last_modified is not None:
-        response.last_modified = last_modified
     return response
+
+
+def feed_uid(uid: str) -> str:
+    """The UID a session's entry has in subscribed feeds; never one an invitation carries."""
+    return FEED_UID_PREFIX + uid
 
 
 def render(feed: Feed) -> bytes:
     with force_locale(feed.language):
         events = [calendar_event(facts, feed.viewer) for facts in feed.facts]
+        if feed.name:
+            # A subscription; a single download (no name) keeps the invitation's UID, so
+            # that an invitation received later updates the entry rather than doubling it.
+            events = [replace(event, uid=feed_uid(event.uid)) for event in events]
         return build_feed(events, name=feed.name, zone_name=current_app.config["COLLEGE_TIMEZONE"])
 
 

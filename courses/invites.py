@@ -35,13 +35,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_babel import force_locale, format_date, format_time
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from college.calendar import Mailbox, Method, build_invite
@@ -55,6 +56,7 @@ from college.outbox import (
     register_renderer,
     render_email,
 )
+from college.signals import calendar_choice_changed
 from college.urls import absolute_url
 from courses.feeds import (
     SessionFacts,
@@ -64,6 +66,7 @@ from courses.feeds import (
     entry_location,
     entry_title,
     facts_of,
+    personal_session_ids,
 )
 from courses.models import Course, CourseSession, CourseStatus, SessionStatus
 from courses.services.events import CourseChange, SessionChange
@@ -76,7 +79,29 @@ SUBJECTS = {
     "new": _l("Session %(number)s of %(count)s: %(title)s, %(when)s"),
     "changed": _l("Changed: session %(number)s of %(count)s: %(title)s, %(when)s"),
     "cancelled": _l("Cancelled: session %(number)s of %(count)s: %(title)s, %(when)s"),
+    "taken_out": _l(
+        "No longer in your calendar: session %(number)s of %(count)s: %(title)s, %(when)s"
+    ),
 }
+
+
+# A package whose pages let teachers say they cannot come names its endpoint here.
+TEACHING_PAGE_ENDPOINT = "courses.teaching_page_endpoint"
+
+
+def answer_page(teaches: bool) -> str:
+    """Where a person tells the college they cannot come: their schedule, or My courses."""
+    endpoint = current_app.extensions.get(TEACHING_PAGE_ENDPOINT) if teaches else None
+    return absolute_url(endpoint or "enrolment.my_courses")
+
+
+def not_by_reply(page: str) -> str:
+    """The invitation's word that a calendar app's answer reaches nobody."""
+    return _(
+        "Answering this invitation in your calendar app does not tell us anything. "
+        "If you cannot come, tell us here: %(link)s",
+        link=page,
+    )
 
 
 def session_participants() -> list[ParticipantSource]:
@@ -138,6 +163,13 @@ def _queue(session: CourseSession, person: User, method: Method, occasion: str) 
     )
 
 
+@dataclass(frozen=True)
+class Addressee:
+    """Whom a message greets when the account is gone: the address it goes to."""
+
+    display_name: str
+
+
 def render_invitation(payload: dict[str, Any]) -> Rendered:
     """Write a queued invitation from its payload (the mail worker calls this)."""
     session = db.session.get(CourseSession, payload["session_id"])
@@ -146,16 +178,26 @@ def render_invitation(payload: dict[str, Any]) -> Rendered:
         raise Undeliverable("the session or the person no longer exists")
     method = Method(payload["method"])
     facts = replace(facts_of(session), sequence=payload["sequence"], cancelled=payload["cancelled"])
-    viewer = Viewer(person.id, payload["discreet"])
+    # An erased person's last CANCELs (sent so that their calendar empties) name neither
+    # them nor a course: the message outlives the account.
+    erased = person.anonymised_at is not None
+    addressee: Any = Addressee(payload["email"]) if erased else person
+    viewer = Viewer(person.id, erased or payload["discreet"])
     number, count = payload["number"], payload["count"]
-    occasion = payload["occasion"]
+    # An erased person left every session: nothing they held was cancelled for others.
+    occasion = "taken_out" if erased else payload["occasion"]
+    teaches = any(uid == person.id for uid, _name, _public in facts.facilitators)
+    page = answer_page(teaches)
     with force_locale(payload["language"]):
         event = calendar_event(facts, viewer)
+        if method == Method.REQUEST:
+            # Outlook shows the entry's description as the invitation's body.
+            event = replace(event, description=f"{event.description}\n\n{not_by_reply(page)}")
         ics = build_invite(
             event,
             method=method,
             organizer=_organizer(),
-            attendee=Mailbox(payload["email"], person.display_name),
+            attendee=Mailbox(payload["email"], addressee.display_name),
             sent_at=datetime.fromisoformat(payload["sent_at"]),
             zone_name=current_app.config["COLLEGE_TIMEZONE"],
         ).decode("utf-8")
@@ -166,9 +208,8 @@ def render_invitation(payload: dict[str, Any]) -> Rendered:
         )
         location = entry_location(facts, viewer)
         link = details_link(facts, viewer)
-    teaches = any(uid == person.id for uid, _name, _public in facts.facilitators)
     return render_email(
-        person,
+        addressee,
         payload["language"],
         f"calendar/{'cancel' if method == Method.CANCEL else 'request'}",
         subject,
@@ -185,19 +226,66 @@ def render_invitation(payload: dict[str, Any]) -> Rendered:
         teaches=teaches,
         colleagues=[name for uid, name, _public in facts.facilitators if uid != person.id],
         calendar_page=absolute_url("me.calendar"),
+        answer_page=page,
     )
 
 
 def send_request(session: CourseSession, person: User, *, changed: bool = False) -> None:
     """Invite one person to one session (again, with ``changed``, after a change)."""
-    if person.is_active and not session.is_cancelled:
+    if person.is_active and person.wants_invitations and not session.is_cancelled:
         _queue(session, person, Method.REQUEST, "changed" if changed else "new")
 
 
 def send_cancel(session: CourseSession, person: User) -> None:
     """Take one session out of one person's calendar."""
-    if person.is_active:
+    if person.is_active and person.wants_invitations:
         _queue(session, person, Method.CANCEL, "cancelled")
+
+
+# --- a person's own entries ---------------------------------------------------------------------
+
+
+def upcoming_sessions_of(person: User) -> list[CourseSession]:
+    """The sessions still ahead that the person holds an entry for (teaching or enrolled)."""
+    return list(
+        db.session.scalars(
+            sa.select(CourseSession)
+            .join(Course, CourseSession.course_id == Course.id)
+            .where(
+                CourseSession.id.in_(personal_session_ids(person)),
+                CourseSession.status == SessionStatus.SCHEDULED,
+                CourseSession.ends_at > now_utc(),
+                Course.status == CourseStatus.PUBLISHED,
+            )
+            .order_by(CourseSession.starts_at, CourseSession.id)
+        )
+    )
+
+
+def take_out_upcoming(person: User) -> int:
+    """CANCEL every upcoming entry the person was invited to; returns how many.
+
+    Sent whatever the person's choice (they hold the entries until now), with the
+    SEQUENCE raised as for a withdrawal, so that an invitation later wins over it.
+    """
+    sessions = upcoming_sessions_of(person)
+    for session in sessions:
+        session.sequence += 1
+        _queue(session, person, Method.CANCEL, "taken_out")
+        session.sequence += 1
+    db.session.flush()
+    return len(sessions)
+
+
+def on_calendar_choice(_app: Flask, *, user: User) -> None:
+    """Invitations stop when a person takes the feed, and come again when they go back."""
+    if not user.is_active:
+        return
+    if user.wants_invitations:
+        for session in upcoming_sessions_of(user):
+            send_request(session, user)
+    else:
+        take_out_upcoming(user)
 
 
 def withdraw_from(session: CourseSession, person: User) -> None:
@@ -286,6 +374,7 @@ def init_app(app: Flask) -> None:
     extensions.setdefault("courses.session_participants", []).append(enrolled_students)
     extensions.setdefault("courses.personal_feed_sources", []).append(enrolled_session_ids)
     register_renderer(app, RENDERER, render_invitation)
+    calendar_choice_changed.connect(on_calendar_choice, sender=app)
 
 
 # --- enrolled students -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from college.db import now_utc
 from college.page_cache import VISITORS, kept
+from college.urls import absolute_url, subscription_links
 from courses import prospectus
 from courses.enrolment.queries import waiting_counts
 from courses.models import Course
@@ -62,12 +63,15 @@ def detail(slug: str) -> str:
         abort(404)
     panels = [html for html in (panel(course) for panel in detail_panels()) if html]
     state = join_state_of_loaded(course, now_utc())
+    feed = absolute_url("feeds.course_feed", slug=course.slug)
+    name = f"{course.title} — {current_app.config['COLLEGE_NAME']}"
     return render_template(
         "courses/detail.html",
         course=course,
         state=state,
         next_run=None if state.can_join else prospectus.next_run_of(course),
         waiting=waiting_counts([course.id]).get(course.id, 0) if not course.places_left else 0,
+        subscribe=subscription_links(feed, name),
         venues=prospectus.venues_of(course),
         panels=panels,
         enrol_endpoint=enrol_endpoint(),

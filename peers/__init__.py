@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
     from college.privacy import PersonalData, register_personal_data
     from courses.models import WEEKDAY_LABELS
     from peers import admin, cli, dashboard, demo, models, scaled, services, views
+    from peers.services import replies
     from peers.services.mail import register_peer_mail
 
     LABELS.update(
@@ -60,6 +61,8 @@ def init_app(app: Flask) -> None:
         add_nav_item(app, "admin", item)
     for role in (Role.PEER, Role.TRAINER):
         add_landing_page(app, role, "peers.schedule", priority=20)
+    # Invitations lead teachers here to say they cannot come.
+    app.extensions["courses.teaching_page_endpoint"] = "peers.schedule"
     app.jinja_env.globals["peer_label"] = peer_label
     app.jinja_env.globals["programme_name"] = programme_name
     app.jinja_env.globals["weekday_names"] = list(WEEKDAY_LABELS.values())
@@ -71,6 +74,7 @@ def init_app(app: Flask) -> None:
     cli.init_app(app)
     dashboard.init_app(app)
     register_peer_mail(app)
+    replies.init_app(app)
     register_personal_data(
         app,
         PersonalData(

@@ -165,6 +165,7 @@ ACCESS: dict[str, Row] = {
     "me.calendar":                        get(signed_in()),
     "me.renew_calendar":                  post(signed_in(302)),
     "me.revoke_calendar":                 post(signed_in(302)),
+    "me.choose_calendar":                 post(signed_in(400)),
     # --- peer work: "peer" owns the absence, the weekly time and the cover offer -------------
     "peers.schedule":                     get(staff()),
     "peers.training":                     get(staff()),

@@ -62,6 +62,7 @@ SUBJECTS: dict[str, Callable[[dict[str, Any]], str]] = {
     "qualification_lapsing": lambda context: _("Time to plan your refresher training"),
     "qualifications_lapsing_admin": lambda context: _("Qualifications lapse soon"),
     "qualified": lambda context: _("Your training is recorded"),
+    "declined_session": lambda context: _("We have noted that you cannot come"),
 }
 
 # The records a message may be about, named in its payload by class and id.

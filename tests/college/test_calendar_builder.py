@@ -152,7 +152,9 @@ def test_a_request_names_organizer_and_the_one_attendee_and_is_stamped_when_sent
     vevent = icalendar.Calendar.from_ical(data).walk("VEVENT")[0]
     assert vevent.decoded("DTSTAMP") == sent
     params = vevent["ATTENDEE"].params
-    assert params["PARTSTAT"] == "NEEDS-ACTION" and params["RSVP"] == "TRUE"
+    assert params["PARTSTAT"] == "NEEDS-ACTION" and params["RSVP"] == "FALSE", (
+        "invitations ask for no reply"
+    )
     assert params["CN"] == PERSON.name
     assert "X-WR-CALNAME" not in data.decode()
 
@@ -181,3 +183,21 @@ def test_an_invitation_is_a_request_or_a_cancel():
             sent_at=CHANGED,
             zone_name=ZONE,
         )
+
+
+@pytest.mark.parametrize("method", [Method.REQUEST, Method.CANCEL])
+def test_a_private_event_carries_class_private_in_invitations_and_feeds(method: Method):
+    invite = build_invite(
+        event(private=True),
+        method=method,
+        organizer=COLLEGE,
+        attendee=PERSON,
+        sent_at=CHANGED,
+        zone_name=ZONE,
+    )
+    feed = build_feed([event(private=True)], zone_name=ZONE, name="Mine")
+    for data in (invite, feed):
+        vevent = icalendar.Calendar.from_ical(data).walk("VEVENT")[0]
+        assert vevent["CLASS"] == "PRIVATE"
+    public = build_feed([event()], zone_name=ZONE, name="All")
+    assert "CLASS" not in icalendar.Calendar.from_ical(public).walk("VEVENT")[0]

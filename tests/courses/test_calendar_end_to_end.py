@@ -10,6 +10,7 @@ from college import outbox
 from college import services as college_services
 from college.extensions import db
 from college.models import Programme, User
+from courses import feeds
 from courses import services as course_services
 from courses.enrolment import services as enrolment_services
 from tests import factories
@@ -114,8 +115,8 @@ def test_my_feed_holds_my_enrolled_sessions_and_loses_them_when_i_withdraw(
     token = college_services.renew_calendar_token(student)
     db.session.commit()
     feed = check_calendar(client.get(f"/calendar/u/{token}.ics").data)
-    assert set(feed.by_uid()) == {s.uid for s in course.sessions}
-    assert not set(feed.by_uid()) & {s.uid for s in other.sessions}
+    assert set(feed.by_uid()) == {feeds.feed_uid(s.uid) for s in course.sessions}
+    assert not set(feed.by_uid()) & {feeds.feed_uid(s.uid) for s in other.sessions}
     assert "Teachers:" in feed.events[0].description
     enrolment_services.withdraw(student, enrolment)
     db.session.commit()
