@@ -20,6 +20,7 @@ from college.forms import ConfirmForm, RolesForm
 from college.models import ROLE_LABELS, OutboxMessage, Role, User, UserRole
 from college.page_cache import PERSON, kept
 from college.reports import dashboard_panels
+from college.templating import local_datetime
 from college.urls import requested_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -185,7 +186,13 @@ def mail_retry(message_id: int) -> Any:
     return redirect(url_for("admin.mail"))
 
 
-FILTERS = ("person", "action", "since", "until")
+FILTERS = ("who", "person", "action", "since", "until", "each")
+
+
+def _each_view_url(event: Any) -> str:
+    """The views a folded line stands for: that person's, that day, one per line."""
+    day = local_datetime(event.at).date().isoformat()
+    return url_for("admin.audit", person=event.actor_id, since=day, until=day, each="y")
 
 
 @bp.get("/audit")
@@ -201,13 +208,20 @@ def audit() -> tuple[str, int]:
         page=requested_page(),
         error_out=False,
     )
-    person = db.session.get(User, filters.person_id) if filters.person_id else None
+    events = list(page.items)
+    person = db.session.get(User, form.person.data) if valid and form.person.data else None
+    found = []
+    if valid and form.who.data and not form.person.data:
+        found = audit_log.people_matching(form.who.data)
+    lines = audit_log.describe_events(events, audit_log.folded_counts(filters, events))
     html = render_template(
         "admin/audit.html",
         form=form,
         page=page,
-        lines=audit_log.describe_events(list(page.items)),
+        lines=lines,
+        each_urls={line.event.id: _each_view_url(line.event) for line in lines if line.views > 1},
         person=person,
+        found=found,
         query={key: request.args[key] for key in FILTERS if request.args.get(key)},
     )
     return html, 200 if valid else 400

@@ -210,7 +210,8 @@ def _bar_parts(chart: Chart, bar: Bar, top: float, scale: float) -> list[str]:
         end = max(end, mx)
     if bar.note:
         parts.append(_text(end + 8, top + row_height / 2 + 5, bar.note, "start", 13))
-    return parts
+    # A label cut to fit is read in full on hover: the row carries its whole label.
+    return [f"<g><title>{escape(bar.label)}</title>", *parts, "</g>"]
 
 
 def render_svg(chart: Chart) -> Markup:

@@ -8,7 +8,9 @@ Other packages follow what happens here through ``app.extensions`` lists:
 - ``courses.course_change_listeners``: ``listener(course, kind, **details)`` when a
   course is published, updated while public, cancelled or archived;
 - ``courses.detail_panels``: ``panel(course) -> Markup | None``, boxes on a course page;
-- ``courses.admin_course_links``: ``NavItem`` links on a course's admin page.
+- ``courses.admin_course_links``: ``NavItem`` links on a course's admin page;
+- ``courses.teacher_home``: the endpoint of the page teachers work from, where a saved
+  register returns to.
 """
 
 from __future__ import annotations

@@ -23,7 +23,9 @@ from sqlalchemy.orm import aliased, selectinload
 
 from college.audit import (
     register_audit_actions,
+    register_audit_detail_words,
     register_audit_kinds,
+    register_audit_sentences,
     register_audit_subject,
     register_audit_target,
 )
@@ -47,6 +49,7 @@ from college.templating import NavItem, add_nav_item
 from courses.enrolment.admin import DEMAND_HINT_FROM
 from courses.enrolment.forms import FEEDBACK_LABELS
 from courses.enrolment.models import FEEDBACK_AREAS, Enrolment, EnrolmentStatus
+from courses.enrolment.services import REMOVAL_REASONS
 from courses.models import (
     Course,
     CourseSession,
@@ -478,6 +481,33 @@ AUDIT_ACTIONS = {
     "register.exported": _l("Downloaded a session's register"),
 }
 
+AUDIT_SENTENCES = {
+    "term.created": _l("%(who)s added the term “%(target)s”"),
+    "term.updated": _l("%(who)s changed the term “%(target)s”"),
+    "venue.created": _l("%(who)s added the venue “%(target)s”"),
+    "venue.updated": _l("%(who)s changed the venue “%(target)s”"),
+    "partner.created": _l("%(who)s added the partner “%(target)s”"),
+    "partner.updated": _l("%(who)s changed the partner “%(target)s”"),
+    "course.created": _l("%(who)s created the course “%(target)s”"),
+    "course.updated": _l("%(who)s changed the course “%(target)s”"),
+    "course.pair": _l("%(who)s chose the trainers of the course “%(target)s”"),
+    "course.published": _l("%(who)s published the course “%(target)s”"),
+    "course.cancelled": _l("%(who)s cancelled the course “%(target)s”"),
+    "course.archived": _l("%(who)s archived the course “%(target)s”"),
+    "session.added": _l("%(who)s added the session “%(target)s”"),
+    "session.rescheduled": _l("%(who)s moved the session “%(target)s”"),
+    "session.cancelled": _l("%(who)s cancelled the session “%(target)s”"),
+    "session.facilitators": _l("%(who)s changed who facilitates the session “%(target)s”"),
+    "qualification.recorded": _l("%(who)s recorded a qualification for %(target)s"),
+    "qualification.removed": _l("%(who)s removed a qualification from %(target)s"),
+    "enrolments.viewed": _l("%(who)s opened the enrolments of the course “%(target)s”"),
+    "enrolment.removed": _l("%(who)s took %(target)s off the course"),
+    "waitlist.moved": _l("%(who)s moved %(target)s on the waiting list"),
+    "register.viewed": _l("%(who)s opened the register of the session “%(target)s”"),
+    "register.saved": _l("%(who)s saved the register of the session “%(target)s”"),
+    "register.exported": _l("%(who)s downloaded the register of the session “%(target)s”"),
+}
+
 # What the audit log calls the kinds of record the courses touch.
 AUDIT_KINDS = {
     "Term": _l("Term"),
@@ -544,6 +574,8 @@ def init_app(app: Flask) -> None:
     )
     register_audit_actions(app, AUDIT_ACTIONS)
     register_audit_kinds(app, AUDIT_KINDS)
+    register_audit_sentences(app, AUDIT_SENTENCES)
+    register_audit_detail_words(app, "reason", {str(k): v for k, v in REMOVAL_REASONS.items()})
     register_audit_target(app, "Course", course_names)
     register_audit_target(app, "CourseSession", session_names)
     register_audit_target(app, "Enrolment", enrolment_names)

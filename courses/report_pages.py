@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from college.auth import roles_required
 from college.extensions import db
 from college.models import Role
-from college.reports import csv_response
+from college.reports import table_response
 from courses import course_label
 from courses.dashboard import attendance_chart, feedback_chart, places_chart
 from courses.enrolment.forms import FEEDBACK_LABELS
@@ -132,12 +132,13 @@ def term_report() -> str:
     )
 
 
-@bp.get(f"/terms/<int:term_id>/<{FIGURE}>.csv")
-def term_csv(term_id: int, figure: str) -> Response:
-    """Download one of a term's figures as CSV."""
+@bp.get(f"/terms/<int:term_id>/<{FIGURE}>.<any(xlsx):kind>")
+@bp.get(f"/terms/<int:term_id>/<{FIGURE}>.csv", defaults={"kind": "csv"})
+def term_csv(term_id: int, figure: str, kind: str) -> Response:
+    """Download one of a term's figures as CSV or XLSX."""
     term = db.get_or_404(Term, term_id)
     header, rows = TABLES[figure](term, None)
-    return csv_response(f"term-{term.id}-{figure}.csv", header, rows)
+    return table_response(f"term-{term.id}-{figure}", kind, header, rows)
 
 
 @bp.get("/courses/<int:course_id>")
@@ -160,9 +161,10 @@ def course_report(course_id: int) -> str:
     )
 
 
-@bp.get(f"/courses/<int:course_id>/<{FIGURE}>.csv")
-def course_csv(course_id: int, figure: str) -> Response:
-    """Download one of a course's figures as CSV."""
+@bp.get(f"/courses/<int:course_id>/<{FIGURE}>.<any(xlsx):kind>")
+@bp.get(f"/courses/<int:course_id>/<{FIGURE}>.csv", defaults={"kind": "csv"})
+def course_csv(course_id: int, figure: str, kind: str) -> Response:
+    """Download one of a course's figures as CSV or XLSX."""
     course = db.get_or_404(Course, course_id)
     header, rows = TABLES[figure](None, course)
-    return csv_response(f"{course.slug}-{figure}.csv", header, rows)
+    return table_response(f"{course.slug}-{figure}", kind, header, rows)

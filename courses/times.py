@@ -52,3 +52,23 @@ def local_today() -> date:
 
 def minutes_between(start: datetime, end: datetime) -> int:
     return int((end - start) / timedelta(minutes=1))
+
+
+def day_list(days: list[date]) -> str:
+    """Dates in the reader's language, a month named once: "5, 12, 19, 26 January"."""
+    from babel import Locale
+    from babel.dates import format_skeleton
+    from flask_babel import get_locale
+
+    locale = get_locale() or Locale("en", "GB")
+    if locale.language == "en" and not locale.territory:
+        locale = Locale("en", "GB")  # the college writes English dates the British way
+    by_month: dict[tuple[int, int], list[date]] = {}
+    for day in sorted(set(days)):
+        by_month.setdefault((day.year, day.month), []).append(day)
+    skeleton = "dMMMM" if len({year for year, _month in by_month}) < 2 else "dMMMMy"
+    parts = []
+    for month_days in by_month.values():
+        parts += [format_skeleton("d", day, locale=locale) for day in month_days[:-1]]
+        parts.append(format_skeleton(skeleton, month_days[-1], locale=locale))
+    return ", ".join(parts)

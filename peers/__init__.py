@@ -2,7 +2,9 @@
 
 Peers follow the courses package through ``courses.session_change_listeners``: a session
 cancelled or moved by the office closes or reopens its cover requests, and a facilitator
-changed by hand settles the request they were the subject of.
+changed by hand settles the request they were the subject of. Through
+``courses.availability_sources`` they tell the office who is resting, away or in training
+when it chooses a course's pair.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ def init_app(app: Flask) -> None:
         "main",
         NavItem("peers.schedule", _l("My schedule"), roles=(str(Role.PEER), str(Role.TRAINER))),
     )
+    add_nav_item(app, "main", NavItem("peers.training", _l("My training"), roles=(str(Role.PEER),)))
+    app.extensions["courses.teacher_home"] = "peers.schedule"
     for item in admin.NAV:
         add_nav_item(app, "admin", item)
     for role in (Role.PEER, Role.TRAINER):
@@ -68,6 +72,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["weekday_names"] = list(WEEKDAY_LABELS.values())
     app.extensions.setdefault("courses.session_change_listeners", []).append(
         services.on_session_change
+    )
+    app.extensions.setdefault("courses.availability_sources", []).append(
+        services.availability.candidate_notes
     )
     app.extensions.setdefault("college.demo_seeders", []).append(demo.seed)
     app.extensions.setdefault("college.scale_seeders", []).append(scaled.seed_scaled)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,19 +14,26 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from college.auth import roles_required
-from college.db import start_write_transaction
+from college.db import now_utc, start_write_transaction
 from college.errors import DomainError
 from college.extensions import db
 from college.models import Role, User
-from college.reports import csv_response, record_export
+from college.reports import record_export, table_response
 from college.services import record_audit
 from college.templating import NavItem
 from courses.admin.common import people_with
 from courses.forms import set_id_choices
 from courses.models import Term
-from courses.times import local_today, to_utc
+from courses.times import local_today
 from peers import services
-from peers.forms import AssignForm, CohortForm, ConfirmQualificationForm, PlaceForm, ProgrammeForm
+from peers.forms import (
+    AssignForm,
+    CohortForm,
+    ConfirmQualificationForm,
+    PlaceForm,
+    ProgrammeForm,
+    RegisterGridForm,
+)
 from peers.models import Absence, Cohort, CohortMeeting, CoverRequest, TrainingProgramme
 
 bp = Blueprint("peers_admin", __name__, url_prefix="/admin/peers")
@@ -104,32 +111,21 @@ def _cohort_form() -> CohortForm:
         [(p.id, p.name) for p in services.programmes()],
         empty=_("Choose a programme"),
     )
+    people = dict(people_with(Role.TRAINER) + people_with(Role.PEER))
     form.trainers.choices = [
-        SelectChoice(user_id, name)
-        for user_id, name in people_with(Role.PEER) + people_with(Role.TRAINER)
+        SelectChoice(user_id, name) for user_id, name in sorted(people.items(), key=lambda p: p[1])
     ]
     return form
 
 
-def _parse_meetings(text: str) -> list[tuple[datetime, datetime]]:
-    """Read one meeting a line: a local date, a start and an end time."""
-    meetings = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        try:
-            day_text, start_text, end_text = line.split()
-            day = date.fromisoformat(day_text)
-            start, end = time.fromisoformat(start_text), time.fromisoformat(end_text)
-        except ValueError as error:
-            raise DomainError(
-                _l(
-                    "Please write each meeting as a date, a start and an end, "
-                    "e.g. 2026-09-14 09:00 15:00."
-                )
-            ) from error
-        meetings.append((to_utc(day, start), to_utc(day, end)))
-    return meetings
+def _meetings_of(form: CohortForm, programme: TrainingProgramme) -> list[tuple[datetime, datetime]]:
+    return services.meeting_times(
+        form.first_day.data,
+        form.starts.data,
+        form.ends.data,
+        form.count.data or programme.meeting_count,
+        weekly=form.pattern.data == "weekly",
+    )
 
 
 @bp.route("/training", methods=["GET", "POST"])
@@ -147,7 +143,7 @@ def training() -> Any:
                 programme,
                 name=form.name.data,
                 places=form.places.data,
-                meetings=_parse_meetings(form.meetings.data),
+                meetings=_meetings_of(form, programme),
                 trainers=trainers,
             )
         except DomainError as error:
@@ -198,15 +194,9 @@ def programme_new() -> Any:
 
 def _cohort_people_forms(cohort: Cohort) -> tuple[PlaceForm, ConfirmQualificationForm]:
     place_form = PlaceForm()
-    placed = {p.user_id for p in cohort.placed}
-    everyone = db.session.execute(
-        sa.select(User.id, User.display_name)
-        .where(User.active.is_(True), User.anonymised_at.is_(None))
-        .order_by(User.display_name)
-    )
     set_id_choices(
         place_form.person,
-        [(row.id, row.display_name) for row in everyone if row.id not in placed],
+        [(u.id, u.display_name) for u in services.eligible_for_cohort(cohort)],
         empty=_("Choose a person"),
     )
     confirm_form = ConfirmQualificationForm()
@@ -220,10 +210,17 @@ def _cohort_people_forms(cohort: Cohort) -> tuple[PlaceForm, ConfirmQualificatio
 
 @bp.get(f"/cohorts/<{ID}:cohort_id>")
 def cohort(cohort_id: int) -> str:
-    """One cohort: its meetings with their registers, places and completions."""
+    """One cohort: the register of all its meetings, places and completions."""
     cohort = db.get_or_404(Cohort, cohort_id)
     place_form, confirm_form = _cohort_people_forms(cohort)
-    registers = {m.id: services.register_of(m) for m in cohort.meetings}
+    query = request.args.get("q", "").strip()[:100]
+    candidates = [
+        u
+        for u in services.eligible_for_cohort(cohort)
+        if not query
+        or query.casefold() in u.display_name.casefold()
+        or query.casefold() in u.email.casefold()
+    ]
     completions = {
         p.user_id: services.completion_of(cohort.programme, p.user) for p in cohort.placed
     }
@@ -232,10 +229,33 @@ def cohort(cohort_id: int) -> str:
     return render_template(
         "admin/peers/cohort.html",
         cohort=cohort,
-        registers=registers,
+        marks=services.registers_of(cohort),
+        begun={m.id for m in cohort.meetings if m.starts_at <= now_utc()},
         completions=completions,
+        candidates=candidates,
+        query=query,
         place_form=place_form,
         confirm_form=confirm_form,
+        register_form=RegisterGridForm(),
+    )
+
+
+@bp.post(f"/cohorts/<{ID}:cohort_id>/register")
+def cohort_register(cohort_id: int) -> Response:
+    """Save the register of every meeting held so far at once, as one grid."""
+    cohort = db.get_or_404(Cohort, cohort_id)
+    target = url_for("peers_admin.cohort", cohort_id=cohort.id)
+    if not RegisterGridForm().validate_on_submit():
+        abort(400)
+    present = set()
+    for value in request.form.getlist("present"):
+        meeting_id, _sep, user_id = value.partition("-")
+        if meeting_id.isdigit() and user_id.isdigit() and len(value) < 24:
+            present.add((int(meeting_id), int(user_id)))
+    return _commit_or_flash(
+        lambda: services.record_registers(current_user, cohort, present),
+        _("The register is saved."),
+        target,
     )
 
 
@@ -272,8 +292,9 @@ def meeting_register(meeting_id: int) -> Response:
 
 
 @bp.post(f"/cohorts/<{ID}:cohort_id>/confirm")
-def cohort_confirm(cohort_id: int) -> Response:
-    """Confirm that a person completed the programme, granting the qualification."""
+def cohort_confirm(cohort_id: int) -> Any:
+    """Confirm that a person completed the programme, granting the qualification; someone
+    who is not a peer yet is asked about first, since it makes them one."""
     cohort = db.get_or_404(Cohort, cohort_id)
     form = ConfirmQualificationForm()
     form.person.choices = None
@@ -282,8 +303,14 @@ def cohort_confirm(cohort_id: int) -> Response:
     if person is None or person.id not in {p.user_id for p in cohort.placed}:
         flash(_("Please choose a person."), "error")
         return redirect(target)
+    if not person.has_role(Role.PEER) and not form.give_peer_role.data:
+        return render_template(
+            "admin/peers/confirm_peer_role.html", cohort=cohort, person=person, form=form
+        )
     return _commit_or_flash(
-        lambda: services.confirm_completion(current_user, cohort.programme, person),
+        lambda: services.confirm_completion(
+            current_user, cohort.programme, person, give_peer_role=bool(form.give_peer_role.data)
+        ),
         _("%(name)s is qualified.", name=person.display_name),
         target,
     )
@@ -316,8 +343,9 @@ def person(peer_id: int) -> str:
 # --- reports ---------------------------------------------------------------------------------
 
 
-@bp.get(f"/reports/terms/<{ID}:term_id>/teaching.csv")
-def teaching_csv(term_id: int) -> Response:
+@bp.get(f"/reports/terms/<{ID}:term_id>/teaching.<any(xlsx):kind>")
+@bp.get(f"/reports/terms/<{ID}:term_id>/teaching.csv", defaults={"kind": "csv"})
+def teaching_csv(term_id: int, kind: str) -> Response:
     """Download the sessions taught and covered per peer trainer in a term (audited)."""
     from peers.dashboard import teaching_figures
 
@@ -331,4 +359,4 @@ def teaching_csv(term_id: int) -> Response:
     ]
     record_export(current_user, "peer_teaching", term)
     db.session.commit()
-    return csv_response(f"term-{term.id}-peer-teaching.csv", header, rows)
+    return table_response(f"term-{term.id}-peer-teaching", kind, header, rows)

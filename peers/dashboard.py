@@ -15,11 +15,16 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 
-from college.audit import register_audit_actions, register_audit_kinds
+from college.audit import (
+    register_audit_actions,
+    register_audit_kinds,
+    register_audit_sentences,
+    register_audit_target,
+)
 from college.charts import BLUE, ORANGE, PURPLE, TEAL, Bar, Chart, Series, first_bars
 from college.db import now_utc
 from college.extensions import db
@@ -37,6 +42,7 @@ from courses.reports import REPORTED, all_terms, chosen_term
 from courses.times import local_today
 from peers.models import (
     Absence,
+    Cohort,
     CohortMeeting,
     CoverRequest,
     CoverStatus,
@@ -44,6 +50,7 @@ from peers.models import (
     PeerStatus,
     PlaceStatus,
     TrainingPlace,
+    TrainingProgramme,
 )
 
 # --- figures ----------------------------------------------------------------------------------
@@ -218,11 +225,14 @@ def peers_panel(args: Mapping[str, str]) -> Panel:
                 _("Every peer trainer is in the download."),
             )
         )
-    csv_url = url_for("peers_admin.teaching_csv", term_id=term.id) if term is not None else None
+    csv_url = xlsx_url = None
+    if term is not None:
+        csv_url = url_for("peers_admin.teaching_csv", term_id=term.id)
+        xlsx_url = url_for("peers_admin.teaching_csv", term_id=term.id, kind="xlsx")
     return Panel(
         key="peers",
         template="admin/peers/_dashboard_panel.html",
-        context={"term": term, "charts": charts, "csv_url": csv_url},
+        context={"term": term, "charts": charts, "csv_url": csv_url, "xlsx_url": xlsx_url},
         order=20,
     )
 
@@ -246,6 +256,19 @@ AUDIT_ACTIONS = {
     "cover.filled": _l("Chose who covers a session"),
 }
 
+AUDIT_SENTENCES = {
+    "peer.viewed": _l("%(who)s opened the peer page of %(target)s"),
+    "peer.profile_changed": _l("%(who)s changed the teaching preferences of %(target)s"),
+    "training.programme_added": _l("%(who)s added the training programme “%(target)s”"),
+    "training.cohort_opened": _l("%(who)s opened the cohort “%(target)s”"),
+    "training.cohort_viewed": _l("%(who)s viewed the cohort “%(target)s”"),
+    "training.placed": _l("%(who)s gave someone a place in the cohort “%(target)s”"),
+    "training.place_withdrawn": _l("%(who)s withdrew someone's place in the cohort “%(target)s”"),
+    "training.register": _l("%(who)s saved the register of the training meeting “%(target)s”"),
+    "training.qualified": _l("%(who)s recorded that %(target)s completed training"),
+    "cover.filled": _l("%(who)s chose who covers: %(target)s"),
+}
+
 # What the audit log calls the kinds of record peers' work touches.
 AUDIT_KINDS = {
     "TrainingProgramme": _l("Training programme"),
@@ -257,7 +280,35 @@ AUDIT_KINDS = {
 }
 
 
+def cohort_names(ids: list[int]) -> dict[int, str]:
+    rows = db.session.execute(sa.select(Cohort.id, Cohort.name).where(Cohort.id.in_(ids)))
+    return {cohort_id: name for cohort_id, name in rows}
+
+
+def programme_names(ids: list[int]) -> dict[int, str]:
+    rows = db.session.execute(
+        sa.select(TrainingProgramme.id, TrainingProgramme.name).where(TrainingProgramme.id.in_(ids))
+    )
+    return {programme_id: name for programme_id, name in rows}
+
+
+def meeting_names(ids: list[int]) -> dict[int, str]:
+    rows = db.session.execute(
+        sa.select(CohortMeeting.id, Cohort.name, CohortMeeting.starts_at)
+        .join(Cohort, CohortMeeting.cohort_id == Cohort.id)
+        .where(CohortMeeting.id.in_(ids))
+    )
+    return {
+        meeting_id: f"{name}, {format_date(starts_at, 'medium')}"
+        for meeting_id, name, starts_at in rows
+    }
+
+
 def init_app(app: Flask) -> None:
     add_dashboard_panel(app, peers_panel)
+    register_audit_target(app, "Cohort", cohort_names)
+    register_audit_target(app, "TrainingProgramme", programme_names)
+    register_audit_target(app, "CohortMeeting", meeting_names)
     register_audit_actions(app, AUDIT_ACTIONS)
     register_audit_kinds(app, AUDIT_KINDS)
+    register_audit_sentences(app, AUDIT_SENTENCES)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, RadioField, SelectChoice, SubmitField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, SubmitField
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from college.forms import CollegeForm, MultiCheckboxField
 from courses.forms import (
@@ -17,7 +17,7 @@ from courses.forms import (
     text,
 )
 from courses.models import TOPIC_LABELS, WEEKDAY_LABELS
-from peers.models import PEER_STATUS_LABELS, VISIBILITY_LABELS
+from peers.models import PEER_STATUS_LABELS, PROFESSIONAL_VISIBILITY_LABELS, VISIBILITY_LABELS
 
 
 class AbsenceForm(CollegeForm):
@@ -70,6 +70,11 @@ class ProfileForm(CollegeForm):
     )
     submit = SubmitField(_l("Save"))
 
+    def offer_choices_for(self, is_peer: bool) -> None:
+        """Name the public role the person really has: only peers are shown as peers."""
+        if not is_peer:
+            self.public_visibility.choices = choices_from(PROFESSIONAL_VISIBILITY_LABELS)
+
 
 class AssignForm(CollegeForm):
     colleague = id_select(_l("Colleague"), _l("Please choose a colleague."))
@@ -107,6 +112,12 @@ class ProgrammeForm(CollegeForm):
     submit = SubmitField(_l("Add the programme"))
 
 
+MEETING_PATTERNS = {
+    "weekdays": _l("On consecutive weekdays (Monday to Friday), like a five-day programme"),
+    "weekly": _l("Once a week, on the same day"),
+}
+
+
 class CohortForm(CollegeForm):
     programme = id_select(_l("Programme"), _l("Please choose a programme."))
     name = text(_l("Name"), 120, _l("Please enter a name."))
@@ -118,11 +129,20 @@ class CohortForm(CollegeForm):
             NumberRange(1, 200, _l("Please enter a number between 1 and 200.")),
         ],
     )
-    meetings = long_text(
-        _l("Meetings"),
-        4000,
-        _l("Please enter the meetings."),
-        description=_l("One meeting a line: date, start and end, e.g. 2026-09-14 09:00 15:00."),
+    first_day = day_field(_l("Date of the first meeting"), _l("Please enter the first date."))
+    starts = clock_field(_l("Starts at"), _l("Please enter when the meetings start."))
+    ends = clock_field(_l("Ends at"), _l("Please enter when the meetings end."))
+    pattern = RadioField(
+        _l("The meetings take place"),
+        choices=choices_from(MEETING_PATTERNS),
+        default="weekdays",
+        validators=[InputRequired(_l("Please choose one of the options."))],
+    )
+    count = IntegerField(
+        _l("Number of meetings (optional)"),
+        validators=[Optional(), NumberRange(1, 60, _l("Please enter a number between 1 and 60."))],
+        description=_l("Leave empty for the programme's number of meetings."),
+        render_kw={"inputmode": "numeric"},
     )
     trainers = MultiCheckboxField(_l("Trainers"), coerce=int)
     submit = SubmitField(_l("Open the cohort"))
@@ -135,4 +155,11 @@ class PlaceForm(CollegeForm):
 
 class ConfirmQualificationForm(CollegeForm):
     person = id_select(_l("Person"), _l("Please choose a person."))
+    give_peer_role = BooleanField(_l("Yes, also give them the peer role"))
     submit = SubmitField(_l("Confirm and grant the qualification"))
+
+
+class RegisterGridForm(CollegeForm):
+    """The whole register of a cohort; the boxes are read from the request as they are."""
+
+    submit = SubmitField(_l("Save the register"))

@@ -48,6 +48,11 @@ VISIBILITY_LABELS = {
     PublicVisibility.NAME: _l("My display name"),
     PublicVisibility.ROLE_ONLY: _l("Only \u201cpeer trainer\u201d, without my name"),
 }
+# A professional trainer who is not also a peer is never offered to be shown as a peer.
+PROFESSIONAL_VISIBILITY_LABELS = {
+    PublicVisibility.NAME: _l("My display name"),
+    PublicVisibility.ROLE_ONLY: _l("Only \u201cprofessional trainer\u201d, without my name"),
+}
 COVER_STATUS_LABELS = {
     CoverStatus.OPEN: _l("Looking for cover"),
     CoverStatus.FILLED: _l("Covered"),

@@ -68,9 +68,23 @@ def schedule() -> str:
     )
 
 
+def _own_session(session_id: int) -> CourseSession:
+    session = db.session.get(CourseSession, session_id)
+    if session is None or current_user.id not in {f.user_id for f in session.facilitators}:
+        raise services.NotYourSession()
+    return session
+
+
+@bp.get(f"/sessions/<{ID}:session_id>/cannot-make-it")
+def cannot_make_it_confirm(session_id: int) -> str:
+    """Ask once before telling colleagues I cannot come: it asks them to cover."""
+    session = _own_session(session_id)
+    return render_template("peers/cannot_make_it.html", session=session)
+
+
 @bp.post(f"/sessions/<{ID}:session_id>/cannot-make-it")
 def cannot_make_it(session_id: int) -> Response:
-    """Say in one tap that I cannot come to one of my sessions."""
+    """Say that I cannot come to one of my sessions; no reason is asked."""
     session = db.session.get(CourseSession, session_id)
     if session is None:
         raise services.NotYourSession()
@@ -203,6 +217,7 @@ def profile() -> Any:
     """How I want to teach: active or resting, how often, which topics, my public name."""
     profile = services.profile_of(current_user)
     form = ProfileForm()
+    form.offer_choices_for(current_user.has_role(Role.PEER))
     if not form.is_submitted():
         form.status.data = profile.status
         form.max_sessions_per_week.data = profile.max_sessions_per_week

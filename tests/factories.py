@@ -89,6 +89,15 @@ TERM_START = date(2030, 9, 2)
 FIRST_SESSION = datetime(2030, 9, 10, 15, 0, tzinfo=UTC)  # a Tuesday, 17:00 in Copenhagen
 
 
+def early_today() -> datetime:
+    """00:01 today in the college's time zone: a session that is always "today"."""
+    from datetime import time
+
+    from courses.times import local_today, to_utc
+
+    return to_utc(local_today(), time(0, 1))
+
+
 def make_term(
     *,
     name: str | None = None,

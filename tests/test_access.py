@@ -139,6 +139,7 @@ ACCESS: dict[str, Row] = {
     # --- enrolment: "student" holds an offered place; others must not see or touch it --------
     "enrolment.enrol":                    post(signed_in(302)),
     "enrolment.withdraw":                 post(signed_in(302)),
+    "enrolment.withdraw_confirm":         get({**signed_in(302), "student": 200}),  # has a place
     "enrolment.my_courses":               get(signed_in()),
     "enrolment.offer":                    get(owner_only()),
     "enrolment.accept":                   post(owner_only(302)),
@@ -146,11 +147,13 @@ ACCESS: dict[str, Row] = {
     "enrolment.certificate":              get(owner_only(404)),  # no certificate before the end
     "enrolment.give_feedback":            get(owner_only()),  # says when it opens
     "enrolment.apologies":                post(signed_in(302)),
+    "enrolment.apologies_confirm":        get(signed_in(404)),  # nobody is enrolled on it
+    "enrolment.apologies_take_back":      post(signed_in(302)),  # refused with a message
     "enrolment.register":                 get(facilitators()),
     "enrolment.register_csv":             get(facilitators()),  # names: audited
     "enrolment_admin.enrolments":         get(admins()),
     "enrolment_admin.move":               post(admins(302)),
-    "enrolment_admin.remove":             post(admins(302)),
+    "enrolment_admin.remove":             post(admins(400)),  # a reason is asked first
     # --- reports: counts and anonymous averages, for administrators -----------------------------
     "reports_admin.term_report":          get(admins()),
     "reports_admin.term_csv":             get(admins()),
@@ -176,6 +179,7 @@ ACCESS: dict[str, Row] = {
     "peers.unavailability_add":           post(staff(302)),  # refused with a message
     "peers.unavailability_remove":        post(peer_owns(302)),
     "peers.cannot_make_it":               post({**staff(302), "other_peer": 404}),  # not theirs
+    "peers.cannot_make_it_confirm":       get({**staff(), "other_peer": 404}),
     "peers.offer_accept":                 post(peer_owns(302)),
     "peers.offer_decline":                post(peer_owns(302)),
     "peers_admin.training":               get(admins()),
@@ -184,6 +188,7 @@ ACCESS: dict[str, Row] = {
     "peers_admin.cohort_place":           post(admins(302)),
     "peers_admin.cohort_confirm":         post(admins(302)),
     "peers_admin.meeting_register":       post(admins(302)),
+    "peers_admin.cohort_register":        post(admins(302)),
     "peers_admin.cover_board":            get(admins()),
     "peers_admin.cover_assign":           post(admins(302)),
     "peers_admin.person":                 get(admins()),
@@ -249,6 +254,7 @@ def world(app: Flask) -> World:
         "token": "not-a-real-token",
         "filename": "css/site.css",
         "figure": "attendance",
+        "kind": "csv",
     }
     return World(people, values)
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
+from wtforms import SelectField
 
 from college.errors import DomainError
 from college.extensions import db
-from college.models import Programme, Role
+from college.models import Programme
 from college.urls import requested_page
 from courses import services
 from courses.admin.common import (
@@ -23,7 +26,6 @@ from courses.admin.common import (
     get_user,
     get_venue,
     load_course,
-    people_with,
     rows_of,
     save,
     show,
@@ -52,7 +54,18 @@ from courses.models import (
     Topic,
     Venue,
 )
+from courses.services.candidates import (
+    Candidate,
+    Hint,
+    hints_for,
+    matching,
+    rank_candidates,
+    upcoming_sessions,
+)
+from courses.services.status import publication_problem_groups
 from courses.times import to_utc
+
+PROFESSIONAL = FacilitatorRole.PROFESSIONAL
 
 # --- courses ---------------------------------------------------------------------------------
 
@@ -142,19 +155,21 @@ def course_edit(course_id: int) -> Any:
 @bp.get(f"/courses/<{ID}:course_id>")
 def course(course_id: int) -> str:
     """Show a course, its sessions and pair, and what stands in the way of publishing it."""
-    return render_course(load_course(course_id), problems=None)
+    return render_course(load_course(course_id))
 
 
-def render_course(course: Course, problems: list[str] | None, refusal: str | None = None) -> str:
-    if problems is None and course.status == CourseStatus.DRAFT:
-        problems = services.publication_problems(course)
+def render_course(course: Course, refusal: str | None = None) -> str:
+    problems = []
+    if course.status == CourseStatus.DRAFT or refusal:
+        problems = publication_problem_groups(course)
     return render_template(
         "admin/courses/course.html",
         course=course,
-        problems=problems or [],
+        problems=problems,
         refusal=refusal,
         next_statuses=services.next_statuses(course),
         links=course_links(),
+        register_open={s.id for s in course.sessions if services.register_is_open(s)},
     )
 
 
@@ -181,13 +196,50 @@ def course_status(course_id: int) -> Any:
         services.change_course_status(current_user, course, CourseStatus(wanted))
     except services.ProblemsError as error:
         db.session.rollback()
-        return render_course(load_course(course_id), error.problems, str(error.message)), 409
+        return render_course(load_course(course_id), str(error.message)), 409
     except DomainError as error:
         db.session.rollback()
-        return render_course(load_course(course_id), None, str(error)), error.status_code
+        return render_course(load_course(course_id), str(error)), error.status_code
     db.session.commit()
     flash(_("The course is now %(status)s.", status=services.status_word(wanted)), "success")
     return redirect(to_course(course))
+
+
+@dataclass(frozen=True)
+class Picker:
+    """One role's radio list: every candidate, the best first, each with their hints."""
+
+    field: SelectField
+    rows: list[tuple[Candidate, list[Hint]]]
+
+
+def offer_candidates(
+    form: PairForm | FacilitatorsForm,
+    course: Course,
+    sessions: list[CourseSession],
+    *,
+    whole_course: bool,
+) -> list[Picker]:
+    """Fill both pickers' choices (all candidates) and say what to show of them."""
+    query = request.args.get("q", "")[:100]
+    pickers = []
+    for field, role in ((form.peer, FacilitatorRole.PEER), (form.professional, PROFESSIONAL)):
+        ranked = rank_candidates(course, role, sessions, whole_course=whole_course)
+        set_id_choices(field, [(c.user_id, c.name) for c in ranked], empty="")
+        shown = matching(ranked, query, {field.data} if field.data else set())
+        rows = [(c, hints_for(c, course.required_programme)) for c in shown]
+        pickers.append(Picker(field, rows))
+    return pickers
+
+
+def show_pickers(form: FlaskForm, pickers: list[Picker], **context: Any) -> tuple[str, int]:
+    return show(
+        "admin/courses/pair.html",
+        form,
+        pickers=pickers,
+        query=request.args.get("q", "")[:100],
+        **context,
+    )
 
 
 @bp.route(f"/courses/<{ID}:course_id>/pair", methods=["GET", "POST"])
@@ -195,15 +247,11 @@ def course_pair(course_id: int) -> Any:
     """Choose the peer trainer and professional trainer who usually teach the course."""
     course = load_course(course_id)
     form = PairForm()
-    set_id_choices(form.peer, people_with(Role.PEER), empty=_("Choose a peer trainer"))
-    set_id_choices(
-        form.professional, people_with(Role.TRAINER), empty=_("Choose a professional trainer")
-    )
     if not form.is_submitted():
         form.peer.data = next((u.id for u in course.pair(FacilitatorRole.PEER)), None)
-        form.professional.data = next(
-            (u.id for u in course.pair(FacilitatorRole.PROFESSIONAL)), None
-        )
+        form.professional.data = next((u.id for u in course.pair(PROFESSIONAL)), None)
+    sessions = upcoming_sessions(course)
+    pickers = offer_candidates(form, course, sessions, whole_course=True)
     done = save(
         form,
         lambda: services.set_course_pair(
@@ -216,7 +264,9 @@ def course_pair(course_id: int) -> Any:
         _("The pair is saved."),
         to_course,
     )
-    return done or show("admin/courses/form.html", form, title=_("The pair"), course=course)
+    return done or show_pickers(
+        form, pickers, title=_("The pair"), course=course, session_count=len(sessions)
+    )
 
 
 # --- sessions --------------------------------------------------------------------------------
@@ -316,15 +366,10 @@ def session_facilitators(session_id: int) -> Any:
     """Change who facilitates this one session."""
     session = load_session(session_id)
     form = FacilitatorsForm()
-    set_id_choices(form.peer, people_with(Role.PEER), empty=_("Choose a peer trainer"))
-    set_id_choices(
-        form.professional, people_with(Role.TRAINER), empty=_("Choose a professional trainer")
-    )
     if not form.is_submitted():
         form.peer.data = next((u.id for u in session.people(FacilitatorRole.PEER)), None)
-        form.professional.data = next(
-            (u.id for u in session.people(FacilitatorRole.PROFESSIONAL)), None
-        )
+        form.professional.data = next((u.id for u in session.people(PROFESSIONAL)), None)
+    pickers = offer_candidates(form, session.course, [session], whole_course=False)
     done = save(
         form,
         lambda: services.set_session_facilitators(
@@ -336,12 +381,13 @@ def session_facilitators(session_id: int) -> Any:
         _("The facilitators of the session are saved."),
         lambda _session: to_course(session.course),
     )
-    return done or show(
-        "admin/courses/form.html",
+    return done or show_pickers(
         form,
+        pickers,
         title=_("Facilitators of one session"),
         course=session.course,
         course_session=session,
+        session_count=1,
     )
 
 

@@ -22,8 +22,6 @@ from college.outbox import register_description, register_renderer
 from college.templating import NavItem, add_nav_item
 from courses.enrolment.transactions import commit_with_retry
 
-SIGNED_IN = ("student", "peer", "trainer", "admin")
-
 
 @college_cli.command("expire-offers")
 def expire_offers_command() -> None:
@@ -66,11 +64,12 @@ def in_write_transaction(task: Callable[[], int]) -> Callable[[], int]:
 def init_app(app: Flask) -> None:
     """Plug enrolment into the app: pages, listeners, tasks, personal data, retention, demo."""
     from college.privacy import PersonalData, register_personal_data
-    from courses.enrolment import admin, demo, notices, personal_data, services, views
+    from courses.enrolment import admin, attendance, demo, notices, personal_data, services, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(admin.bp)
-    add_nav_item(app, "main", NavItem("enrolment.my_courses", _l("My courses"), SIGNED_IN))
+    # Staff who teach work from their schedule; My courses is where students' places are.
+    add_nav_item(app, "main", NavItem("enrolment.my_courses", _l("My courses"), ("student",)))
     add_landing_page(app, Role.STUDENT, "enrolment.my_courses", priority=30)
     app.extensions.setdefault("courses.admin_course_links", []).append(
         NavItem("enrolment_admin.enrolments", _l("Enrolments and waiting list"))
@@ -82,7 +81,12 @@ def init_app(app: Flask) -> None:
     course_listeners.extend([services.on_course_change, notices.on_course_change])
     app.extensions.setdefault("college.worker_tasks", []).extend(
         in_write_transaction(task)
-        for task in (services.expire_offers, notices.send_reminders, notices.invite_feedback)
+        for task in (
+            services.expire_offers,
+            notices.send_reminders,
+            notices.invite_feedback,
+            attendance.send_missed_notes,
+        )
     )
     register_renderer(app, notices.RENDERER, notices.render_notice)
     register_description(app, notices.RENDERER, notices.describe_notice)

@@ -15,7 +15,7 @@ from college.models import Role, User
 from college.services import record_audit
 from courses.enrolment import services
 from courses.enrolment.feedback import feedback_summary
-from courses.enrolment.forms import FEEDBACK_LABELS, ActionForm
+from courses.enrolment.forms import FEEDBACK_LABELS, ActionForm, PositionForm, RemoveForm
 from courses.enrolment.models import Enrolment
 from courses.enrolment.queries import waiting_list
 from courses.enrolment.transactions import commit_with_retry
@@ -65,38 +65,63 @@ def _course_enrolment_or_404(course_id: int, enrolment_id: int) -> Enrolment:
     return enrolment
 
 
+MOVES = {"up", "down", "top", "to"}
+
+
 @bp.post("/<int:course_id>/enrolments/<int:enrolment_id>/move/<direction>")
 def move(course_id: int, enrolment_id: int, direction: str) -> Any:
-    """Move someone up or down the waiting list."""
-    if direction not in {"up", "down"}:
+    """Move someone up or down the waiting list, to the top, or to a given place."""
+    if direction not in MOVES:
         abort(404)
-    if not ActionForm().validate_on_submit():
+    target = url_for("enrolment_admin.enrolments", course_id=course_id)
+    form = PositionForm() if direction == "to" else ActionForm()
+    if not form.validate_on_submit():
+        if direction == "to" and not form.errors.get("csrf_token"):
+            flash(_("Please enter a place in the list, like 1."), "error")
+            return redirect(target)
         abort(400)
     enrolment = _course_enrolment_or_404(course_id, enrolment_id)
-    steps = -1 if direction == "up" else 1
     try:
-        commit_with_retry(lambda: services.move_in_queue(me(), enrolment, steps))
+        commit_with_retry(lambda: _move(enrolment, direction, form))
     except DomainError as error:
         flash(str(error), "error")
     else:
         flash(_("The waiting list is updated."), "success")
-    return redirect(url_for("enrolment_admin.enrolments", course_id=course_id))
+    return redirect(target)
 
 
-@bp.post("/<int:course_id>/enrolments/<int:enrolment_id>/remove")
-def remove(course_id: int, enrolment_id: int) -> Any:
-    """Take someone off the course or its waiting list (the place passes on)."""
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    enrolment = _course_enrolment_or_404(course_id, enrolment_id)
-    name = enrolment.student.display_name if enrolment.student else ""
-    try:
-        commit_with_retry(lambda: services.remove_by_admin(me(), enrolment))
-    except DomainError as error:
-        flash(str(error), "error")
+def _move(enrolment: Enrolment, direction: str, form: Any) -> None:
+    if direction == "top":
+        services.move_to_position(me(), enrolment, 1)
+    elif direction == "to":
+        services.move_to_position(me(), enrolment, form.position.data)
     else:
-        flash(
-            _("%(name)s is no longer on this course.", name=name),
-            "success",
-        )
-    return redirect(url_for("enrolment_admin.enrolments", course_id=course_id))
+        services.move_in_queue(me(), enrolment, -1 if direction == "up" else 1)
+
+
+def _remove_form() -> RemoveForm:
+    form = RemoveForm()
+    form.reason.choices = [(str(k), v) for k, v in services.REMOVAL_REASONS.items()]
+    return form
+
+
+@bp.route("/<int:course_id>/enrolments/<int:enrolment_id>/remove", methods=["GET", "POST"])
+def remove(course_id: int, enrolment_id: int) -> Any:
+    """Ask why, then take someone off the course or its waiting list (the place passes on)."""
+    enrolment = _course_enrolment_or_404(course_id, enrolment_id)
+    form = _remove_form()
+    name = enrolment.student.display_name if enrolment.student else ""
+    if form.validate_on_submit():
+        reason = services.RemovalReason(form.reason.data)
+        try:
+            commit_with_retry(lambda: services.remove_by_admin(me(), enrolment, reason))
+        except DomainError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("%(name)s is no longer on this course.", name=name), "success")
+        return redirect(url_for("enrolment_admin.enrolments", course_id=course_id))
+    status = 400 if form.errors else 200
+    page = render_template(
+        "admin/enrolment/remove.html", course=enrolment.course, enrolment=enrolment, form=form
+    )
+    return page, status

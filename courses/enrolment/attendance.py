@@ -1,16 +1,19 @@
 """Attendance registers that do not punish: apologies, warm notes, completion.
 
-Missing sessions never removes anyone. An absence sends a "we missed you" note once; a
-course counts as completed at a configurable share of its held sessions.
+Missing sessions never removes anyone. An absence sends a "we missed you" note once, and
+only after the session has ended (a register kept during the session must not tell someone
+they were missed while they may still be on their way); a course counts as completed at a
+configurable share of its held sessions. A register opens on the day of its session.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from college.db import now_utc
@@ -22,10 +25,14 @@ from courses.enrolment import notices
 from courses.enrolment.models import Attendance, AttendanceStatus, Enrolment, EnrolmentStatus
 from courses.enrolment.queries import find_enrolment, is_enrolled, last_session_end
 from courses.models import Course, CourseSession, SessionStatus
+from courses.services.sessions import register_is_open
+from courses.times import to_local
 
 log = logging.getLogger(__name__)
 
 DEFAULT_COMPLETION_SHARE = 0.75
+# A register saved long after its session sends no note any more: it would only puzzle.
+MISSED_NOTE_WINDOW = timedelta(days=14)
 
 
 class NotAFacilitator(Forbidden):
@@ -40,14 +47,39 @@ class SessionNotOpen(DomainError):
     message = _l("This session is cancelled.")
 
 
+class RegisterNotYetOpen(DomainError):
+    message = _l(
+        "The register for this session opens on %(day)s, the day of the session. Nothing was saved."
+    )
+
+    def __init__(self, session: CourseSession) -> None:
+        super().__init__(day=format_date(to_local(session.starts_at), "full"))
+
+
+class NoApologiesToTakeBack(DomainError):
+    message = _l("You have not told us you cannot come to this session.")
+
+
+def check_register_open(session: CourseSession, now: datetime | None = None) -> None:
+    if not register_is_open(session, now):
+        raise RegisterNotYetOpen(session)
+
+
 def can_keep_register(actor: User, session: CourseSession) -> bool:
     if actor.has_role(Role.ADMIN):
         return True
     return any(f.user_id == actor.id for f in session.facilitators)
 
 
-def register_for(actor: User, session: CourseSession) -> list[tuple[User, str | None]]:
-    """The enrolled students of a session with their marks, for its facilitators (audited)."""
+def register_for(
+    actor: User, session: CourseSession, now: datetime | None = None
+) -> list[tuple[User, str | None]]:
+    """The enrolled students of a session with their marks, for its facilitators (audited).
+
+    Refused before the day of the session: there is nothing to mark yet."""
+    if not can_keep_register(actor, session):
+        raise NotAFacilitator()
+    check_register_open(session, now)
     rows = _register_rows(actor, session)
     record_audit(actor, "register.viewed", session, f"course={session.course_id}")
     return rows
@@ -82,20 +114,25 @@ def _register_rows(actor: User, session: CourseSession) -> list[tuple[User, str 
 
 
 def mark_attendance(
-    actor: User, session: CourseSession, marks: dict[int, AttendanceStatus]
+    actor: User,
+    session: CourseSession,
+    marks: dict[int, AttendanceStatus],
+    now: datetime | None = None,
 ) -> None:
-    """Record the register; an absence sends a warm note once and never removes anyone."""
+    """Record the register; an absence sends a warm note once, after the session has ended,
+    and never removes anyone."""
+    now = now or now_utc()
     if not can_keep_register(actor, session):
         raise NotAFacilitator()
     if session.status != SessionStatus.SCHEDULED:
         raise SessionNotOpen()
+    check_register_open(session, now)
     existing = {
         a.student_id: a
         for a in db.session.scalars(
             sa.select(Attendance).where(Attendance.session_id == session.id)
         )
     }
-    now = now_utc()
     for student_id, status in marks.items():
         if not is_enrolled(student_id, session.course_id):
             raise NotFound()
@@ -106,7 +143,11 @@ def mark_attendance(
         attendance.status = status
         attendance.recorded_by_id = actor.id
         attendance.recorded_at = now
-        if status == AttendanceStatus.ABSENT and not attendance.missed_note_sent:
+        if (
+            status == AttendanceStatus.ABSENT
+            and not attendance.missed_note_sent
+            and session.ends_at <= now
+        ):
             attendance.missed_note_sent = True
             _send_missed_note(student_id, session)
     record_audit(actor, "register.saved", session, f"course={session.course_id}")
@@ -121,6 +162,34 @@ def _send_missed_note(student_id: int, session: CourseSession) -> None:
     )
     if enrolment is not None:
         notices.send(enrolment, "missed", session=session)
+
+
+def send_missed_notes(now: datetime | None = None) -> int:
+    """Send the "we missed you" notes of registers saved before their session ended.
+
+    Run by the mail worker; the mark is read again then, so a student marked absent at
+    the start and present once they arrived hears nothing."""
+    now = now or now_utc()
+    due = db.session.scalars(
+        sa.select(Attendance)
+        .join(CourseSession, CourseSession.id == Attendance.session_id)
+        .where(
+            Attendance.status == AttendanceStatus.ABSENT,
+            Attendance.missed_note_sent.is_(False),
+            Attendance.student_id.is_not(None),
+            CourseSession.status == SessionStatus.SCHEDULED,
+            CourseSession.ends_at <= now,
+            CourseSession.ends_at > now - MISSED_NOTE_WINDOW,
+        )
+        .order_by(Attendance.id)
+        .with_for_update(skip_locked=True, of=Attendance)
+    ).all()
+    for attendance in due:
+        attendance.missed_note_sent = True
+        if attendance.student_id is not None:
+            _send_missed_note(attendance.student_id, attendance.session)
+    db.session.flush()
+    return len(due)
 
 
 def send_apologies(student: User, session: CourseSession, now: datetime | None = None) -> None:
@@ -146,6 +215,41 @@ def send_apologies(student: User, session: CourseSession, now: datetime | None =
     attendance.recorded_by_id = student.id
     attendance.recorded_at = now
     db.session.flush()
+
+
+def take_back_apologies(student: User, session: CourseSession, now: datetime | None = None) -> None:
+    """Take apologies back ("I can come after all") while the session has not begun."""
+    now = now or now_utc()
+    if not is_enrolled(student.id, session.course_id):
+        raise NotFound()
+    if session.starts_at <= now:
+        raise SessionAlreadyStarted()
+    attendance = db.session.scalar(
+        sa.select(Attendance).where(
+            Attendance.session_id == session.id,
+            Attendance.student_id == student.id,
+            Attendance.status == AttendanceStatus.APOLOGIES,
+        )
+    )
+    if attendance is None:
+        raise NoApologiesToTakeBack()
+    db.session.delete(attendance)
+    db.session.flush()
+
+
+def apologised_session_ids(student: User, session_ids: list[int]) -> set[int]:
+    """Which of these sessions the student has sent apologies for, in one query."""
+    if not session_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Attendance.session_id).where(
+                Attendance.student_id == student.id,
+                Attendance.session_id.in_(session_ids),
+                Attendance.status == AttendanceStatus.APOLOGIES,
+            )
+        )
+    )
 
 
 def completion_share() -> float:

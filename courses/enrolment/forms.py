@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, SubmitField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from college.forms import CollegeForm
@@ -19,6 +19,28 @@ FEEDBACK_LABELS = {
 
 class ActionForm(CollegeForm):
     """A button that only carries the CSRF token."""
+
+
+PLACE_IN_LIST = _l("Please enter a place in the list, like 1.")
+
+
+class PositionForm(CollegeForm):
+    position = IntegerField(
+        _l("New place in the list"),
+        validators=[InputRequired(PLACE_IN_LIST), NumberRange(1, 100_000, PLACE_IN_LIST)],
+        invalid_value_message=PLACE_IN_LIST,
+        render_kw={"inputmode": "numeric", "size": 3},
+    )
+
+
+class RemoveForm(CollegeForm):
+    reason = RadioField(
+        _l("Why are you taking them off?"),
+        validators=[InputRequired(_l("Please choose a reason."))],
+        invalid_choice_message=_l("Please choose a reason."),
+        description=_l("Kept in the audit log. The person is not told the reason."),
+    )
+    submit = SubmitField(_l("Yes, take them off"))
 
 
 class EnrolForm(CollegeForm):

@@ -66,6 +66,10 @@ SUBJECTS: dict[str, tuple[Any, Any]] = {
         _l("You have withdrawn: %(course)s"),
         _l("Your withdrawal is confirmed — %(college)s"),
     ),
+    "removed": (
+        _l("You are no longer on %(course)s"),
+        _l("About your place — %(college)s"),
+    ),
     "reminder": (_l("Starting soon: %(course)s"), _l("Starting soon — %(college)s")),
     "missed": (_l("We missed you: %(course)s"), _l("We missed you — %(college)s")),
     "feedback": (_l("How was %(course)s?"), _l("How was your course? — %(college)s")),
@@ -100,6 +104,13 @@ class Formatted:
 
 
 RENDERER = "courses.enrolment_notice"
+
+
+def college_contact() -> str:
+    """Where a student writes with questions about their place: the one place to switch
+    when the college's own contact settings arrive (``COLLEGE_CONTACT_EMAIL``)."""
+    config = current_app.config
+    return str(config.get("COLLEGE_CONTACT_EMAIL") or config["MAIL_DEFAULT_SENDER"])
 
 
 def send(
@@ -187,6 +198,8 @@ def render_notice(payload: dict[str, Any]) -> Rendered:
         subject,
         course=course,
         discreet=discreet,
+        # For messages still written around a name: a discreet one says "the course".
+        course_name=_l("the course") if discreet else course.title,
         sessions=course.scheduled_sessions,
         venues=venues_of(course),
         enrolment=enrolment,
@@ -194,6 +207,7 @@ def render_notice(payload: dict[str, Any]) -> Rendered:
         course_url=absolute_url("courses.detail", slug=course.slug),
         my_courses_url=absolute_url("enrolment.my_courses"),
         courses_url=absolute_url("courses.index"),
+        contact=college_contact(),
         **context,
     )
 

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 import sqlalchemy as sa
 import sqlalchemy.orm
@@ -355,7 +356,12 @@ def _insert_enrolment(
 
 
 def withdraw(
-    actor: User, enrolment: Enrolment, *, now: datetime | None = None, notify: bool = True
+    actor: User,
+    enrolment: Enrolment,
+    *,
+    now: datetime | None = None,
+    notify: bool = True,
+    reason: str | None = None,
 ) -> None:
     """Leave a course or its waiting list; a freed place goes to the next person."""
     now = now or now_utc()
@@ -371,7 +377,8 @@ def withdraw(
     if held_seat:
         _pass_place_on(course, now)
     if actor.id != enrolment.student_id:
-        record_audit(actor, "enrolment.removed", enrolment, f"course={course.id}")
+        detail = f"course={course.id}" + (f" reason={reason}" if reason else "")
+        record_audit(actor, "enrolment.removed", enrolment, detail)
     if notify:
         notices.send(enrolment, "withdrawn")
     db.session.flush()
@@ -515,11 +522,65 @@ def move_in_queue(actor: User, enrolment: Enrolment, steps: int) -> None:
     db.session.flush()
 
 
-def remove_by_admin(actor: User, enrolment: Enrolment, *, now: datetime | None = None) -> None:
-    """Take someone off a course or its waiting list; a freed place passes on (audited)."""
+class RemovalReason(StrEnum):
+    """Why the office takes someone off: a short list, never free text about a person."""
+
+    ASKED = "asked"
+    CANNOT_COME = "cannot_come"
+    NO_CONTACT = "no_contact"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+REMOVAL_REASONS = {
+    RemovalReason.ASKED: _l("They asked us to take them off"),
+    RemovalReason.CANNOT_COME: _l("They told us they cannot come"),
+    RemovalReason.NO_CONTACT: _l("We could not reach them"),
+    RemovalReason.DUPLICATE: _l("Signed up twice or by mistake"),
+    RemovalReason.OTHER: _l("Another reason"),
+}
+
+
+def remove_by_admin(
+    actor: User,
+    enrolment: Enrolment,
+    reason: RemovalReason = RemovalReason.OTHER,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Take someone off a course or its waiting list; a freed place passes on (audited).
+
+    The person is told that the college took them off and whom to ask, never that they
+    withdrew themselves.
+    """
     if not actor.has_role(Role.ADMIN):
         raise Forbidden()
-    withdraw(actor, enrolment, now=now)
+    withdraw(actor, enrolment, now=now, notify=False, reason=RemovalReason(reason))
+    notices.send(enrolment, "removed")
+
+
+def move_to_position(actor: User, enrolment: Enrolment, position: int) -> None:
+    """Put a waiting-list entry at ``position`` (1 is the top) in one step (audited)."""
+    if not actor.has_role(Role.ADMIN):
+        raise Forbidden()
+    course = lock_course(enrolment.course_id)
+    queue = waiting_list(course)
+    if enrolment not in queue:
+        raise NotWaiting()
+    position = min(max(position, 1), len(queue))
+    order = [e for e in queue if e is not enrolment]
+    order.insert(position - 1, enrolment)
+    if order == queue:
+        return
+    numbers = sorted(e.waitlist_number for e in queue if e.waitlist_number is not None)
+    # Numbers are unique per course: everyone steps aside before taking their new one.
+    for entry in queue:
+        entry.waitlist_number = None
+    db.session.flush()
+    for entry, number in zip(order, numbers, strict=True):
+        entry.waitlist_number = number
+    record_audit(actor, "waitlist.moved", enrolment, f"course={course.id} position={position}")
+    db.session.flush()
 
 
 def enrolments_of(course: Course) -> list[Enrolment]:
@@ -549,6 +610,7 @@ class MyCourse:
     position: int | None
     completed: bool
     can_give_feedback: bool
+    apologies_sent: bool = False
 
 
 def my_courses(student: User, now: datetime | None = None) -> tuple[list[MyCourse], list[MyCourse]]:
@@ -557,7 +619,11 @@ def my_courses(student: User, now: datetime | None = None) -> tuple[list[MyCours
     A fixed number of queries however long the history: sessions, venues, queue positions
     and attendance are each read once for all the courses.
     """
-    from courses.enrolment.attendance import completion_share, present_counts
+    from courses.enrolment.attendance import (
+        apologised_session_ids,
+        completion_share,
+        present_counts,
+    )
 
     now = now or now_utc()
     enrolments = (
@@ -585,12 +651,19 @@ def my_courses(student: User, now: datetime | None = None) -> tuple[list[MyCours
         if sessions and all(s.ends_at <= now for s in sessions)
     }
     present = present_counts(student, sorted(ended), now)
+    next_sessions = {
+        course_id: next((s for s in sessions if s.ends_at > now), None)
+        for course_id, sessions in scheduled.items()
+    }
+    apologised = apologised_session_ids(
+        student, sorted(s.id for s in next_sessions.values() if s is not None)
+    )
     upcoming: list[MyCourse] = []
     past: list[MyCourse] = []
     for enrolment in enrolments:
         course = enrolment.course
         sessions = scheduled[course.id]
-        next_session = next((s for s in sessions if s.ends_at > now), None)
+        next_session = next_sessions[course.id]
         finished = course.id in ended
         enrolled = enrolment.status == EnrolmentStatus.ENROLLED
         held = sum(1 for s in sessions if s.starts_at <= now)
@@ -602,6 +675,7 @@ def my_courses(student: User, now: datetime | None = None) -> tuple[list[MyCours
             position=positions.get(enrolment.id),
             completed=finished and enrolled and share is not None and share >= completion_share(),
             can_give_feedback=finished and enrolled and not enrolment.feedback_given,
+            apologies_sent=next_session is not None and next_session.id in apologised,
         )
         (past if finished else upcoming).append(item)
     return upcoming, past

@@ -6,7 +6,17 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -16,7 +26,8 @@ from college.errors import DomainError
 from college.extensions import db
 from college.models import Role, User
 from college.page_cache import PERSON, kept
-from college.reports import csv_response
+from college.reports import table_response
+from college.views import safe_next
 from courses.enrolment import attendance, feedback, services
 from courses.enrolment.forms import ActionForm, EnrolForm, FeedbackForm
 from courses.enrolment.models import MARK_WORDS, AttendanceStatus, Enrolment, EnrolmentStatus
@@ -94,6 +105,20 @@ def enrol(slug: str) -> Any:
         return redirect(url_for("courses.detail", slug=slug))
     flash(outcome_message(status, position), "success")
     return redirect(url_for("enrolment.my_courses"))
+
+
+@bp.get("/courses/<slug>/withdraw")
+@login_required
+def withdraw_confirm(slug: str) -> Any:
+    """Ask once before withdrawing: the place goes to the next person."""
+    course = course_or_404(slug)
+    enrolment = find_enrolment(course, me())
+    if enrolment is None or enrolment.status == EnrolmentStatus.WITHDRAWN:
+        flash(str(services.NothingToWithdraw()), "error")
+        return redirect(url_for("enrolment.my_courses"))
+    return render_template(
+        "enrolment/withdraw_confirm.html", course=course, enrolment=enrolment, form=ActionForm()
+    )
 
 
 @bp.post("/courses/<slug>/withdraw")
@@ -180,6 +205,17 @@ def decline(enrolment_id: int) -> Any:
     return redirect(url_for("enrolment.my_courses"))
 
 
+@bp.get("/me/sessions/<int:session_id>/apologies")
+@login_required
+def apologies_confirm(session_id: int) -> Any:
+    """Ask once before telling the trainers I cannot come."""
+    session = db.get_or_404(CourseSession, session_id)
+    enrolment = find_enrolment(session.course, me())
+    if enrolment is None or enrolment.status != EnrolmentStatus.ENROLLED:
+        abort(404)
+    return render_template("enrolment/apologies_confirm.html", session=session, form=ActionForm())
+
+
 @bp.post("/me/sessions/<int:session_id>/apologies")
 @login_required
 def apologies(session_id: int) -> Any:
@@ -195,6 +231,24 @@ def apologies(session_id: int) -> Any:
     else:
         db.session.commit()
         flash(_("Thank you for letting us know. We hope to see you next time."), "success")
+    return redirect(url_for("enrolment.my_courses"))
+
+
+@bp.post("/me/sessions/<int:session_id>/apologies/take-back")
+@login_required
+def apologies_take_back(session_id: int) -> Any:
+    """Take my apologies back: I can come after all."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = db.get_or_404(CourseSession, session_id)
+    try:
+        attendance.take_back_apologies(me(), session)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Good to hear you can come after all. See you there!"), "success")
     return redirect(url_for("enrolment.my_courses"))
 
 
@@ -252,10 +306,24 @@ def parse_marks(form: Any) -> dict[int, AttendanceStatus] | None:
     return marks
 
 
+def after_register(session: CourseSession) -> str:
+    """Where a register returns to: where it was opened from, else the person's schedule
+    (or, for an administrator who does not teach it, the course's admin page)."""
+    target = request.values.get("next")
+    if target:
+        return safe_next(target)
+    teaches = any(f.user_id == me().id for f in session.facilitators)
+    if not teaches and me().has_role(Role.ADMIN):
+        return url_for("courses_admin.course", course_id=session.course_id)
+    # The page teachers work from belongs to another package, which names it here.
+    endpoint = current_app.extensions.get("courses.teacher_home")
+    return url_for(endpoint) if endpoint else url_for("main.index")
+
+
 @bp.route("/courses/sessions/<int:session_id>/register", methods=["GET", "POST"])
 @roles_required(Role.PEER, Role.TRAINER, Role.ADMIN)
 def register(session_id: int) -> Any:
-    """Keep the attendance register of a session I facilitate."""
+    """Keep the attendance register of a session I facilitate; everyone starts as present."""
     session = db.get_or_404(CourseSession, session_id)
     if not attendance.can_keep_register(me(), session):
         abort(403)
@@ -269,6 +337,9 @@ def register(session_id: int) -> Any:
             if marks is None:
                 raise DomainError(_("Please choose present, sent apologies or absent."))
             attendance.mark_attendance(me(), session, marks)
+        except attendance.RegisterNotYetOpen:
+            db.session.rollback()  # the page below says why
+            status = 400
         except DomainError as error:
             db.session.rollback()
             flash(str(error), "error")
@@ -276,16 +347,33 @@ def register(session_id: int) -> Any:
         else:
             db.session.commit()
             flash(_("The register is saved."), "success")
-            return redirect(url_for("enrolment.register", session_id=session.id))
-    rows = attendance.register_for(me(), session)
+            return redirect(after_register(session))
+    back = after_register(session)
+    try:
+        rows = attendance.register_for(me(), session)
+    except attendance.RegisterNotYetOpen as error:
+        # Said on the page itself, with the way back: there is nothing to mark yet.
+        db.session.rollback()
+        html = render_template(
+            "enrolment/register.html",
+            session=session,
+            rows=[],
+            form=form,
+            back=back,
+            not_open=str(error),
+        )
+        return html, status
     db.session.commit()
-    html = render_template("enrolment/register.html", session=session, rows=rows, form=form)
+    html = render_template(
+        "enrolment/register.html", session=session, rows=rows, form=form, back=back
+    )
     return html, status
 
 
-@bp.get("/courses/sessions/<int:session_id>/register.csv")
+@bp.get("/courses/sessions/<int:session_id>/register.<any(xlsx):kind>")
+@bp.get("/courses/sessions/<int:session_id>/register.csv", defaults={"kind": "csv"})
 @roles_required(Role.PEER, Role.TRAINER, Role.ADMIN)
-def register_csv(session_id: int) -> Response:
+def register_csv(session_id: int, kind: str) -> Response:
     """Download the register of a session I facilitate (the download is audited)."""
     session = db.get_or_404(CourseSession, session_id)
     if not attendance.can_keep_register(me(), session):
@@ -298,7 +386,7 @@ def register_csv(session_id: int) -> Response:
         [session.course.title, day, clock, student.display_name, _mark_word(mark)]
         for student, mark in rows
     ]
-    return csv_response(f"register-{session.course.slug}-{day.isoformat()}.csv", header, lines)
+    return table_response(f"register-{session.course.slug}-{day.isoformat()}", kind, header, lines)
 
 
 def _mark_word(mark: str | None) -> str:

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from college.db import now_utc
 from college.errors import Forbidden
 from college.extensions import db
 from college.models import User
@@ -50,7 +51,7 @@ from courses.services.staffing import (
     pair_of,
     upcoming,
 )
-from courses.times import to_utc
+from courses.times import local_date, to_utc
 
 
 def _ensure_open_for_changes(course: Course) -> None:
@@ -351,3 +352,9 @@ def _write_course_pair(course: Course, pair: list[Assignment]) -> None:
     db.session.flush()
     course.facilitators = [CourseFacilitator(user=a.user, role=str(a.role)) for a in pair]
     db.session.flush()
+
+
+def register_is_open(session: CourseSession, now: datetime | None = None) -> bool:
+    """A session's register can be kept from its day on (in the college's time zone):
+    before that there is nobody to mark."""
+    return local_date(session.starts_at) <= local_date(now or now_utc())

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from college.db import now_utc
 from college.errors import Forbidden
@@ -18,10 +20,13 @@ from college.extensions import db
 from college.models import User
 from college.services import record_audit
 from courses.models import CourseSession, SessionStatus
+from courses.services.candidates import CandidateNote
 from courses.times import to_local
 from peers.models import (
     Absence,
     CohortMeeting,
+    PeerProfile,
+    PeerStatus,
     PlaceStatus,
     TrainingPlace,
     Unavailability,
@@ -119,6 +124,20 @@ def cannot_make_it(actor: User, session: CourseSession) -> Absence:
         or session.ends_at <= now_utc()
     ):
         raise NotYourSession()
+    # Said twice (a double tap, a second calendar reply), it is still one absence.
+    already = db.session.scalar(
+        sa.select(Absence)
+        .where(
+            Absence.user_id == actor.id,
+            Absence.withdrawn_at.is_(None),
+            Absence.starts_at <= session.starts_at,
+            Absence.ends_at >= session.ends_at,
+        )
+        .order_by(Absence.id)
+        .limit(1)
+    )
+    if already is not None:
+        return already
     return record_absence(actor, actor, session.starts_at, session.ends_at)
 
 
@@ -226,3 +245,49 @@ def in_training_user_ids(
         cohort_trainers.c.user_id.in_(ids), cohort_trainers.c.cohort_id.in_(overlapping)
     )
     return set(db.session.scalars(sa.union(learners, teachers)))
+
+
+# --- hints for choosing a course's pair ------------------------------------------------------
+
+
+def candidate_notes(
+    user_ids: list[int], slots: list[tuple[datetime, datetime]]
+) -> dict[int, list[CandidateNote]]:
+    """What the office should know about each person when choosing who teaches these slots.
+
+    Courses asks through ``courses.availability_sources``; the reason for an absence is
+    never shown, only that the person is away.
+    """
+    ids = sorted(set(user_ids))
+    notes: dict[int, list[CandidateNote]] = {}
+    if not ids:
+        return notes
+    resting = db.session.scalars(
+        sa.select(PeerProfile.user_id).where(
+            PeerProfile.user_id.in_(ids), PeerProfile.status == PeerStatus.RESTING
+        )
+    )
+    for user_id in resting:
+        notes.setdefault(user_id, []).append(CandidateNote(_("Resting for a while")))
+    away: dict[int, int] = {}
+    training: dict[int, int] = {}
+    for starts_at, ends_at in slots:
+        for user_id in blocked_user_ids(ids, starts_at, ends_at):
+            away[user_id] = away.get(user_id, 0) + 1
+        for user_id in in_training_user_ids(ids, starts_at, ends_at):
+            training[user_id] = training.get(user_id, 0) + 1
+    for user_id, count in away.items():
+        text = ngettext(
+            "Away or unavailable at %(num)d of these sessions",
+            "Away or unavailable at %(num)d of these sessions",
+            count,
+        )
+        notes.setdefault(user_id, []).append(CandidateNote(text))
+    for user_id, count in training.items():
+        text = ngettext(
+            "In training at the time of %(num)d session",
+            "In training at the time of %(num)d sessions",
+            count,
+        )
+        notes.setdefault(user_id, []).append(CandidateNote(text))
+    return notes

@@ -79,3 +79,16 @@ class NotPlaced(DomainError):
 
 class NotComplete(Conflict):
     message = _l("%(name)s has not completed the programme yet.")
+
+
+class PeerRoleNotAgreed(Conflict):
+    message = _l(
+        "Granting the qualification also gives %(name)s the peer role. Please confirm that first."
+    )
+
+
+class NotEligible(Conflict):
+    message = _l(
+        "%(name)s cannot be given a place: training is for peers and applicants, and "
+        "this account runs the college or teaches."
+    )

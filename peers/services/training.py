@@ -10,15 +10,16 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from college.db import now_utc
 from college.errors import Forbidden
 from college.extensions import db
 from college.models import Qualification, Role, User, UserRole
 from college.services import record_audit, require_admin
-from courses.times import local_date
+from courses.times import local_date, to_utc
 from peers.models import (
     Cohort,
     CohortMeeting,
@@ -34,7 +35,9 @@ from peers.services.errors import (
     InvalidCohort,
     InvalidProgramme,
     NotComplete,
+    NotEligible,
     NotPlaced,
+    PeerRoleNotAgreed,
     ProgrammeCodeTaken,
 )
 from peers.services.mail import notify
@@ -93,6 +96,25 @@ def create_programme(
     return programme
 
 
+MAX_COHORT_MEETINGS = 60
+
+
+def meeting_times(
+    first_day: date, starts: time, ends: time, count: int, *, weekly: bool
+) -> list[tuple[datetime, datetime]]:
+    """A cohort's meetings at the same local time: every week, or on consecutive weekdays
+    (a five-day programme runs Monday to Friday)."""
+    if not 1 <= count <= MAX_COHORT_MEETINGS or ends <= starts:
+        raise InvalidCohort(count=count)
+    days: list[date] = []
+    day = first_day
+    while len(days) < count:
+        if weekly or day.weekday() < 5:
+            days.append(day)
+        day += timedelta(weeks=1) if weekly else timedelta(days=1)
+    return [(to_utc(d, starts), to_utc(d, ends)) for d in days]
+
+
 def open_cohort(
     actor: User,
     programme: TrainingProgramme,
@@ -129,9 +151,38 @@ def open_cohort(
     return cohort
 
 
+def may_take_part(person: User) -> bool:
+    """Peers and applicants (student accounts) take part in training; administrators and
+    trainers who are not peers run it."""
+    if not person.is_active or person.anonymised_at is not None:
+        return False
+    if person.has_role(Role.PEER):
+        return True
+    return person.has_role(Role.STUDENT) and not person.has_role(Role.ADMIN, Role.TRAINER)
+
+
+def eligible_for_cohort(cohort: Cohort) -> list[User]:
+    """Who may be given a place: people who may take part and are not placed here yet."""
+    placed = {p.user_id for p in cohort.placed}
+    people = db.session.scalars(
+        sa.select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            UserRole.role.in_([Role.PEER, Role.STUDENT]),
+            User.active.is_(True),
+            User.anonymised_at.is_(None),
+        )
+        .order_by(User.display_name, User.id)
+        .options(sa.orm.selectinload(User.role_rows))
+    ).unique()
+    return [u for u in people if u.id not in placed and may_take_part(u)]
+
+
 def place_in_cohort(actor: User, cohort: Cohort, person: User) -> TrainingPlace:
     """Give a peer or an applicant a place in a cohort."""
     require_admin(actor)
+    if not may_take_part(person):
+        raise NotEligible(name=person.display_name)
     place = next((p for p in cohort.training_places if p.user_id == person.id), None)
     if place is not None and place.status == PlaceStatus.PLACED:
         raise AlreadyPlaced(name=person.display_name)
@@ -180,6 +231,36 @@ def record_register(actor: User, meeting: CohortMeeting, present_ids: set[int]) 
         row.recorded_by_id = actor.id
     db.session.flush()
     record_audit(actor, "training.register", meeting, f"cohort={cohort.id}")
+
+
+def record_registers(
+    actor: User, cohort: Cohort, present: set[tuple[int, int]], now: datetime | None = None
+) -> int:
+    """Save the whole register at once: ``present`` holds (meeting id, person id) pairs.
+
+    Only meetings that have begun are kept: a meeting to come has no register yet. Returns
+    how many meetings' registers were saved.
+    """
+    if not _may_keep_register(actor, cohort):
+        raise Forbidden()
+    now = now or now_utc()
+    saved = 0
+    for meeting in cohort.meetings:
+        if meeting.starts_at > now:
+            continue
+        record_register(actor, meeting, {u for m, u in present if m == meeting.id})
+        saved += 1
+    return saved
+
+
+def registers_of(cohort: Cohort) -> dict[tuple[int, int], bool]:
+    """Every mark of the cohort's registers, by (meeting id, person id), in one query."""
+    rows = db.session.scalars(
+        sa.select(TrainingAttendance)
+        .join(CohortMeeting, TrainingAttendance.meeting_id == CohortMeeting.id)
+        .where(CohortMeeting.cohort_id == cohort.id)
+    )
+    return {(row.meeting_id, row.user_id): row.present for row in rows}
 
 
 def register_of(meeting: CohortMeeting) -> dict[int, bool]:
@@ -240,9 +321,17 @@ def _add_months(day: date, months: int) -> date:
     raise ValueError(day)  # pragma: no cover - one of the days always exists
 
 
-def confirm_completion(actor: User, programme: TrainingProgramme, person: User) -> Qualification:
-    """Grant the programme's qualification, dated on the day it was completed."""
+def confirm_completion(
+    actor: User, programme: TrainingProgramme, person: User, *, give_peer_role: bool = True
+) -> Qualification:
+    """Grant the programme's qualification, dated on the day it was completed.
+
+    A qualification makes its holder a peer trainer; someone who is not a peer yet gets the
+    role only when the office said so (``give_peer_role``).
+    """
     require_admin(actor)
+    if not person.has_role(Role.PEER) and not give_peer_role:
+        raise PeerRoleNotAgreed(name=person.display_name)
     result = completion_of(programme, person)
     if result.completed_on is None:
         raise NotComplete(name=person.display_name)

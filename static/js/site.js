@@ -24,4 +24,34 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     });
   }
+  // The people pickers filter as you type; without JavaScript the search form asks the server.
+  for (const input of document.querySelectorAll("[data-filter-pickers]")) {
+    input.closest("[data-needs-script]")?.removeAttribute("hidden");
+    const filter = () => {
+      const needle = input.value.trim().toLowerCase();
+      for (const picker of document.querySelectorAll(".picker")) {
+        let shown = 0;
+        for (const item of picker.querySelectorAll("li[data-search]")) {
+          const checked = item.querySelector("input:checked");
+          const match = !needle || item.dataset.search.includes(needle) || checked;
+          item.hidden = !match;
+          if (match) shown += 1;
+        }
+        const none = picker.querySelector(".picker-none");
+        if (none) none.hidden = shown > 0;
+      }
+    };
+    input.addEventListener("input", filter);
+    // A search form of its own is answered here; inside another form, Enter must not send it.
+    if (input.form?.method === "get") {
+      input.form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        filter();
+      });
+    } else {
+      input.addEventListener("keydown", (event) => {
+        if (event.key === "Enter") event.preventDefault();
+      });
+    }
+  }
 });

@@ -59,7 +59,7 @@ def test_a_colleague_takes_over_a_session_of_an_absent_peer(
     away.get_by_label("Until").fill("23:00")
     away.get_by_role("button", name="Save the absence").click()
     expect(away.get_by_text("Your absence is saved.")).to_be_visible()
-    expect(away.get_by_text("We are asking your colleagues to cover.")).to_be_visible()
+    expect(away.get_by_text("We are asking your colleagues to cover")).to_be_visible()
     assert_accessible(away)
 
     offers = mailbox.deliver_to(cover_cast["colleague"])
@@ -80,4 +80,7 @@ def test_a_colleague_takes_over_a_session_of_an_absent_peer(
 
     away.goto("/peers/schedule")
     expect(away.get_by_role("heading", name="My schedule")).to_be_visible()
-    expect(away.get_by_text(title)).to_have_count(0)
+    # The session is no longer theirs, and their schedule says who took it.
+    card = away.locator("article.schedule-session", has_text=title)
+    expect(card.get_by_text("covers for you.")).to_be_visible()
+    expect(card.get_by_role("link", name="I can't come")).to_have_count(0)

@@ -105,7 +105,10 @@ def test_a_freed_place_is_offered_by_email_and_accepted_from_the_link(
 
     # The visitor withdraws; the place is held for the head of the list, and only for them.
     withdraw = re.compile(rf"^Withdraw from this course\s*: {re.escape(title)}$")
-    mine.get_by_role("button", name=withdraw).click()
+    mine.get_by_role("link", name=withdraw).click()
+    expect(page.locator("main")).to_contain_text("Your place goes to the next person")
+    assert_accessible(page)
+    page.get_by_role("button", name="Yes, withdraw").click()
     expect(page.locator(".flash-success")).to_contain_text("You have withdrawn")
     expect(page.get_by_role("heading", name=title)).to_have_count(0)
     expect(page.locator("main")).to_contain_text("You are not signed up for any courses yet.")
@@ -143,7 +146,7 @@ def test_a_freed_place_is_offered_by_email_and_accepted_from_the_link(
         theirs = waiting.locator("article").filter(has=waiting.get_by_role("heading", name=title))
         expect(theirs).to_contain_text("Enrolled")
         expect(
-            theirs.get_by_role("button", name=re.compile("Withdraw from this course"))
+            theirs.get_by_role("link", name=re.compile("Withdraw from this course"))
         ).to_be_visible()
         assert_accessible(waiting)
     finally:

@@ -36,6 +36,7 @@ LEFT_OUT = {
     "enrolment.register_csv": "a CSV download",
     "reports_admin.course_csv": "a CSV download",
     "reports_admin.term_csv": "a CSV download",
+    "peers_admin.teaching_csv": "a CSV or XLSX download",
     "feeds.college_feed": "an iCalendar feed",
     "feeds.course_feed": "an iCalendar feed",
     "feeds.personal_feed": "an iCalendar feed",

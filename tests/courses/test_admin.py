@@ -181,7 +181,8 @@ def test_the_whole_flow_from_term_to_published_course(
     assert response.status_code == 302
     assert len(course.sessions) == 4
     page = client.get(base).get_data(as_text=True)
-    assert "There is no peer trainer" in page and "There is no professional trainer" in page
+    assert "No peer trainer for 4 sessions: 16, 23, 30 October, 6 November" in page
+    assert "No professional trainer for 4 sessions" in page
     pair = {"peer": peer.id, "professional": trainer.id, "apply_to_sessions": "y"}
     response = client.post(base + "/pair", data=pair)
     assert response.status_code == 302
@@ -207,9 +208,10 @@ def test_publish_refusal_lists_every_reason(client: FlaskClient, signed_in_admin
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "The course cannot be published yet" in page
-    assert page.count("There is no peer trainer") == 1
-    assert page.count("There is no professional trainer") == 1
+    assert page.count("No peer trainer for 1 session") == 1
+    assert page.count("No professional trainer for 1 session") == 1
     assert "Una Untrained does not hold a valid qualification" in page
+    assert f"/admin/courses/{course.id}/pair" in page
     assert course.status == CourseStatus.DRAFT
 
 

@@ -25,12 +25,17 @@ def test_facilitators_keep_the_register_and_students_cannot(small_course, peer, 
     student = factories.make_student()
     services.enrol(student, course)
     session = course.sessions[0]
-    attendance.mark_attendance(peer, session, {student.id: AttendanceStatus.PRESENT})
-    assert attendance.register_for(admin, session) == [(student, "present")]
+    on_the_day = session.starts_at
+    attendance.mark_attendance(
+        peer, session, {student.id: AttendanceStatus.PRESENT}, now=on_the_day
+    )
+    assert attendance.register_for(admin, session, now=on_the_day) == [(student, "present")]
     with pytest.raises(attendance.NotAFacilitator):
-        attendance.mark_attendance(student, session, {student.id: AttendanceStatus.PRESENT})
+        attendance.mark_attendance(
+            student, session, {student.id: AttendanceStatus.PRESENT}, now=on_the_day
+        )
     with pytest.raises(attendance.NotAFacilitator):
-        attendance.register_for(factories.make_trainer(), session)
+        attendance.register_for(factories.make_trainer(), session, now=on_the_day)
 
 
 def test_an_absence_sends_one_warm_note_and_never_removes_anyone(small_course, peer):
@@ -38,8 +43,10 @@ def test_an_absence_sends_one_warm_note_and_never_removes_anyone(small_course, p
     student = factories.make_student()
     enrolment = services.enrol(student, course)
     session = course.sessions[0]
-    attendance.mark_attendance(peer, session, {student.id: AttendanceStatus.ABSENT})
-    attendance.mark_attendance(peer, session, {student.id: AttendanceStatus.ABSENT})
+    ended = session.ends_at
+    attendance.mark_attendance(peer, session, {student.id: AttendanceStatus.ABSENT}, now=ended)
+    attendance.mark_attendance(peer, session, {student.id: AttendanceStatus.ABSENT}, now=ended)
+    assert attendance.send_missed_notes(now=ended + timedelta(hours=1)) == 0
     assert subjects_to(student).count("We missed you — Recovery College") == 1
     assert enrolment.status == "enrolled"
 
@@ -48,7 +55,9 @@ def test_only_enrolled_students_are_on_the_register(small_course, peer):
     course = small_course()
     stranger = factories.make_student()
     with pytest.raises(attendance.NotFound):
-        attendance.mark_attendance(peer, course.sessions[0], {stranger.id: "present"})
+        attendance.mark_attendance(
+            peer, course.sessions[0], {stranger.id: "present"}, now=course.sessions[0].starts_at
+        )
 
 
 def test_students_send_apologies_without_a_reason(small_course):
@@ -77,7 +86,7 @@ def test_completion_needs_the_configured_share(
     services.enrol(student, course)
     for index, session in enumerate(course.sessions):
         mark = AttendanceStatus.PRESENT if index < present else AttendanceStatus.APOLOGIES
-        attendance.mark_attendance(peer, session, {student.id: mark})
+        attendance.mark_attendance(peer, session, {student.id: mark}, now=session.ends_at)
     assert attendance.has_completed(student, course, now=START + timedelta(weeks=4)) is completed
     assert attendance.has_completed(student, course, now=START + timedelta(days=1)) is False
 
