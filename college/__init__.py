@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from college import (
         account_mail,
         auth,
+        contact,
         i18n,
         outbox,
         page_cache,
@@ -68,17 +69,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    contact.init_app(app)
     privacy.init_app(app)
     outbox.listen_for_queued()
     account_mail.init_app(app)
     register_error_handlers(app)
 
     from college import admin, cli, views
+    from college.landing import add_landing_page
+    from college.models import Role
 
     app.register_blueprint(views.bp)
     app.register_blueprint(views.auth_bp)
     app.register_blueprint(views.me_bp)
     app.register_blueprint(admin.bp)
+    add_landing_page(app, Role.ADMIN, "admin.dashboard", priority=10)
     cli.init_app(app)
 
     # Domain packages plug themselves in; the core never imports them by name.

@@ -73,6 +73,16 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "COLLEGE_DOMAIN": os.environ.get("COLLEGE_DOMAIN", "recovery-college.example"),
         "COLLEGE_BASE_URL": os.environ.get("COLLEGE_BASE_URL", "http://127.0.0.1:5000"),
         "COLLEGE_DEFAULT_LANGUAGE": os.environ.get("COLLEGE_DEFAULT_LANGUAGE", "da"),
+        # Whom to contact, shown in the footer, in every mail and on every error page.
+        "COLLEGE_CONTACT_EMAIL": os.environ.get(
+            "COLLEGE_CONTACT_EMAIL", "kontakt@recovery-college.example"
+        ),
+        "COLLEGE_CONTACT_PHONE": os.environ.get("COLLEGE_CONTACT_PHONE", "+45 70 20 30 40"),
+        "COLLEGE_CONTACT_ADDRESS": os.environ.get(
+            "COLLEGE_CONTACT_ADDRESS", "Skolegade 12, 8000 Aarhus C"
+        ),
+        # Empty: "Monday to Thursday, 9:00 to 15:00" in the reader's language.
+        "COLLEGE_CONTACT_HOURS": os.environ.get("COLLEGE_CONTACT_HOURS", ""),
         "LANGUAGES": ("en", "da"),
         # The language the courses are taught in, and their titles and descriptions written in.
         "COLLEGE_TEACHING_LANGUAGE": os.environ.get("COLLEGE_TEACHING_LANGUAGE", "da"),

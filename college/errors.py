@@ -54,6 +54,16 @@ ERROR_TITLES = {
     413: _l("What you sent is too large"),
     429: _l("Please wait a moment"),
     500: _l("Something went wrong on our side"),
+    503: _l("The website is closed for a short while"),
+}
+
+# What the person can do next, said in a sentence of its own under the title.
+ERROR_ADVICE = {
+    403: _l("If you think you should be able to see this page, please contact us."),
+    404: _l("The address may be mistyped, or the page may have moved. Try the list of courses."),
+    429: _l("You have tried many times in a short while. Please wait a few minutes and try again."),
+    500: _l("It is not your fault. Please try again in a moment. If it keeps happening, tell us."),
+    503: _l("We are working on the website. Please try again in a little while."),
 }
 
 
@@ -67,7 +77,11 @@ def render_error(status: int, message: Any = None) -> tuple[Any, int]:
     title = ERROR_TITLES.get(status, ERROR_TITLES[400])
     if wants_json():
         return jsonify(error={"status": status, "message": str(message or title)}), status
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+    advice = ERROR_ADVICE.get(status)
+    page = render_template(
+        "errors/error.html", status=status, title=title, message=message, advice=advice
+    )
+    return page, status
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -102,6 +102,19 @@ def new_password_field(label: str | None = None) -> PasswordField:
     )
 
 
+def discreet_field(default: bool | None = None) -> BooleanField:
+    """Discreet mode, explained in one plain sentence where the person can turn it off."""
+    return BooleanField(
+        _l("Discreet mode"),
+        default=default,
+        description=_l(
+            "Email subjects and calendar entries do not name your course, so nobody who sees "
+            "your lock screen or calendar can tell what it is about; the emails still give "
+            "the dates, times and a link. Untick the box to see course names."
+        ),
+    )
+
+
 class RegisterForm(CollegeForm):
     display_name = StringField(
         _l("Your name"),
@@ -117,10 +130,12 @@ class RegisterForm(CollegeForm):
     language = RadioField(
         _l("Language for emails and pages"), choices=LANGUAGE_CHOICES, default="da"
     )
+    discreet = discreet_field(default=True)
     consent = BooleanField(
         _l("I have read the privacy notice and agree that the college keeps my details."),
         validators=[InputRequired(_l("Please accept the privacy notice to create an account."))],
     )
+    next = HiddenField()
     submit = SubmitField(_l("Create account"))
 
 
@@ -196,9 +211,7 @@ class ChangePasswordForm(CollegeForm):
 
 class SettingsForm(CollegeForm):
     language = RadioField(_l("Language"), choices=LANGUAGE_CHOICES)
-    discreet = BooleanField(
-        _l("Discreet mode: keep course names out of calendar entries and email subjects"),
-    )
+    discreet = discreet_field()
     submit = SubmitField(_l("Save settings"))
 
 

@@ -202,6 +202,7 @@ def register_user(
     password: str,
     language: str,
     consent: bool,
+    discreet: bool = True,
     roles: tuple[Role, ...] = (Role.STUDENT,),
     address: str | None = None,
 ) -> User | None:
@@ -210,6 +211,7 @@ def register_user(
     An address that already has an account gets no second one, and the page says nothing
     different: its owner is told by mail, with a way to reset their password, and None is
     returned. The password is hashed either way, so the work (and the time) is the same.
+    Discreet mode is on unless the person turned it off while signing up.
     """
     if not consent:
         raise ConsentRequired()
@@ -231,6 +233,7 @@ def register_user(
         language=language,
         roles=roles,
     )
+    user.discreet = bool(discreet)
     user.consent_version = current_app.config["PRIVACY_NOTICE_VERSION"]
     user.consented_at = now_utc()
     db.session.flush()

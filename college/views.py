@@ -38,6 +38,7 @@ from college.forms import (
     ResetRequestForm,
     SettingsForm,
 )
+from college.landing import landing_url
 from college.security import comes_from_this_site
 from college.urls import absolute_url, subscription_links
 
@@ -53,6 +54,21 @@ def safe_next(target: str | None, default: str = "main.index") -> str:
         if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
             return target if not target.startswith("//") else url_for(default)
     return url_for(default)
+
+
+def local_path(target: str | None) -> str | None:
+    """``target`` when it is a path on this site (a fragment may follow), else None."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def after_sign_in(user: Any, target: str | None) -> str:
+    """Back to where the person came from, or where their work is."""
+    return local_path(target) or landing_url(user)
 
 
 def client_address() -> str | None:
@@ -113,8 +129,10 @@ def set_language() -> Any:
 def register() -> Any:
     """Create a student account; the answer is the same whether the address is new or not."""
     if current_user.is_authenticated:
-        return redirect(url_for("main.index"))
-    form = RegisterForm(language=str(session.get("language") or "da"))
+        return redirect(landing_url(current_user))
+    form = RegisterForm(
+        language=str(session.get("language") or "da"), next=request.args.get("next", "")
+    )
     if form.validate_on_submit():
         try:
             services.register_user(
@@ -123,6 +141,7 @@ def register() -> Any:
                 password=form.password.data,
                 language=form.language.data,
                 consent=form.consent.data,
+                discreet=form.discreet.data,
                 address=client_address(),
             )
         except DomainError as error:
@@ -130,7 +149,8 @@ def register() -> Any:
             form.form_errors.append(str(error))
             return render_template("auth/register.html", form=form), error.status_code
         db.session.commit()
-        return render_template("auth/register_sent.html", next=safe_next(request.args.get("next")))
+        # Logging in from here goes back to where signing up began (a course's enrol step).
+        return render_template("auth/register_sent.html", next=local_path(form.next.data))
     return render_template("auth/register.html", form=form), 200 if not form.errors else 400
 
 
@@ -148,7 +168,7 @@ def login() -> Any:
         auth.sign_in(user)
         db.session.commit()
         flash(_("You are logged in."), "success")
-        return redirect(safe_next(form.next.data))
+        return redirect(after_sign_in(user, form.next.data))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
 
 

@@ -15,9 +15,11 @@ Other packages follow what happens here through ``app.extensions`` lists:
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Flask
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from college.models import public_name_of
@@ -35,6 +37,21 @@ LABELS: dict[str, dict[Any, Any]] = {
     "programme": models.PROGRAMME_LABELS,
     "weekday": models.WEEKDAY_LABELS,
 }
+
+
+# How a course that cannot be joined is marked in the prospectus and on its page.
+JOINING_LABELS = {
+    "begun": _l("Begun"),
+    "ended": _l("Ended"),
+    "closed": _l("Enrolment closed"),
+    "not_yet_open": _l("Enrolment not open yet"),
+}
+
+
+def month_name(month: date) -> str:
+    """ "September 2030" in the reader's language, for the prospectus's "When"."""
+    name = format_date(month, "LLLL y")
+    return name[:1].upper() + name[1:]
 
 
 def course_label(kind: str, value: Any) -> str:
@@ -86,6 +103,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["course_label"] = course_label
     app.jinja_env.globals["facilitator_name"] = facilitator_name
     app.jinja_env.globals["course_labels"] = LABELS
+    app.jinja_env.globals["joining_labels"] = JOINING_LABELS
+    app.jinja_env.filters["month_name"] = month_name
     app.extensions.setdefault("college.demo_seeders", []).append(demo.seed)
     app.extensions.setdefault("college.scale_seeders", []).append(scaled.seed_scaled)
     register_personal_data(

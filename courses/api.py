@@ -14,6 +14,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
+from college.db import now_utc
 from college.extensions import csrf
 from college.page_cache import ANYONE, kept, no_language
 from college.urls import absolute_url
@@ -31,6 +32,12 @@ from courses.models import (
     Topic,
     Venue,
     Weekday,
+)
+from courses.services.joining import (
+    Joining,
+    JoinState,
+    join_state_of_loaded,
+    open_for_enrolment_now,
 )
 from courses.times import to_local
 
@@ -55,8 +62,9 @@ def list_courses() -> ResponseReturnValue:
     if parsed.problems:
         return bad_request(parsed.problems)
     page = prospectus.find_courses(parsed.filters)
+    states = prospectus.join_states(page.items)
     return jsonify(
-        items=[course_summary(course) for course in page.items],
+        items=[course_summary(course, states[course.id]) for course in page.items],
         page=page.page,
         per_page=page.per_page,
         total=page.total,
@@ -123,7 +131,10 @@ def facilitators_json(rows: list[Any]) -> list[dict[str, str]]:
 
 
 def course_summary(
-    course: Course, first_session_at: datetime | None = None, session_count: int | None = None
+    course: Course,
+    state: JoinState,
+    first_session_at: datetime | None = None,
+    session_count: int | None = None,
 ) -> dict[str, Any]:
     """The list entry; the detail passes figures it counted from the sessions it loaded."""
     if session_count is None:
@@ -138,6 +149,8 @@ def course_summary(
         "status": course.status,
         "capacity": course.capacity,
         "places_left": course.places_left,
+        "joining": state.joining.value,
+        "open_for_enrolment": open_for_enrolment_now(course, state),
         "first_session_at": iso(first_session_at),
         "session_count": session_count,
         "term": term_json(course.term),
@@ -161,7 +174,7 @@ def course_detail(course: Course) -> dict[str, Any]:
     scheduled = course.scheduled_sessions
     first = scheduled[0].starts_at if scheduled else None
     return {
-        **course_summary(course, first, len(scheduled)),
+        **course_summary(course, join_state_of_loaded(course, now_utc()), first, len(scheduled)),
         "description": course.description,
         "learning_outcomes": course.outcomes,
         "partners": [{"name": p.name, "kind": p.kind} for p in course.partners],
@@ -231,6 +244,18 @@ def _schemas() -> dict[str, Any]:
         "status": {"type": "string", "enum": _values(CourseStatus)},
         "capacity": {"type": "integer", "minimum": 1},
         "places_left": COUNT,
+        "joining": {
+            "type": "string",
+            "enum": _values(Joining),
+            "description": (
+                "Whether the course can be joined now: open, not_yet_open (enrolment opens "
+                "later), closed (enrolment has closed), begun, ended or not_published."
+            ),
+        },
+        "open_for_enrolment": {
+            "type": "boolean",
+            "description": "Places left and the course can be joined now (joining is open).",
+        },
         "first_session_at": _nullable(DATE_TIME),
         "session_count": COUNT,
         "term": _ref("Term"),
@@ -331,8 +356,21 @@ def _list_parameters() -> list[dict[str, Any]]:
         ),
         _query("venue", "Id of a venue where the course meets.", ID_SCHEMA),
         _query(
+            "month",
+            "Courses whose first session is in this month (YYYY-MM, the college's time zone).",
+            {"type": "string", "pattern": prospectus.MONTH_RE.pattern},
+        ),
+        _query(
             "available",
-            "1: only courses with places left.",
+            "1: only courses open for enrolment now: places left, enrolment open (its term's "
+            "enrolment window) and the first session not yet begun. A full course that can "
+            "still be joined offers its waiting list and is left out.",
+            {"type": "integer", "enum": [0, 1]},
+        ),
+        _query(
+            "begun",
+            "1: also list courses whose first session has begun (marked by `joining`); "
+            "by default only courses still to begin are listed.",
             {"type": "integer", "enum": [0, 1]},
         ),
         _query(

@@ -260,6 +260,7 @@ class Course(Base):
 
     # Filled by prospectus queries from an aggregate over scheduled sessions.
     first_session_at: Mapped[datetime | None] = query_expression()
+    last_session_at: Mapped[datetime | None] = query_expression()
     session_count: Mapped[int | None] = query_expression()
 
     __table_args__ = (

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -20,6 +21,7 @@ from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import contains_eager, joinedload, selectinload, with_expression
 
+from college.db import now_utc
 from college.extensions import db
 from college.languages import force_language
 from courses.models import (
@@ -38,8 +40,9 @@ from courses.models import (
     Weekday,
     fold_for_search,
 )
-from courses.services import MAX_SLUG_LENGTH
-from courses.times import local_today
+from courses.services import MAX_SLUG_LENGTH, joining
+from courses.services.joining import JoinState
+from courses.times import local_today, to_utc
 
 MAX_QUERY_LENGTH = 100
 MAX_PAGE = 10_000
@@ -49,6 +52,7 @@ MAX_ID = 2_147_483_647  # PostgreSQL's integer; larger ids cannot exist
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DIGITS = re.compile(r"^[0-9]{1,10}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MONTH_RE = re.compile(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$")
 
 
 @dataclass
@@ -62,7 +66,9 @@ class Filters:
     audience: Audience | None = None
     day: Weekday | None = None
     venue: int | None = None
+    month: str | None = None
     available: bool = False
+    begun: bool = False
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
 
@@ -126,10 +132,18 @@ def read_number(name: str, raw: str) -> int:
     return number
 
 
+def read_month(name: str, raw: str) -> str:
+    if not MONTH_RE.match(raw):
+        raise Unusable(_("%(name)s must be a month written like 2030-09.", name=name))
+    return raw
+
+
 READERS: dict[str, Callable[[str, str], Any]] = {
     **dict.fromkeys(ENUM_PARAMETERS, read_choice),
     **dict.fromkeys(NUMBER_LIMITS, read_number),
+    "month": read_month,
     "available": read_flag,
+    "begun": read_flag,
 }
 
 
@@ -221,8 +235,20 @@ def topics_named(query: str) -> list[str]:
     return found
 
 
-def _filter_conditions(filters: Filters) -> list[Any]:
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """The UTC moments a month (``2030-09``) begins and ends on the college's clocks."""
+    year, number = (int(part) for part in month.split("-"))
+    following = date(year + number // 12, number % 12 + 1, 1)
+    return to_utc(date(year, number, 1), time(0)), to_utc(following, time(0))
+
+
+def _filter_conditions(filters: Filters, now: datetime, first_at: Any) -> list[Any]:
     conditions: list[Any] = []
+    if not filters.begun:
+        conditions.append(joining.not_begun_condition(now, first_at))
+    if filters.month is not None:
+        starts, ends = month_bounds(filters.month)
+        conditions.append(sa.and_(first_at >= starts, first_at < ends))
     if filters.q:
         query = fold_for_search(filters.q)
         matches = Course.search_text.contains(query, autoescape=True)
@@ -246,37 +272,45 @@ def _filter_conditions(filters: Filters) -> list[Any]:
             )
         )
     if filters.available:
-        conditions.append(Course.seats_taken < Course.capacity)
+        conditions.append(joining.open_now_condition(now, first_at))
     return conditions
 
 
-def listing_statement(filters: Filters) -> sa.Select[Any]:
-    """Published courses of current and coming terms that match, soonest first."""
+def listing_statement(filters: Filters, now: datetime | None = None) -> sa.Select[Any]:
+    """Published courses of current and coming terms that match, soonest first.
+
+    Courses still to begin come first, by their first session; those that have begun
+    (listed only when asked for) follow.
+    """
+    now = now or now_utc()
     first_at = _of_scheduled_sessions(sa.func.min(CourseSession.starts_at))
+    last_at = _of_scheduled_sessions(sa.func.max(CourseSession.ends_at))
     sessions = _of_scheduled_sessions(sa.func.count(CourseSession.id))
+    begun_last = sa.case((first_at <= now, 1), else_=0)
     return (
         sa.select(Course)
         .join(Term, Course.term_id == Term.id)
         .where(
             Course.status == CourseStatus.PUBLISHED,
             Term.ends_on >= local_today(),
-            *_filter_conditions(filters),
+            *_filter_conditions(filters, now, first_at),
         )
         .options(
             contains_eager(Course.term),
             with_expression(Course.first_session_at, first_at),
+            with_expression(Course.last_session_at, last_at),
             with_expression(Course.session_count, sessions),
             joinedload(Course.venue),
             selectinload(Course.facilitators).joinedload(CourseFacilitator.user),
         )
-        .order_by(sa.nulls_last(first_at.asc()), Course.title, Course.id)
+        .order_by(begun_last, sa.nulls_last(first_at.asc()), Course.title, Course.id)
     )
 
 
-def find_courses(filters: Filters) -> Pagination:
+def find_courses(filters: Filters, now: datetime | None = None) -> Pagination:
     """One page of matching courses: a count, the page, and their facilitators."""
     return db.paginate(
-        listing_statement(filters),
+        listing_statement(filters, now),
         page=filters.page,
         per_page=filters.per_page,
         max_per_page=MAX_PER_PAGE,
@@ -325,6 +359,54 @@ def venues_of(course: Course) -> list[Venue]:
     return found
 
 
-def first_session_of(course: Course) -> CourseSession | None:
-    scheduled = course.scheduled_sessions
-    return scheduled[0] if scheduled else None
+def join_states(courses: list[Course], now: datetime | None = None) -> dict[int, JoinState]:
+    """Whether each listed course can be joined now (they carry their first and last times)."""
+    now = now or now_utc()
+    return {
+        course.id: joining.join_state(
+            course, now=now, first_start=course.first_session_at, last_end=course.last_session_at
+        )
+        for course in courses
+    }
+
+
+def listed_months(terms: list[Term], today: date | None = None) -> list[date]:
+    """The months the listed terms cover from this month on: the choices of "When"."""
+    today = today or local_today()
+    month = date(today.year, today.month, 1)
+    last = max((term.ends_on for term in terms), default=month)
+    months: list[date] = []
+    while month <= last and len(months) < 24:
+        if any(term.starts_on <= _month_end(month) and term.ends_on >= month for term in terms):
+            months.append(month)
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return months
+
+
+def _month_end(month: date) -> date:
+    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def next_run_of(course: Course, now: datetime | None = None) -> Course | None:
+    """The next course on the same subject that can be joined: same title first, then topic.
+
+    Offered on the page of a course that has begun, so nobody meets a dead end.
+    """
+    now = now or now_utc()
+    first_at = _of_scheduled_sessions(sa.func.min(CourseSession.starts_at))
+    return db.session.scalar(
+        sa.select(Course)
+        .join(Term, Course.term_id == Term.id)
+        .where(
+            Course.id != course.id,
+            sa.or_(Course.title == course.title, Course.topic == course.topic),
+            Term.ends_on >= local_today(),
+            joining.can_join_condition(now, first_at),
+        )
+        .options(contains_eager(Course.term), with_expression(Course.first_session_at, first_at))
+        .order_by(
+            sa.case((Course.title == course.title, 0), else_=1), sa.nulls_last(first_at.asc())
+        )
+        .limit(1)
+    )

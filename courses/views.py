@@ -7,10 +7,13 @@ from collections.abc import Callable
 from flask import Blueprint, abort, current_app, render_template, request
 from markupsafe import Markup
 
+from college.db import now_utc
 from college.page_cache import VISITORS, kept
 from college.urls import absolute_url, subscription_links
 from courses import prospectus
+from courses.enrolment.queries import waiting_counts
 from courses.models import Course
+from courses.services.joining import join_state_of_loaded
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
@@ -37,12 +40,16 @@ def enrol_endpoint() -> str | None:
 def index() -> str:
     """List published courses, searchable and filterable, without an account."""
     parsed = prospectus.parse_filters(request.args, strict=False)
+    page = prospectus.find_courses(parsed.filters)
+    terms = prospectus.listed_terms()
     return render_template(
         "courses/index.html",
-        page=prospectus.find_courses(parsed.filters),
+        page=page,
+        states=prospectus.join_states(page.items),
         filters=parsed.filters,
         problems=parsed.problems,
-        terms=prospectus.listed_terms(),
+        terms=terms,
+        months=prospectus.listed_months(terms),
         venues=prospectus.listed_venues(),
     )
 
@@ -55,11 +62,15 @@ def detail(slug: str) -> str:
     if course is None:
         abort(404)
     panels = [html for html in (panel(course) for panel in detail_panels()) if html]
+    state = join_state_of_loaded(course, now_utc())
     feed = absolute_url("feeds.course_feed", slug=course.slug)
     name = f"{course.title} — {current_app.config['COLLEGE_NAME']}"
     return render_template(
         "courses/detail.html",
         course=course,
+        state=state,
+        next_run=None if state.can_join else prospectus.next_run_of(course),
+        waiting=waiting_counts([course.id]).get(course.id, 0) if not course.places_left else 0,
         subscribe=subscription_links(feed, name),
         venues=prospectus.venues_of(course),
         panels=panels,

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from college.landing import add_landing_page
 from college.templating import NavItem, add_nav_item
 
 LABELS: dict[str, dict[Any, Any]] = {}
@@ -62,6 +63,8 @@ def init_app(app: Flask) -> None:
     app.extensions["courses.teacher_home"] = "peers.schedule"
     for item in admin.NAV:
         add_nav_item(app, "admin", item)
+    for role in (Role.PEER, Role.TRAINER):
+        add_landing_page(app, role, "peers.schedule", priority=20)
     # Invitations lead teachers here to say they cannot come.
     app.extensions["courses.teaching_page_endpoint"] = "peers.schedule"
     app.jinja_env.globals["peer_label"] = peer_label

@@ -16,6 +16,8 @@ from flask_babel import lazy_gettext as _l
 from college.cli import college_cli
 from college.db import start_write_transaction
 from college.extensions import db
+from college.landing import add_landing_page
+from college.models import Role
 from college.outbox import register_description, register_renderer
 from college.templating import NavItem, add_nav_item
 from courses.enrolment.transactions import commit_with_retry
@@ -68,6 +70,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     # Staff who teach work from their schedule; My courses is where students' places are.
     add_nav_item(app, "main", NavItem("enrolment.my_courses", _l("My courses"), ("student",)))
+    add_landing_page(app, Role.STUDENT, "enrolment.my_courses", priority=30)
     app.extensions.setdefault("courses.admin_course_links", []).append(
         NavItem("enrolment_admin.enrolments", _l("Enrolments and waiting list"))
     )

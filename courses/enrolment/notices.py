@@ -32,6 +32,7 @@ from college.urls import absolute_url
 from courses.enrolment.models import SEAT_HOLDING, Enrolment, EnrolmentStatus
 from courses.enrolment.queries import first_session_start
 from courses.models import Course, CourseSession, CourseStatus, SessionStatus
+from courses.prospectus import venues_of
 
 log = logging.getLogger(__name__)
 
@@ -187,16 +188,20 @@ def render_notice(payload: dict[str, Any]) -> Rendered:
         subject = Formatted(discreet_subject, {"college": college})
     else:
         subject = Formatted(open_subject, {"course": course.title, "college": college})
-    # Discreet mode keeps the course's name out of the preview lines as well.
-    course_name = _l("your course") if discreet else course.title
     context = {key: _thaw(value) for key, value in payload["context"].items()}
+    # A discreet message opens with a sentence that does not name the course (it is what a
+    # lock screen shows); the course, its dates, times and places follow below it.
     return render_email(
         student,
         payload["language"],
         f"courses/{kind}",
         subject,
         course=course,
-        course_name=course_name,
+        discreet=discreet,
+        # For messages still written around a name: a discreet one says "the course".
+        course_name=_l("the course") if discreet else course.title,
+        sessions=course.scheduled_sessions,
+        venues=venues_of(course),
         enrolment=enrolment,
         offer_url=absolute_url("enrolment.offer", enrolment_id=enrolment.id),
         course_url=absolute_url("courses.detail", slug=course.slug),

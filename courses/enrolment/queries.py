@@ -15,7 +15,6 @@ from college.extensions import db
 from college.models import User
 from courses.enrolment.models import Enrolment, EnrolmentStatus
 from courses.models import Course, CourseSession, CourseStatus, SessionStatus
-from courses.prospectus import first_session_of
 
 
 def first_session_start(course: Course) -> datetime | None:
@@ -25,12 +24,6 @@ def first_session_start(course: Course) -> datetime | None:
             CourseSession.status == SessionStatus.SCHEDULED,
         )
     )
-
-
-def first_scheduled_start(course: Course) -> datetime | None:
-    """``first_session_start`` from the course's sessions, for a course that has them loaded."""
-    first = first_session_of(course)
-    return first.starts_at if first is not None else None
 
 
 def last_session_end(course: Course) -> datetime | None:

@@ -31,7 +31,6 @@ from courses.enrolment import notices
 from courses.enrolment.models import ACTIVE, Enrolment, EnrolmentStatus
 from courses.enrolment.queries import (
     SignUp,
-    first_scheduled_start,
     first_session_start,
     head_of_list,
     last_session_end,
@@ -43,6 +42,7 @@ from courses.enrolment.queries import (
     waitlist_positions,
 )
 from courses.models import Audience, Course, CourseSession, CourseStatus, SessionStatus
+from courses.services.joining import Joining, join_state_of_loaded
 
 log = logging.getLogger(__name__)
 
@@ -190,22 +190,29 @@ def _set_status(enrolment: Enrolment, status: EnrolmentStatus, now: datetime) ->
 # --- enrolment ---------------------------------------------------------------------------------
 
 
-def check_enrolment_open(course: Course, now: datetime, starts: datetime | None) -> None:
-    """Raise the reason why enrolment is not possible now, if there is one.
+class CourseEnded(DomainError):
+    message = _l("This course has ended, so it is no longer possible to enrol.")
 
-    ``starts`` is the course's first scheduled session, read by the caller.
+
+def check_enrolment_open(course: Course, now: datetime) -> None:
+    """Raise the reason why the course cannot be joined now, if there is one.
+
+    The rule is ``courses.services.joining.join_state``, the one the prospectus and the
+    course page show; here it is read from the course's loaded sessions.
     """
-    if course.status != CourseStatus.PUBLISHED:
-        raise CourseNotOpen()
-    term = course.term
-    if term.enrolment_opens_at is not None and now < term.enrolment_opens_at:
+    state = join_state_of_loaded(course, now)
+    if state.can_join:
+        return
+    if state.joining == Joining.NOT_YET_OPEN:
         from college.templating import format_day
 
-        raise EnrolmentNotYetOpen(date=format_day(term.enrolment_opens_at, "long"))
-    if term.enrolment_closes_at is not None and now > term.enrolment_closes_at:
-        raise EnrolmentClosed()
-    if starts is not None and now >= starts:
-        raise CourseAlreadyStarted()
+        raise EnrolmentNotYetOpen(date=format_day(state.opens_at, "long"))
+    refusals: dict[Joining, type[DomainError]] = {
+        Joining.CLOSED: EnrolmentClosed,
+        Joining.BEGUN: CourseAlreadyStarted,
+        Joining.ENDED: CourseEnded,
+    }
+    raise refusals.get(state.joining, CourseNotOpen)()
 
 
 @dataclass(frozen=True)
@@ -255,7 +262,7 @@ def place(
         if course.status != CourseStatus.PUBLISHED:
             raise CourseNotOpen()
     else:
-        check_enrolment_open(course, now, first_scheduled_start(course))
+        check_enrolment_open(course, now)
         if course.audience != Audience.EVERYONE and not belongs:
             raise ConfirmAudience()
     lock_seats(course)

@@ -34,6 +34,7 @@ from courses.enrolment.models import MARK_WORDS, AttendanceStatus, Enrolment, En
 from courses.enrolment.queries import find_enrolment, find_sign_up
 from courses.enrolment.transactions import commit_with_retry
 from courses.models import Course, CourseSession, CourseStatus, SessionStatus
+from courses.prospectus import venues_of
 from courses.times import local_date
 
 bp = Blueprint("enrolment", __name__)
@@ -159,7 +160,14 @@ def my_courses() -> str:
 def offer(enrolment_id: int) -> str:
     """Show a place held for me, with accept and "not now" buttons."""
     enrolment = own_enrolment_or_404(enrolment_id)
-    return render_template("enrolment/offer.html", enrolment=enrolment, form=ActionForm())
+    course = enrolment.course
+    return render_template(
+        "enrolment/offer.html",
+        enrolment=enrolment,
+        sessions=course.scheduled_sessions,
+        venues=venues_of(course),
+        form=ActionForm(),
+    )
 
 
 @bp.post("/me/enrolments/<int:enrolment_id>/accept")

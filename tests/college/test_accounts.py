@@ -141,8 +141,9 @@ def test_login_redirects_only_to_local_pages(client: FlaskClient):
     user = factories.make_student()
     for target, expected in [
         ("/me/settings", "/me/settings"),
-        ("https://evil.example/", "/"),
-        ("//evil.example/", "/"),
+        ("https://evil.example/", "/me/courses"),
+        ("//evil.example/", "/me/courses"),
+        ("/\\evil.example/", "/me/courses"),
     ]:
         client.post("/auth/logout")
         response = client.post(

@@ -149,7 +149,9 @@ def test_openapi_document_describes_the_api(client: FlaskClient):
         "audience",
         "day",
         "venue",
+        "month",
         "available",
+        "begun",
         "page",
         "per_page",
     ]

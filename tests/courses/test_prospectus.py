@@ -293,7 +293,9 @@ def test_course_page_in_danish_uses_local_time(client, catalogue):
 
 
 def test_full_course_page_says_waiting_list(client, catalogue):
-    assert "Full – waiting list" in client.get("/courses/oekonomi").get_data(as_text=True)
+    page = client.get("/courses/oekonomi").get_data(as_text=True)
+    assert "Full – 0 people waiting" in page
+    assert "Nobody is on the waiting list yet, so you would be the first." in page
 
 
 def test_online_meeting_link_is_not_public(client, catalogue):

@@ -36,7 +36,14 @@ def test_enrolling_takes_a_place_and_confirms_it_discreetly(small_course):
     assert enrolment.status == EnrolmentStatus.ENROLLED
     assert course.seats_taken == 1
     assert subjects_to(student) == ["Your place is confirmed — Recovery College"]
-    assert "Anxiety" not in mail_to(student)[0].text_body
+    body = mail_to(student)[0].text_body
+    # What a lock screen previews (the greeting and the first sentence) does not name it;
+    # the details below it do, with every date and time, so the person knows where to go.
+    greeting, opening, details = body.split("\n\n", 2)
+    assert opening == "You have a place on a course with us. The details are below."
+    assert "Anxiety" not in greeting + opening
+    assert "Course: Anxiety and everyday life" in details
+    assert "Tuesday, September 10, 2030, 5:00\u202fPM–7:00\u202fPM" in details
 
 
 def test_a_person_who_is_not_discreet_sees_the_course_in_the_subject(small_course):
