@@ -22,10 +22,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    # Before any blueprint adds its routes, so every ``<int:...>`` is bounded.
-    from college.urls import BoundedIntConverter
+    # Before any blueprint adds its routes, so every ``<int:...>`` is bounded and no text
+    # part of a path carries a control character.
+    from college.urls import BoundedIntConverter, PlainTextConverter
 
     app.url_map.converters["int"] = BoundedIntConverter
+    app.url_map.converters["default"] = PlainTextConverter
+    app.url_map.converters["string"] = PlainTextConverter
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)

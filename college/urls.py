@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from flask import current_app, request
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.routing import IntegerConverter, Map, UnicodeConverter
 
 # Ids are PostgreSQL integers: a number beyond them names nothing, so its page is "not found".
 MAX_ID = 2**31 - 1
@@ -24,6 +24,14 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+
+class PlainTextConverter(UnicodeConverter):
+    """``<slug>`` and ``<string:...>``: no control characters, so a NUL never reaches a query."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        super().__init__(map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00-\\x1f\\x7f]")
 
 
 def requested_page() -> int:

@@ -49,9 +49,9 @@ JOINING_LABELS = {
 
 
 def month_name(month: date) -> str:
-    """ "September 2030" in the reader's language, for the prospectus's "When"."""
-    name = format_date(month, "LLLL y")
-    return name[:1].upper() + name[1:]
+    """ "September 2030" in the reader's language ("september 2030": Danish writes month names
+    in lower case), for the prospectus's "When"."""
+    return format_date(month, "LLLL y")
 
 
 def course_label(kind: str, value: Any) -> str:

@@ -34,7 +34,11 @@ def mail_names() -> list[str]:
     )
 
 
-def context_for(values: dict[str, Any], people: dict[str, Any], first: bool) -> dict[str, Any]:
+def context_for(
+    values: dict[str, Any], people: dict[str, Any], first: bool, name: str = ""
+) -> dict[str, Any]:
+    from courses.invites import FIELD_LABELS
+    from courses.prospectus import venues_of
     from peers.models import CoverRequest, TrainingProgramme
 
     session = db.session.get_one(CourseSession, values["session_id"])
@@ -59,10 +63,21 @@ def context_for(values: dict[str, Any], people: dict[str, Any], first: bool) -> 
         "occasion": "new" if first else "changed",
         "teaches": first,
         "colleagues": [people["trainer"].display_name],
+        "taken_out": not first,
+        "changes": []
+        if first
+        else [(session.starts_at, session.ends_at, [(FIELD_LABELS["when"], "10:00", "11:00")])],
+        # the calendar mails list (start, end) pairs; the course mails list the sessions
+        "sessions": [(session.starts_at, session.ends_at)]
+        if name.startswith("calendar/")
+        else course.scheduled_sessions,
+        "venues": venues_of(course),
         # accounts
         "hours": 1 if first else 24,
         "link": link,
-        # enrolment
+        # enrolment; the changed variant is for a discreet person
+        "course": course,
+        "discreet": not first,
         "course_name": course.title,
         "course_url": link,
         "courses_url": link,
@@ -98,7 +113,7 @@ def missing_values(name: str, context: dict[str, Any]) -> set[str]:
 def render_mail(
     values: dict[str, Any], people: dict[str, Any], name: str, language: str, first: bool
 ) -> Rendered:
-    context = context_for(values, people, first)
+    context = context_for(values, people, first, name)
     missing = missing_values(name, context)
     assert not missing, f"tests/mail_contexts.py gives email/{name} no {sorted(missing)}"
     return render_email(people["student"], language, name, "", **context)

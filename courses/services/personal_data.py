@@ -71,7 +71,12 @@ def erase_teaching(user: User) -> None:
     """Take an erased person off courses and sessions still to come; the past stays counted.
 
     What was sent to their calendar goes too: it says which sessions they took part in.
+    First the entries still ahead are taken out of their calendar (CANCELs that name
+    neither them nor a course).
     """
+    from courses.invites import take_out_on_erasure
+
+    take_out_on_erasure(user)
     db.session.execute(sa.delete(CalendarEntry).where(CalendarEntry.user_id == user.id))
     db.session.execute(sa.delete(CourseFacilitator).where(CourseFacilitator.user_id == user.id))
     upcoming = db.session.scalars(

@@ -155,7 +155,7 @@ def test_a_trainer_keeps_todays_register_from_their_schedule(
             trainer=trainer,
             sessions=2,
             first_start=factories.early_today(),
-            title=unique("Register journey"),
+            title=unique("Attendance journey"),
         )
         came = factories.make_student(name=f"Came {unique('s')}")
         missed = factories.make_student(name=f"Missed {unique('s')}")

@@ -101,3 +101,9 @@ def test_a_single_line_field_loses_every_control_character(app: Flask):
             formdata=MultiDict({"title": " Angst\r\nog\x00uro\u2028\x85 "}), meta={"csrf": False}
         )
         assert form.title.data == "Angst og uro"
+
+
+@pytest.mark.parametrize("path", ["/courses/a%00b", "/courses/%00/enrol", "/courses/x%0Ay"])
+def test_a_control_character_in_a_path_finds_no_page(client: FlaskClient, path: str):
+    assert client.get(path).status_code == 404
+    assert client.post(path).status_code in {404, 405}

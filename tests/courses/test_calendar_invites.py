@@ -105,8 +105,8 @@ def test_a_moved_session_is_an_override_and_the_mail_says_old_and_new(
     assert starts(invite) == [course.sessions[0].starts_at, later, course.sessions[2].starts_at]
     assert invite.subject.startswith("Changed: Hope, recovery; and you")
     assert "What changed" in invite.text
-    assert "Before: Tuesday, September 17, 2030 5:00\u202fPM–7:00\u202fPM" in invite.text
-    assert "Now: Wednesday, September 18, 2030 5:00\u202fPM–7:00\u202fPM" in invite.text
+    assert "Before: Tuesday 17 September 2030, 17:00–19:00" in invite.text
+    assert "Now: Wednesday 18 September 2030, 17:00–19:00" in invite.text
     assert_sequences_rise(queued_invites(start))
 
 

@@ -119,7 +119,7 @@ def test_the_old_broken_sentences_are_gone(course):
 def test_the_offer_mail_gives_a_deadline_without_seconds(course):
     message = mail_about(course, "offered", discreet=False, language="en")
     assert re.search(
-        r"we are holding it for you until \d{1,2}:\d\d\s?[AP]M on \w+day, \w+ \d{1,2}, \d{4}\.",
+        r"we are holding it for you until \d\d:\d\d on \w+day \d{1,2} \w+ \d{4}\.",
         message.text_body,
     ), message.text_body
     danish = mail_about(course, "offered", discreet=True, language="da").text_body

@@ -43,7 +43,7 @@ def test_enrolling_takes_a_place_and_confirms_it_discreetly(small_course):
     assert opening == "You have a place on a course with us. The details are below."
     assert "Anxiety" not in greeting + opening
     assert "Course: Anxiety and everyday life" in details
-    assert "Tuesday, September 10, 2030, 5:00\u202fPM–7:00\u202fPM" in details
+    assert "Tuesday 10 September 2030, 17:00–19:00" in details
 
 
 def test_a_person_who_is_not_discreet_sees_the_course_in_the_subject(small_course):
