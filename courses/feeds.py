@@ -261,34 +261,36 @@ def in_window() -> list[Any]:
     ]
 
 
+def facts_from_row(row: Any, people: dict[int, list[tuple[int, str, str]]]) -> SessionFacts:
+    """A session's facts from a row of ``SESSION_COLUMNS`` and its facilitators by session."""
+    return SessionFacts(
+        session_id=row.id,
+        uid=row.uid,
+        sequence=row.sequence,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        cancelled=row.status == SessionStatus.CANCELLED,
+        created_at=row.created_at,
+        changed_at=max(row.updated_at, row.course_updated_at),
+        course_slug=row.slug,
+        course_title=row.title,
+        course_summary=row.summary,
+        venue_name=row.venue_name,
+        venue_address=row.address,
+        online=bool(row.is_online),
+        meeting_link=row.meeting_link,
+        facilitators=tuple(people.get(row.id, ())),
+        course_id=row.course_id,
+    )
+
+
 def read_facts(statement: sa.Select[Any]) -> list[SessionFacts]:
     rows = db.session.execute(statement).all()
     # The facilitators of exactly those sessions, selected by the same query in SQL: a list
     # of 500 ids as bound parameters costs more to send than the rows it finds.
     ids = statement.with_only_columns(CourseSession.id).order_by(None)
     people = facilitators_of(ids) if rows else {}
-    return [
-        SessionFacts(
-            session_id=row.id,
-            uid=row.uid,
-            sequence=row.sequence,
-            starts_at=row.starts_at,
-            ends_at=row.ends_at,
-            cancelled=row.status == SessionStatus.CANCELLED,
-            created_at=row.created_at,
-            changed_at=max(row.updated_at, row.course_updated_at),
-            course_slug=row.slug,
-            course_title=row.title,
-            course_summary=row.summary,
-            venue_name=row.venue_name,
-            venue_address=row.address,
-            online=bool(row.is_online),
-            meeting_link=row.meeting_link,
-            facilitators=tuple(people.get(row.id, ())),
-            course_id=row.course_id,
-        )
-        for row in rows
-    ]
+    return [facts_from_row(row, people) for row in rows]
 
 
 def facilitators_of(

@@ -77,6 +77,7 @@ from courses.feeds import (
     calendar_event,
     details_link,
     facilitators_of,
+    facts_from_row,
     facts_of,
     neutral_title,
 )
@@ -217,25 +218,7 @@ def read_occurrences(now: datetime) -> list[Occurrence]:
     people = facilitators_of([row.id for row in rows]) if rows else {}
     return [
         Occurrence(
-            SessionFacts(
-                session_id=row.id,
-                uid=row.uid,
-                sequence=row.sequence,
-                starts_at=row.starts_at,
-                ends_at=row.ends_at,
-                cancelled=row.status == SessionStatus.CANCELLED,
-                created_at=row.created_at,
-                changed_at=max(row.updated_at, row.course_updated_at),
-                course_slug=row.slug,
-                course_title=row.title,
-                course_summary=row.summary,
-                venue_name=row.venue_name,
-                venue_address=row.address,
-                online=bool(row.is_online),
-                meeting_link=row.meeting_link,
-                facilitators=tuple(people.get(row.id, ())),
-                course_id=row.course_id,
-            ),
+            facts_from_row(row, people),
             row.course_id,
             row.course_status == CourseStatus.PUBLISHED,
         )
