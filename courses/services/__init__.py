@@ -85,6 +85,7 @@ from courses.services.staffing import (
     booking_clashes,
     describe_session,
     staffing_problems,
+    teaching_between,
     valid_qualifications,
 )
 from courses.services.status import (
@@ -162,6 +163,7 @@ __all__ = [
     "slugify",
     "staffing_problems",
     "status_word",
+    "teaching_between",
     "term_overlaps",
     "update_course",
     "update_partner",

@@ -63,6 +63,35 @@ def describe_session(moment: datetime) -> str:
     )
 
 
+def teaching_between(
+    user_ids: Iterable[int],
+    starts_at: datetime,
+    ends_at: datetime,
+    exclude_session_id: int | None = None,
+) -> sa.Select[tuple[()]]:
+    """Sessions of live courses that these people teach overlapping the given time.
+
+    One definition of a double booking for the pickers, the publish check and cover; the
+    caller adds the columns it needs.
+    """
+    statement = (
+        sa.select()
+        .select_from(SessionFacilitator)
+        .join(CourseSession, SessionFacilitator.session_id == CourseSession.id)
+        .join(Course, CourseSession.course_id == Course.id)
+        .where(
+            SessionFacilitator.user_id.in_(list(user_ids)),
+            CourseSession.status == SessionStatus.SCHEDULED,
+            Course.status.in_(LIVE_STATUSES),
+            CourseSession.starts_at < ends_at,
+            CourseSession.ends_at > starts_at,
+        )
+    )
+    if exclude_session_id is not None:
+        statement = statement.where(CourseSession.id != exclude_session_id)
+    return statement
+
+
 def booking_clashes(
     user_ids: Iterable[int],
     starts_at: datetime,
@@ -74,22 +103,11 @@ def booking_clashes(
     if not ids:
         return []
     statement = (
-        sa.select(User.display_name, Course.title, CourseSession.starts_at)
-        .select_from(SessionFacilitator)
-        .join(CourseSession, SessionFacilitator.session_id == CourseSession.id)
-        .join(Course, CourseSession.course_id == Course.id)
+        teaching_between(ids, starts_at, ends_at, exclude_session_id)
+        .add_columns(User.display_name, Course.title, CourseSession.starts_at)
         .join(User, SessionFacilitator.user_id == User.id)
-        .where(
-            SessionFacilitator.user_id.in_(ids),
-            CourseSession.status == SessionStatus.SCHEDULED,
-            Course.status.in_(LIVE_STATUSES),
-            CourseSession.starts_at < ends_at,
-            CourseSession.ends_at > starts_at,
-        )
         .order_by(CourseSession.starts_at, User.display_name)
     )
-    if exclude_session_id is not None:
-        statement = statement.where(CourseSession.id != exclude_session_id)
     return [
         _(
             "%(name)s already facilitates %(course)s at an overlapping time (%(when)s).",

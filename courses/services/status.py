@@ -6,7 +6,6 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -22,10 +21,15 @@ from courses.models import (
     SessionFacilitator,
     SessionStatus,
 )
-from courses.services.common import LIVE_STATUSES, programme_word, status_word
+from courses.services.common import programme_word, status_word
 from courses.services.errors import NotPublishable, StatusChangeNotAllowed
 from courses.services.events import CourseChange, SessionChange, course_changed, session_changed
-from courses.services.staffing import booking_clashes, staffing_problems_for, valid_qualifications
+from courses.services.staffing import (
+    booking_clashes,
+    staffing_problems_for,
+    teaching_between,
+    valid_qualifications,
+)
 from courses.times import day_list, local_date
 
 log = logging.getLogger(__name__)
@@ -128,19 +132,9 @@ def _double_bookings(sessions: list[CourseSession]) -> list[ProblemGroup]:
         if not ids:
             continue
         others = db.session.execute(
-            sa.select(User.display_name, Course.title)
-            .select_from(SessionFacilitator)
-            .join(CourseSession, SessionFacilitator.session_id == CourseSession.id)
-            .join(Course, CourseSession.course_id == Course.id)
+            teaching_between(ids, session.starts_at, session.ends_at, session.id)
+            .add_columns(User.display_name, Course.title)
             .join(User, SessionFacilitator.user_id == User.id)
-            .where(
-                SessionFacilitator.user_id.in_(ids),
-                CourseSession.id != session.id,
-                CourseSession.status == SessionStatus.SCHEDULED,
-                Course.status.in_(LIVE_STATUSES),
-                CourseSession.starts_at < session.ends_at,
-                CourseSession.ends_at > session.starts_at,
-            )
         )
         for name, title in others:
             if session not in found[(name, title)]:

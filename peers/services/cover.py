@@ -86,21 +86,8 @@ def _qualified(users: list[User], course: Course, day: Any) -> list[User]:
 def _booked_user_ids(user_ids: list[int], session: CourseSession) -> set[int]:
     if not user_ids:
         return set()
-    return set(
-        db.session.scalars(
-            sa.select(SessionFacilitator.user_id)
-            .join(CourseSession, SessionFacilitator.session_id == CourseSession.id)
-            .join(Course, CourseSession.course_id == Course.id)
-            .where(
-                SessionFacilitator.user_id.in_(user_ids),
-                CourseSession.id != session.id,
-                CourseSession.status == SessionStatus.SCHEDULED,
-                Course.status.in_(LIVE_STATUSES),
-                CourseSession.starts_at < session.ends_at,
-                CourseSession.ends_at > session.starts_at,
-            )
-        )
-    )
+    clashes = courses.teaching_between(user_ids, session.starts_at, session.ends_at, session.id)
+    return set(db.session.scalars(clashes.add_columns(SessionFacilitator.user_id)))
 
 
 def _week_bounds(moment: datetime) -> tuple[datetime, datetime]:
