@@ -540,6 +540,19 @@ def _cancels(
 # --- writing the messages -------------------------------------------------------------------------
 
 
+def _itip(events: list[CalendarEvent], method: Method, attendee: Mailbox, sent_at: datetime) -> str:
+    """One iTIP message: the first event is the master (or the only one), the rest overrides."""
+    return build_invite(
+        events[0],
+        overrides=events[1:],
+        method=method,
+        organizer=_organizer(),
+        attendee=attendee,
+        sent_at=sent_at,
+        zone_name=current_app.config["COLLEGE_TIMEZONE"],
+    ).decode("utf-8")
+
+
 def _organizer() -> Mailbox:
     config = current_app.config
     return Mailbox(config["MAIL_DEFAULT_SENDER"], config["COLLEGE_NAME"])
@@ -569,15 +582,7 @@ def build_calendar(person: User, out: Outgoing, sequence: int, sent_at: datetime
             teaches = any(uid == person.id for uid, _n, _p in out.sessions[0].facilitators)
             note = not_by_reply(answer_page(teaches))
             events = [replace(e, description=f"{e.description}\n\n{note}") for e in events]
-        return build_invite(
-            events[0],
-            overrides=events[1:],
-            method=out.method,
-            organizer=_organizer(),
-            attendee=Mailbox(person.email, person.display_name),
-            sent_at=sent_at,
-            zone_name=current_app.config["COLLEGE_TIMEZONE"],
-        ).decode("utf-8")
+        return _itip(events, out.method, Mailbox(person.email, person.display_name), sent_at)
 
 
 def write_mail(person: User, out: Outgoing, ics: str) -> Rendered:
@@ -816,15 +821,7 @@ def take_out_on_erasure(person: User, now: datetime | None = None) -> int:
                 events.append(event)
             if whole:
                 events = events[:1]  # one CANCEL of the UID takes all of it away
-            ics = build_invite(
-                events[0],
-                overrides=events[1:],
-                method=Method.CANCEL,
-                organizer=_organizer(),
-                attendee=Mailbox(person.email, person.email),
-                sent_at=now,
-                zone_name=current_app.config["COLLEGE_TIMEZONE"],
-            ).decode("utf-8")
+            ics = _itip(events, Method.CANCEL, Mailbox(person.email, person.email), now)
             first = facts_of(ahead[0][1])
             enqueue_described(
                 person.email,
