@@ -241,6 +241,10 @@ class Course(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Drop-in: people just come, with no sign-up; the teachers keep a head count instead.
+    drop_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # How many the room holds, told to people who drop in; None when it does not matter.
+    room_capacity: Mapped[int | None]
 
     term: Mapped[Term] = relationship()
     venue: Mapped[Venue | None] = relationship()
@@ -267,6 +271,7 @@ class Course(Base):
         sa.CheckConstraint("capacity > 0", name="capacity_positive"),
         sa.CheckConstraint("seats_taken >= 0", name="seats_not_negative"),
         sa.CheckConstraint("seats_taken <= capacity", name="seats_within_capacity"),
+        sa.CheckConstraint("room_capacity > 0", name="room_capacity_positive"),
     )
 
     @validates("title", "summary", "description")
