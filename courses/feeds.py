@@ -141,7 +141,7 @@ def facts_of(session: CourseSession) -> SessionFacts:
             (f.user_id, f.user.display_name, facilitator_name(f)) for f in session.facilitators
         ),
         course_id=session.course_id,
-        drop_in=course.drop_in,
+        drop_in=session.is_drop_in,
     )
 
 
@@ -234,6 +234,7 @@ SESSION_COLUMNS = (
     Course.title,
     Course.summary,
     Course.drop_in,
+    CourseSession.drop_in.label("session_drop_in"),
     Venue.name.label("venue_name"),
     Venue.address,
     Venue.is_online,
@@ -287,7 +288,7 @@ def facts_from_row(row: Any, people: dict[int, list[tuple[int, str, str]]]) -> S
         meeting_link=row.meeting_link,
         facilitators=tuple(people.get(row.id, ())),
         course_id=row.course_id,
-        drop_in=bool(row.drop_in),
+        drop_in=bool(row.drop_in or row.session_drop_in),
     )
 
 

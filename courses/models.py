@@ -338,6 +338,8 @@ class CourseSession(Base):
     )
     status: Mapped[str] = mapped_column(sa.String(16), default=SessionStatus.SCHEDULED)
     sequence: Mapped[int] = mapped_column(default=0)
+    # One open session of a course with sign-up (a taster): anyone may just come to it.
+    drop_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     uid: Mapped[str] = mapped_column(sa.String(255), unique=True, default=new_session_uid)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -366,6 +368,11 @@ class CourseSession(Base):
     @property
     def is_cancelled(self) -> bool:
         return self.status == SessionStatus.CANCELLED
+
+    @property
+    def is_drop_in(self) -> bool:
+        """People just come, with no sign-up: the session or its whole course is drop-in."""
+        return self.drop_in or self.course.drop_in
 
     def people(self, role: FacilitatorRole) -> list[User]:
         return [f.user for f in self.facilitators if f.role == role]

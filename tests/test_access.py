@@ -157,6 +157,7 @@ ACCESS: dict[str, Row] = {
     "dropin.interest":                    get(facilitators(404)),  # only at a drop-in
     "dropin_admin.interest_list":         get(admins()),  # people's details: audited
     "dropin_admin.interest_delete":       post(admins(302)),
+    "dropin_admin.session_drop_in":       post(admins(302)),
     "enrolment_admin.enrolments":         get(admins()),
     "enrolment_admin.move":               post(admins(302)),
     "enrolment_admin.remove":             post(admins(400)),  # a reason is asked first

@@ -21,6 +21,8 @@ AUDIT_ACTIONS = {
     "course_interest.recorded": _l("Wrote down someone who would like to hear about courses"),
     "course_interest.viewed": _l("Read the list of people who would like to hear about courses"),
     "course_interest.deleted": _l("Deleted an entry of the list to hear about courses"),
+    "session.drop_in_opened": _l("Opened a session as a drop-in"),
+    "session.drop_in_closed": _l("Closed a session to drop-in"),
 }
 
 

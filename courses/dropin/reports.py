@@ -66,7 +66,7 @@ def drop_in_figures(
         .join(Course, CourseSession.course_id == Course.id)
         .outerjoin(HeadCount, HeadCount.session_id == CourseSession.id)
         .where(
-            Course.drop_in.is_(True),
+            sa.or_(Course.drop_in.is_(True), CourseSession.drop_in.is_(True)),
             Course.status.in_(REPORTED),
             CourseSession.status == SessionStatus.SCHEDULED,
             CourseSession.starts_at <= (now or now_utc()),

@@ -79,7 +79,23 @@ class Visits:
 
 
 def is_drop_in(session: CourseSession) -> bool:
-    return session.course.drop_in
+    return session.is_drop_in
+
+
+def set_session_drop_in(actor: User, session: CourseSession, drop_in: bool) -> CourseSession:
+    """Open one session of a course with sign-up to anyone who just comes (a taster), or
+    close it again. Calendars show the change: the session counts as changed."""
+    require_admin(actor)
+    if session.status != SessionStatus.SCHEDULED:
+        raise SessionNotOpen()
+    if session.drop_in == drop_in:
+        return session
+    session.drop_in = drop_in
+    session.updated_at = now_utc()
+    db.session.flush()
+    action = "session.drop_in_opened" if drop_in else "session.drop_in_closed"
+    record_audit(actor, action, session, f"course={session.course_id}")
+    return session
 
 
 def _check_teacher(actor: User, session: CourseSession) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -107,6 +107,29 @@ def interest(session_id: int) -> Any:
 @roles_required(Role.ADMIN)
 def require_admin() -> None:
     """The list of people's details is for administrators only."""
+
+
+@admin_bp.post("/sessions/<int:session_id>")
+def session_drop_in(session_id: int) -> Any:
+    """Open one session of a course with sign-up as a drop-in, or close it again."""
+    session = db.get_or_404(CourseSession, session_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    opening = bool(request.form.get("drop_in"))
+    try:
+        services.set_session_drop_in(me(), session, opening)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        done = (
+            _("The session is open as a drop-in.")
+            if opening
+            else _("The session needs sign-up again.")
+        )
+        flash(done, "success")
+    return redirect(url_for("courses_admin.course", course_id=session.course_id))
 
 
 @admin_bp.get("/interest")

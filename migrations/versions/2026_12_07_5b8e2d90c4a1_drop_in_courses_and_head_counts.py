@@ -1,7 +1,7 @@
 """drop-in courses, their head counts and the sheet for hearing about courses
 
 A course may be marked drop-in: people just come, with no sign-up, and the room's capacity
-may be told. A drop-in session's register is a head count with no names (how many came,
+may be told; so may one session of a course with sign-up (a taster). A drop-in session's register is a head count with no names (how many came,
 and how many said it was their first, second or third visit). People at a drop-in who
 would like to hear about courses leave what they choose to write, with their consent.
 
@@ -33,6 +33,10 @@ def upgrade():
         batch_op.create_check_constraint(
             op.f('ck_courses_room_capacity_positive'), 'room_capacity > 0'
         )
+    op.add_column(
+        'course_sessions',
+        sa.Column('drop_in', sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
     op.create_table(
         'head_counts',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -87,6 +91,8 @@ def upgrade():
 def downgrade():
     op.drop_table('course_interests')
     op.drop_table('head_counts')
+    with op.batch_alter_table('course_sessions', schema=None) as batch_op:
+        batch_op.drop_column('drop_in')
     with op.batch_alter_table('courses', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_courses_room_capacity_positive'), type_='check')
         batch_op.drop_column('room_capacity')

@@ -41,6 +41,7 @@ LEFT_OUT = {
     "feeds.course_feed": "an iCalendar feed",
     "feeds.personal_feed": "an iCalendar feed",
     "feeds.session_download": "an iCalendar download",
+    "dropin.interest": "only a drop-in session has it; checked in test_drop_in_journey",
 }
 
 

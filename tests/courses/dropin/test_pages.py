@@ -37,7 +37,7 @@ def danish_page(client, url: str) -> str:
     return text
 
 
-# --- the prospectus, the course page, the API, enrolment ------------------------------------------
+# --- the prospectus, the course page, the API, enrolment ----------------------------------
 
 
 def test_the_joining_rule_says_drop_in_and_enrolment_refuses(drop_in, student):
@@ -95,7 +95,7 @@ def test_the_openapi_document_describes_drop_in(client):
     assert "drop_in" in summary["properties"]["joining"]["enum"]
 
 
-# --- the administrator marks a course --------------------------------------------------------------
+# --- the administrator marks a course ----------------------------------------------------------
 
 
 def course_form(course, **changes) -> dict[str, object]:
@@ -149,7 +149,7 @@ def test_a_course_with_places_taken_does_not_become_a_drop_in(client, signed_in_
     assert not course.drop_in
 
 
-# --- the teachers: from the schedule to the head count --------------------------------------------
+# --- the teachers: from the schedule to the head count ------------------------------------
 
 
 def test_a_teacher_goes_from_the_schedule_to_the_head_count_and_back(client, auth, peer, today):
@@ -215,7 +215,7 @@ def test_another_peer_cannot_open_the_head_count(client, auth, today):
     assert client.get(f"/courses/sessions/{today.id}/hear-about-courses").status_code == 403
 
 
-# --- the sheet and the administrators' list --------------------------------------------------------
+# --- the sheet and the administrators' list ------------------------------------------------
 
 
 def test_the_sheet_keeps_nothing_without_the_tick(client, auth, peer, today):
