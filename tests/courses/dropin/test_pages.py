@@ -263,3 +263,10 @@ def test_the_sheet_is_only_for_drop_in_sessions(client, signed_in_peer, peer, tr
     )
     url = f"/courses/sessions/{course.sessions[0].id}/hear-about-courses"
     assert client.get(url).status_code == 404
+
+
+def test_a_sign_up_sent_anyway_is_refused_with_a_message(client, signed_in_student, drop_in):
+    response = client.post("/courses/torsdagscafe/enrol", follow_redirects=True)
+    assert response.status_code in (200, 400)
+    assert "This course is not open for enrolment." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 0
