@@ -156,6 +156,7 @@ ACCESS: dict[str, Row] = {
     "dropin.head_count":                  get(facilitators(302)),  # on to the register
     "dropin.interest":                    get(facilitators(404)),  # only at a drop-in
     "dropin_admin.interest_list":         get(admins()),  # people's details: audited
+    "dropin_admin.interest_delete_confirm": get(admins()),
     "dropin_admin.interest_delete":       post(admins(302)),
     "dropin_admin.session_drop_in":       post(admins(302)),
     "enrolment_admin.enrolments":         get(admins()),

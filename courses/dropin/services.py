@@ -213,6 +213,16 @@ def interest_list(actor: User) -> list[CourseInterest]:
     return rows
 
 
+def interest_to_delete(actor: User, interest_id: int) -> CourseInterest:
+    """One entry, shown before it is deleted (a staff view of someone's details: audited)."""
+    require_admin(actor)
+    interest = db.session.get(CourseInterest, interest_id)
+    if interest is None:
+        raise NotFound()
+    record_audit(actor, "course_interest.viewed", None, f"id={interest_id}")
+    return interest
+
+
 def delete_interest(actor: User, interest_id: int) -> None:
     """Delete one entry, e.g. once the person has heard from the college or asked us to."""
     require_admin(actor)

@@ -142,6 +142,18 @@ def interest_list() -> str:
     )
 
 
+@admin_bp.get("/interest/<int:interest_id>/delete")
+def interest_delete_confirm(interest_id: int) -> Any:
+    """Ask before deleting one entry: it cannot be undone."""
+    try:
+        interest = services.interest_to_delete(me(), interest_id)
+    except DomainError:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    return render_template("dropin/interest_delete.html", interest=interest, form=ActionForm())
+
+
 @admin_bp.post("/interest/<int:interest_id>/delete")
 def interest_delete(interest_id: int) -> Any:
     """Delete one entry of the list."""

@@ -161,6 +161,7 @@ ARGUMENTS: dict[str, Callable[[], Any]] = {
     "absence_id": _own_absence_id,
     "cohort_id": _model_id("peers.models.Cohort"),
     "enrolment_id": _own_enrolment_id,
+    "interest_id": _model_id("courses.dropin.models.CourseInterest"),
 }
 
 # Query strings a rule needs to show its page.

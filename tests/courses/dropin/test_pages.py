@@ -246,6 +246,8 @@ def test_administrators_see_the_list_and_delete_an_entry(client, auth, admin, pe
     page = danish_page(client, "/admin/drop-in/interest")
     assert "maja@example.org" in page and "Torsdagscafé" in page
     entry = db.session.scalars(sa.select(CourseInterest)).one()
+    confirm = danish_page(client, f"/admin/drop-in/interest/{entry.id}/delete")
+    assert "Vil du slette disse oplysninger?" in confirm and "maja@example.org" in confirm
     response = client.post(f"/admin/drop-in/interest/{entry.id}/delete")
     assert response.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CourseInterest)) == 0
@@ -270,3 +272,7 @@ def test_a_sign_up_sent_anyway_is_refused_with_a_message(client, signed_in_stude
     assert response.status_code in (200, 400)
     assert "This course is not open for enrolment." in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 0
+
+
+def test_an_unknown_entry_is_not_found(client, signed_in_admin):
+    assert client.get("/admin/drop-in/interest/999999/delete").status_code == 404
