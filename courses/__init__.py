@@ -84,6 +84,7 @@ def init_app(app: Flask) -> None:
         feeds,
         invites,
         mail_descriptions,
+        outcomes,
         replies,
         scaled,
         services,
@@ -121,3 +122,4 @@ def init_app(app: Flask) -> None:
     # After the courses' own seeders and personal data, so enrolment builds on them.
     enrolment.init_app(app)
     dashboard.init_app(app)
+    outcomes.init_app(app)
