@@ -34,9 +34,9 @@ from courses.enrolment.models import MARK_WORDS, AttendanceStatus, Enrolment, En
 from courses.enrolment.queries import find_enrolment, find_sign_up
 from courses.enrolment.transactions import commit_with_retry
 from courses.models import Course, CourseSession, CourseStatus, SessionStatus
-from courses.prospectus import venues_of
 from courses.outcomes.models import Moment
 from courses.outcomes.services import due_ratings, is_due
+from courses.prospectus import venues_of
 from courses.times import local_date
 
 bp = Blueprint("enrolment", __name__)

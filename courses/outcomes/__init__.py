@@ -24,9 +24,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     add_nav_item(app, "admin", NavItem("outcomes_admin.report_page", _l("Outcomes")))
     add_dashboard_panel(app, admin.change_panel)
-    app.extensions.setdefault("college.retention_tasks", []).append(
-        services.forget_closed_pairings
-    )
+    app.extensions.setdefault("college.retention_tasks", []).append(services.forget_closed_pairings)
     app.extensions.setdefault("college.demo_seeders", []).append(demo.seed)
     app.extensions.setdefault("college.scale_seeders", []).append(demo.seed_scaled)
     register_personal_data(

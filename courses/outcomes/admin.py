@@ -82,9 +82,7 @@ def download_json() -> Response:
     if scope is not None:
         body = document(report(scope))
         name = f"outcomes-term-{scope.term.id}.json"
-    response = Response(
-        json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json"
-    )
+    response = Response(json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response

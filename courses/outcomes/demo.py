@@ -65,8 +65,7 @@ def seed(college: DemoCollege) -> None:
         .where(Course.slug == "hab-og-handlekraft", Enrolment.student_id != college.students[0].id)
     ).all()
     db.session.add_all(
-        OutcomePairing(enrolment_id=i, before=Step.ANSWERED, after=Step.ANSWERED)
-        for i in finished
+        OutcomePairing(enrolment_id=i, before=Step.ANSWERED, after=Step.ANSWERED) for i in finished
     )
     db.session.flush()
 

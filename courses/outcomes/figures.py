@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -111,7 +111,7 @@ class OutcomeReport:
         return self.rates.after / self.rates.enrolled if self.rates.enrolled else None
 
 
-def _courses_in(scope: Scope) -> sa.Select[tuple[int]]:
+def _courses_in(scope: Scope) -> sa.Select[Any]:
     courses = sa.select(Course.id).where(
         Course.term_id == scope.term.id, Course.status.in_(REPORTED)
     )
@@ -146,9 +146,7 @@ def _pair_rows(scope: Scope, questionnaire: Questionnaire) -> list[tuple[int, st
         .join(before_score, before_score.answer_id == before.id)
         .join(
             after_score,
-            sa.and_(
-                after_score.answer_id == after.id, after_score.area_id == before_score.area_id
-            ),
+            sa.and_(after_score.answer_id == after.id, after_score.area_id == before_score.area_id),
         )
         .where(
             before.moment == Moment.BEFORE,
@@ -214,7 +212,9 @@ def report(scope: Scope) -> OutcomeReport:
     if not kept:
         return result
     for area in questionnaire.areas:
-        pairs = [(b, a) for rows in kept.values() for _p, area_id, b, a in rows if area_id == area.id]
+        pairs = [
+            (b, a) for rows in kept.values() for _p, area_id, b, a in rows if area_id == area.id
+        ]
         if pairs:
             befores, afters = zip(*pairs, strict=True)
             result.areas.append(AreaFigure(area, paired_change(befores, afters)))

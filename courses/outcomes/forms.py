@@ -64,12 +64,24 @@ class AreaForm(CollegeForm):
     class Meta:
         csrf = False  # the outer form carries the token
 
-    statement_en = StringField(_l("Statement in English"), [Optional(), Length(max=200, message=AREA_TEXT)])
-    statement_da = StringField(_l("Statement in Danish"), [Optional(), Length(max=200, message=AREA_TEXT)])
-    low_en = StringField(_l("What 0 means, in English"), [Optional(), Length(max=80, message=ANCHOR_TEXT)])
-    low_da = StringField(_l("What 0 means, in Danish"), [Optional(), Length(max=80, message=ANCHOR_TEXT)])
-    high_en = StringField(_l("What 10 means, in English"), [Optional(), Length(max=80, message=ANCHOR_TEXT)])
-    high_da = StringField(_l("What 10 means, in Danish"), [Optional(), Length(max=80, message=ANCHOR_TEXT)])
+    statement_en = StringField(
+        _l("Statement in English"), [Optional(), Length(max=200, message=AREA_TEXT)]
+    )
+    statement_da = StringField(
+        _l("Statement in Danish"), [Optional(), Length(max=200, message=AREA_TEXT)]
+    )
+    low_en = StringField(
+        _l("What 0 means, in English"), [Optional(), Length(max=80, message=ANCHOR_TEXT)]
+    )
+    low_da = StringField(
+        _l("What 0 means, in Danish"), [Optional(), Length(max=80, message=ANCHOR_TEXT)]
+    )
+    high_en = StringField(
+        _l("What 10 means, in English"), [Optional(), Length(max=80, message=ANCHOR_TEXT)]
+    )
+    high_da = StringField(
+        _l("What 10 means, in Danish"), [Optional(), Length(max=80, message=ANCHOR_TEXT)]
+    )
 
     def text(self) -> AreaText:
         return AreaText(*(self[name].data or "" for name in AREA_FIELDS))

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -202,7 +203,11 @@ def due_ratings(enrolment_ids: Sequence[int], now: datetime | None = None) -> di
     )
     rows = db.session.execute(
         sa.select(
-            Enrolment.id, ends.c.first_end, ends.c.last_end, OutcomePairing.before, OutcomePairing.after
+            Enrolment.id,
+            ends.c.first_end,
+            ends.c.last_end,
+            OutcomePairing.before,
+            OutcomePairing.after,
         )
         .join(ends, ends.c.course_id == Enrolment.course_id)
         .outerjoin(OutcomePairing, OutcomePairing.enrolment_id == Enrolment.id)
@@ -251,7 +256,8 @@ def _claim(enrolment: Enrolment, moment: Moment, step: Step) -> OutcomePairing:
     if changed_rows(claimed) != 1:
         raise RatingAlreadyDone()
     pairing = pairing_of(enrolment)
-    assert pairing is not None
+    if pairing is None:  # the enrolment went in the meantime
+        raise NotFound()
     return pairing
 
 
@@ -364,7 +370,7 @@ def forget_closed_pairings(now: datetime) -> int:
 forget_closed_pairings.retention_label = "the link between a student's before and after ratings"  # type: ignore[attr-defined]
 
 
-def forget_pairings_of(enrolment_ids: sa.Select[tuple[int]]) -> None:
+def forget_pairings_of(enrolment_ids: sa.Select[Any]) -> None:
     """Remove the pairing values of these enrolments (a person's erasure)."""
     db.session.execute(
         sa.update(OutcomePairing)

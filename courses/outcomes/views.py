@@ -11,7 +11,7 @@ from flask_login import login_required
 from college.errors import DomainError
 from college.extensions import db
 from courses.enrolment.forms import ActionForm
-from courses.enrolment.views import me, own_enrolment_or_404
+from courses.enrolment.views import own_enrolment_or_404
 from courses.outcomes import services
 from courses.outcomes.forms import rating_form
 from courses.outcomes.models import Moment

@@ -41,6 +41,8 @@ LEFT_OUT = {
     "feeds.course_feed": "an iCalendar feed",
     "feeds.personal_feed": "an iCalendar feed",
     "feeds.session_download": "an iCalendar download",
+    "outcomes_admin.download": "a CSV or XLSX download",
+    "outcomes_admin.download_json": "a JSON download",
 }
 
 
@@ -160,6 +162,7 @@ ARGUMENTS: dict[str, Callable[[], Any]] = {
     "absence_id": _own_absence_id,
     "cohort_id": _model_id("peers.models.Cohort"),
     "enrolment_id": _own_enrolment_id,
+    "moment": lambda: "after",
 }
 
 # Query strings a rule needs to show its page.

@@ -23,9 +23,7 @@ def form_of(course, values: int) -> dict[str, str]:
     return {f"area_{area_id}": str(v) for area_id, v in scores(course, [values]).items()}
 
 
-def test_a_student_rates_before_from_my_courses(
-    client: FlaskClient, signed_in_student: User
-):
+def test_a_student_rates_before_from_my_courses(client: FlaskClient, signed_in_student: User):
     course = factories.make_published_course()  # its first session is years away
     enrolment = factories.make_enrolment(course, signed_in_student)
     page = client.get("/me/courses").get_data(as_text=True)
@@ -33,7 +31,9 @@ def test_a_student_rates_before_from_my_courses(
     assert link in page
     form = client.get(link).get_data(as_text=True)
     assert "stored without your name" in form and "Skip this" in form
-    refused = client.post(link, data={**form_of(course, 5), f"area_{next(iter(scores(course, [1])))}": "11"})
+    refused = client.post(
+        link, data={**form_of(course, 5), f"area_{next(iter(scores(course, [1])))}": "11"}
+    )
     assert refused.status_code == 400
     assert "Please choose a number from 0 to 10." in refused.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(OutcomeAnswer.id))) == 0
@@ -41,7 +41,9 @@ def test_a_student_rates_before_from_my_courses(
     assert sent.status_code == 302
     assert link not in client.get("/me/courses").get_data(as_text=True)
     again = client.get(link)
-    assert again.status_code == 409 and "already answered or skipped" in again.get_data(as_text=True)
+    assert again.status_code == 409 and "already answered or skipped" in again.get_data(
+        as_text=True
+    )
 
 
 def test_a_student_sees_what_changed_once_and_it_is_not_kept(
@@ -69,7 +71,7 @@ def test_skipping_asks_no_more(client: FlaskClient, signed_in_student: User):
     assert response.status_code == 302
     page = client.get("/me/courses").get_data(as_text=True)
     assert "We will not ask you again." in page
-    assert f"/ratings/before" not in page
+    assert "/ratings/before" not in page
     again = client.post(f"/me/enrolments/{enrolment.id}/ratings/before/skip")
     assert again.status_code == 302
     assert "already answered or skipped" in client.get("/me/courses").get_data(as_text=True)
@@ -151,7 +153,9 @@ def test_a_term_keeps_the_version_of_its_first_answer(signed_in_admin: User):
 
 def test_the_dashboard_shows_change_this_term(client: FlaskClient, signed_in_admin: User):
     today = now_utc().date()
-    term = factories.make_term(starts_on=today - timedelta(days=60), ends_on=today + timedelta(days=30))
+    term = factories.make_term(
+        starts_on=today - timedelta(days=60), ends_on=today + timedelta(days=30)
+    )
     course = ended_course(term=term)
     rate_pairs(course, 5)
     html = client.get(f"/admin/?term={term.id}").get_data(as_text=True)
@@ -165,7 +169,9 @@ def test_the_dashboard_asks_the_same_number_of_queries_however_many_answers(
     client: FlaskClient, signed_in_admin: User, count_queries
 ):
     today = now_utc().date()
-    term = factories.make_term(starts_on=today - timedelta(days=60), ends_on=today + timedelta(days=30))
+    term = factories.make_term(
+        starts_on=today - timedelta(days=60), ends_on=today + timedelta(days=30)
+    )
     rate_pairs(ended_course(term=term), 5)
     with count_queries() as small:
         assert client.get(f"/admin/?term={term.id}").status_code == 200

@@ -51,7 +51,9 @@ def test_either_answer_alone_is_stored_without_a_pair():
     course = ended_course()
     only_after = factories.make_enrolment(course)
     services.skip(only_after, Moment.BEFORE, now=before_time(course))
-    assert services.rate(only_after, Moment.AFTER, scores(course, [5]), now=after_time(course)) is None
+    assert (
+        services.rate(only_after, Moment.AFTER, scores(course, [5]), now=after_time(course)) is None
+    )
     stored = answers(course.id)
     assert [(a.moment, a.pair) for a in stored] == [("after", None)]
 
@@ -114,14 +116,18 @@ def test_bad_scores_change_nothing(bad):
     enrolment = factories.make_enrolment(course)
     good = scores(course, [5])
     first = next(iter(good))
-    given = {
-        "missing one": {k: v for k, v in good.items() if k != first},
-        "eleven": {**good, first: 11},
-        "minus": {**good, first: -1},
-        "text": {**good, first: "5"},
-        "extra area": {**good, 999_999: 5},
-        "true": {**good, first: True},
-    }.get(bad, {}) if isinstance(bad, str) else bad
+    given = (
+        {
+            "missing one": {k: v for k, v in good.items() if k != first},
+            "eleven": {**good, first: 11},
+            "minus": {**good, first: -1},
+            "text": {**good, first: "5"},
+            "extra area": {**good, 999_999: 5},
+            "true": {**good, first: True},
+        }.get(bad, {})
+        if isinstance(bad, str)
+        else bad
+    )
     with pytest.raises(services.InvalidRating):
         services.rate(enrolment, Moment.BEFORE, given, now=before_time(course))
     assert answers(course.id) == []
