@@ -112,15 +112,18 @@ def seed_answers(now: datetime) -> None:
     db.session.add_all(
         TermQuestionnaire(term_id=t, questionnaire_id=questionnaire.id) for t in terms - fixed
     )
+    answered = set(db.session.scalars(sa.select(OutcomeAnswer.course_id).distinct()))
     answers: list[dict[str, Any]] = []
     scores: list[list[int]] = []
     for course_id, _term, people, ended in courses:
+        if course_id in answered:  # the demo's own courses, when the scale data follows
+            continue
         paired = round(people * PAIRED)
         before_only = round(people * BEFORE_ONLY)
         after_only = round(people * AFTER_ONLY) if ended else 0
         for number in range(paired + before_only + after_only):
             before = [picker.randint(2, 7) for _ in areas]
-            pair = f"demo-{course_id}-{number}" if number < paired and ended else None
+            pair = f"{picker.getrandbits(128):032x}" if number < paired and ended else None
             if number < paired + before_only:
                 answers.append(_answer(course_id, questionnaire, Moment.BEFORE, pair))
                 scores.append(before)

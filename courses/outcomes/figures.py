@@ -211,13 +211,15 @@ def report(scope: Scope) -> OutcomeReport:
     result = OutcomeReport(scope, questionnaire, courses_hidden=hidden)
     if not kept:
         return result
+    by_area: dict[int, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+    for rows in kept.values():
+        for _pair, area_id, before, after in rows:
+            befores, afters = by_area[area_id]
+            befores.append(before)
+            afters.append(after)
     for area in questionnaire.areas:
-        pairs = [
-            (b, a) for rows in kept.values() for _p, area_id, b, a in rows if area_id == area.id
-        ]
-        if pairs:
-            befores, afters = zip(*pairs, strict=True)
-            result.areas.append(AreaFigure(area, paired_change(befores, afters)))
+        if area.id in by_area:
+            result.areas.append(AreaFigure(area, paired_change(*by_area[area.id])))
     result.courses_shown = sorted(((c, rates[c][0]) for c in rates), key=lambda c: c[1])
     result.rates = CourseRates(
         sum(r.enrolled for _t, r in rates.values()),

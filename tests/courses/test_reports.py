@@ -280,7 +280,7 @@ def test_dashboard_shows_attention_and_charts(
     assert "cannot be published: There is no professional trainer" in html
     assert "people are waiting: consider another run." in html
     assert "no one facilitates the session on" in html
-    assert html.count('role="img"') == 3 + 1 + 2  # the courses', the change, the peers' two
+    assert html.count('role="img"') == 3 + 2  # the courses' charts and the peers' two
     assert "Places and waiting lists per course" in html
     assert "Attendance per session" in html
     assert "Feedback averages" in html
