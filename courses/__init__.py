@@ -86,6 +86,7 @@ def init_app(app: Flask) -> None:
         feeds,
         invites,
         mail_descriptions,
+        outcomes,
         replies,
         scaled,
         services,
@@ -124,3 +125,4 @@ def init_app(app: Flask) -> None:
     enrolment.init_app(app)
     dashboard.init_app(app)
     dropin.init_app(app)
+    outcomes.init_app(app)
