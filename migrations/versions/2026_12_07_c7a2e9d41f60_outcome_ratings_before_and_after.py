@@ -10,7 +10,7 @@ in the outcome figures; the terms they belong to use version 1. The feedback row
 they are.
 
 Revision ID: c7a2e9d41f60
-Revises: 8d41b7c2e5f0
+Revises: 5b8e2d90c4a1
 Create Date: 2026-12-07 00:00:00.000000
 
 """
@@ -22,7 +22,7 @@ import college.db
 
 # revision identifiers, used by Alembic.
 revision = 'c7a2e9d41f60'
-down_revision = '8d41b7c2e5f0'
+down_revision = '5b8e2d90c4a1'
 branch_labels = None
 depends_on = None
 
