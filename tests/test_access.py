@@ -18,10 +18,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from college import outbox, page_cache
+from college import page_cache
 from college.db import now_utc
 from college.extensions import db
 from college.models import Qualification, Role, User
+from college.outbox import queueing
 from courses.enrolment.models import EnrolmentStatus
 from tests import factories
 
@@ -235,7 +236,7 @@ def world(app: Flask) -> World:
     enrolment = factories.make_enrolment(course, people["student"], status=EnrolmentStatus.OFFERED)
     enrolment.offer_expires_at = now_utc() + timedelta(days=1)
     peer_work = make_peer_work(people, session)
-    message = outbox.enqueue("someone@example.org", "Subject", "Body")
+    message = queueing.enqueue("someone@example.org", "Subject", "Body")
     message.status = "failed"
     db.session.commit()
     values = {

@@ -53,7 +53,6 @@ def save(form: FlaskForm, write: Handler, done: str, target: Callable[[Any], str
         db.session.rollback()
         form.form_errors.append(str(error))
         return None
-    db.session.commit()
     flash(done, "success")
     return redirect(target(result))
 

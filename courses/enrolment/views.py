@@ -17,7 +17,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_time, get_locale
+from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -27,17 +27,19 @@ from college.extensions import db
 from college.models import Role, User
 from college.page_cache import PERSON, kept
 from college.reports import table_response
+from college.transactions import Busy
 from college.views import safe_next
 from courses.enrolment import attendance, feedback, services
+from courses.enrolment.busy import show_busy
 from courses.enrolment.forms import ActionForm, EnrolForm, FeedbackForm
 from courses.enrolment.models import MARK_WORDS, AttendanceStatus, Enrolment, EnrolmentStatus
 from courses.enrolment.queries import find_enrolment, find_sign_up
-from courses.enrolment.transactions import commit_with_retry
 from courses.models import Course, CourseSession, CourseStatus, SessionStatus
 from courses.prospectus import venues_of
 from courses.times import local_date
 
 bp = Blueprint("enrolment", __name__)
+bp.register_error_handler(Busy, show_busy)
 
 
 def me() -> User:
@@ -86,24 +88,11 @@ def enrol(slug: str) -> Any:
     form = EnrolForm()
     if not form.validate_on_submit():
         abort(400)
-
-    def sign_up() -> tuple[str, int | None]:
-        found = find_sign_up(slug, me())
-        if found is None:
-            abort(404)
-        placement = services.place(me(), found, belongs=bool(form.belongs.data))
-        # Plain values, since the commit expires the row and reading it again costs a query.
-        return placement.enrolment.status, placement.position
-
-    # The answer is worded after the commit, so not while others wait for the course row;
-    # the person's language is settled first, since the commit expires the person too.
-    get_locale()
-    try:
-        status, position = commit_with_retry(sign_up)
-    except DomainError as error:
-        flash(str(error), "error")
-        return redirect(url_for("courses.detail", slug=slug))
-    flash(outcome_message(status, position), "success")
+    found = find_sign_up(slug, me())
+    if found is None:
+        abort(404)
+    placement = services.place(me(), found, belongs=bool(form.belongs.data))
+    flash(outcome_message(placement.enrolment.status, placement.position), "success")
     return redirect(url_for("enrolment.my_courses"))
 
 
@@ -128,18 +117,10 @@ def withdraw(slug: str) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     course = course_or_404(slug)
-
-    def leave() -> None:
-        enrolment = find_enrolment(course, me())
-        if enrolment is None:
-            raise services.NothingToWithdraw()
-        services.withdraw(me(), enrolment)
-
-    try:
-        commit_with_retry(leave)
-    except DomainError as error:
-        flash(str(error), "error")
-        return redirect(url_for("enrolment.my_courses"))
+    enrolment = find_enrolment(course, me())
+    if enrolment is None:
+        raise services.NothingToWithdraw()
+    services.withdraw(me(), enrolment)
     flash(_("You have withdrawn. You are always welcome to sign up again."), "success")
     return redirect(url_for("enrolment.my_courses"))
 
@@ -177,11 +158,7 @@ def accept(enrolment_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     enrolment = own_enrolment_or_404(enrolment_id)
-    try:
-        commit_with_retry(lambda: services.accept_offer(me(), enrolment))
-    except DomainError as error:
-        flash(str(error), "error")
-        return redirect(url_for("enrolment.my_courses"))
+    services.accept_offer(me(), enrolment)
     flash(_("The place is yours. Welcome!"), "success")
     return redirect(url_for("enrolment.my_courses"))
 
@@ -193,11 +170,7 @@ def decline(enrolment_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     enrolment = own_enrolment_or_404(enrolment_id)
-    try:
-        commit_with_retry(lambda: services.decline_offer(me(), enrolment))
-    except DomainError as error:
-        flash(str(error), "error")
-        return redirect(url_for("enrolment.my_courses"))
+    services.decline_offer(me(), enrolment)
     flash(
         _("That is fine. The place goes to the next person, and you can sign up again any time."),
         "success",
@@ -223,14 +196,8 @@ def apologies(session_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     session = db.get_or_404(CourseSession, session_id)
-    try:
-        attendance.send_apologies(me(), session)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Thank you for letting us know. We hope to see you next time."), "success")
+    attendance.send_apologies(me(), session)
+    flash(_("Thank you for letting us know. We hope to see you next time."), "success")
     return redirect(url_for("enrolment.my_courses"))
 
 
@@ -241,14 +208,8 @@ def apologies_take_back(session_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     session = db.get_or_404(CourseSession, session_id)
-    try:
-        attendance.take_back_apologies(me(), session)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Good to hear you can come after all. See you there!"), "success")
+    attendance.take_back_apologies(me(), session)
+    flash(_("Good to hear you can come after all. See you there!"), "success")
     return redirect(url_for("enrolment.my_courses"))
 
 
@@ -286,7 +247,6 @@ def give_feedback(enrolment_id: int) -> Any:
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("Thank you! Your answers help us make the courses better."), "success")
             return redirect(url_for("enrolment.my_courses"))
     status = 400 if form.errors else 200
@@ -345,7 +305,6 @@ def register(session_id: int) -> Any:
             flash(str(error), "error")
             status = 400
         else:
-            db.session.commit()
             flash(_("The register is saved."), "success")
             return redirect(after_register(session))
     back = after_register(session)
@@ -363,7 +322,6 @@ def register(session_id: int) -> Any:
             not_open=str(error),
         )
         return html, status
-    db.session.commit()
     html = render_template(
         "enrolment/register.html", session=session, rows=rows, form=form, back=back
     )
@@ -379,7 +337,6 @@ def register_csv(session_id: int, kind: str) -> Response:
     if not attendance.can_keep_register(me(), session):
         abort(403)
     rows = attendance.export_register(me(), session)
-    db.session.commit()
     day, clock = local_date(session.starts_at), format_time(session.starts_at, "HH:mm")
     header = [_("Course"), _("Date"), _("Time"), _("Name"), _("Attendance")]
     lines = [
