@@ -194,3 +194,17 @@ def test_a_connection_that_died_while_idle_is_replaced_unseen(app: Flask) -> Non
         assert second != first
     finally:
         engine.dispose()
+
+
+def test_a_gets_bookkeeping_is_committed_with_the_page(
+    client: FlaskClient, signed_in_admin: User, student: User, commits: list[object]
+) -> None:
+    response = client.get(f"/admin/people/{student.id}")
+    assert response.status_code == 200
+    assert len(commits) == 1
+    viewed = db.session.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "user.viewed", AuditEvent.actor_id == signed_in_admin.id
+        )
+    ).all()
+    assert len(viewed) == 1
