@@ -70,12 +70,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from college.extensions import csrf, db, mail, migrate
 
     db.init_app(app)
-    # First the request's transaction, so the write lock comes before a read and the kept
-    # answers' data version is read as any other read is; then the kept answers, which
-    # the CSRF check does not concern, so a calendar client's "unchanged?" costs no more
-    # than it must.
-    transactions.init_app(app)
+    # First the kept answers: they are only ever given to reads, which neither the write
+    # lock nor the CSRF check concern, and a calendar client's "unchanged?" should cost no
+    # more than it must.
     page_cache.init_app(app)
+    transactions.init_app(app)  # before any other hook, so the write lock comes before a read
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     mail.init_app(app)

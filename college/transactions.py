@@ -45,7 +45,6 @@ ATTEMPTS = 5
 # SQLSTATEs worth another go on PostgreSQL: serialisation failure, deadlock, lock timeout.
 TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-READ_METHODS = {"GET", "HEAD"}
 
 
 class Busy(DomainError):
@@ -131,36 +130,9 @@ def run_view(view: Callable[[], T]) -> T:
 
 
 def begin_request() -> None:
-    """Open the request's transaction as its method needs, before anything is read.
-
-    On SQLite a form submission waits for the write lock first. On PostgreSQL a GET or HEAD
-    reads in ``AUTOCOMMIT``: each statement is its own transaction, so a page that only
-    reads is spared BEGIN and COMMIT (``docs/decisions/0004-reads-without-a-transaction.md``).
-    """
-    session = db.session()
+    """On SQLite, let a form submission wait for the write lock before it reads anything."""
     if request.method in WRITE_METHODS:
-        begin_writing(session)
-    elif request.method in READ_METHODS and request.endpoint != "static":
-        read_without_transaction(session)
-
-
-def read_without_transaction(session: Session) -> None:
-    """Let the session's statements run in ``AUTOCOMMIT`` on PostgreSQL (SQLite has none).
-
-    The session is given the engine with that execution option, so nothing is connected
-    yet: a request answered without the database costs it nothing.
-    """
-    bind = session.get_bind()
-    # A test's session is bound to a connection inside the test's own transaction.
-    is_engine = isinstance(bind, sa.Engine)
-    if is_engine and bind.dialect.name == "postgresql" and not session.in_transaction():
-        session.bind = autocommit_engine(bind)
-
-
-@functools.cache
-def autocommit_engine(engine: sa.Engine) -> sa.Engine:
-    """``engine`` with ``isolation_level="AUTOCOMMIT"``: the same pool, set at checkout."""
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
+        begin_writing(db.session())
 
 
 def answer_busy_database(error: sa.exc.DBAPIError) -> tuple[Any, int]:

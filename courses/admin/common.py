@@ -40,7 +40,7 @@ def course_links() -> list[NavItem]:
 
 
 def save(form: FlaskForm, write: Handler, done: str, target: Callable[[Any], str]) -> Any:
-    """Validate, call the service, commit and redirect; on a refusal keep the form filled in."""
+    """Validate, call the service and redirect; a refusal is rolled back and shown on the form."""
     if not form.validate_on_submit():
         return None
     try:
