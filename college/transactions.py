@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, request, session
+from flask import Flask, g, message_flashed, request, session
 from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -115,18 +115,32 @@ def run_in_transaction(
 def run_view(view: Callable[[], T]) -> T:
     """The request's unit of work: run the view and commit, or roll back (and run it again).
 
-    Messages the view flashed before a retry are taken back, so a retried view says its
-    message once.
+    Messages a failed attempt flashed are taken back before the next, so a retried view
+    says its message once.
     """
-    writes = request.method in WRITE_METHODS
-    flashed = list(session.get("_flashes", []))
+
+    g.pop(FLASHED, None)  # what the request's hooks flashed stays
 
     def attempt() -> T:
-        if session.get("_flashes", []) != flashed:
-            session["_flashes"] = list(flashed)
+        take_back_flashes()
         return view()
 
-    return run_in_transaction(attempt, writes=writes)
+    return run_in_transaction(attempt, writes=request.method in WRITE_METHODS)
+
+
+FLASHED = "flashed_in_this_attempt"
+
+
+def count_flash(sender: Flask, message: str, category: str, **extra: Any) -> None:
+    setattr(g, FLASHED, g.get(FLASHED, 0) + 1)
+
+
+def take_back_flashes() -> None:
+    """Remove what an attempt that was rolled back flashed (the session is untouched else,
+    so a public page does not vary by cookie)."""
+    count = g.pop(FLASHED, 0)
+    if count:
+        session["_flashes"] = session.get("_flashes", [])[:-count]
 
 
 def begin_request() -> None:
@@ -172,4 +186,5 @@ class CommandGroup(AppGroup):
 
 def init_app(app: Flask) -> None:
     app.before_request(begin_request)
+    message_flashed.connect(count_flash, app)
     app.register_error_handler(sa.exc.DBAPIError, answer_busy_database)
