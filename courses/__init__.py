@@ -45,6 +45,7 @@ JOINING_LABELS = {
     "ended": _l("Ended"),
     "closed": _l("Enrolment closed"),
     "not_yet_open": _l("Enrolment not open yet"),
+    "drop_in": _l("Drop-in: no sign-up"),
 }
 
 
@@ -80,6 +81,7 @@ def init_app(app: Flask) -> None:
         api,
         dashboard,
         demo,
+        dropin,
         enrolment,
         feeds,
         invites,
@@ -121,3 +123,4 @@ def init_app(app: Flask) -> None:
     # After the courses' own seeders and personal data, so enrolment builds on them.
     enrolment.init_app(app)
     dashboard.init_app(app)
+    dropin.init_app(app)

@@ -33,7 +33,7 @@ from courses.enrolment import attendance, feedback, services
 from courses.enrolment.busy import show_busy
 from courses.enrolment.forms import ActionForm, EnrolForm, FeedbackForm
 from courses.enrolment.models import MARK_WORDS, AttendanceStatus, Enrolment, EnrolmentStatus
-from courses.enrolment.queries import find_enrolment, find_sign_up
+from courses.enrolment.queries import find_course_for_sign_up, find_enrolment
 from courses.models import Course, CourseSession, CourseStatus, SessionStatus
 from courses.prospectus import venues_of
 from courses.times import local_date
@@ -88,11 +88,11 @@ def enrol(slug: str) -> Any:
     form = EnrolForm()
     if not form.validate_on_submit():
         abort(400)
-    found = find_sign_up(slug, me())
-    if found is None:
+    course = find_course_for_sign_up(slug)
+    if course is None:
         abort(404)
-    placement = services.place(me(), found, belongs=bool(form.belongs.data))
-    flash(outcome_message(placement.enrolment.status, placement.position), "success")
+    outcome = services.enrol_or_wait(me(), course, belongs=bool(form.belongs.data))
+    flash(outcome_message(outcome.enrolment.status, outcome.waitlist_position), "success")
     return redirect(url_for("enrolment.my_courses"))
 
 
