@@ -107,7 +107,8 @@ format: install
 	$(BIN)/ruff check --fix .
 
 # Where the rules live, types are checked too.
-TYPED := college/services.py college/outbox.py college/privacy.py college/retention.py college/inbox.py \
+TYPED := college/services.py college/outbox college/transactions.py college/privacy.py \
+	college/retention.py college/inbox.py \
 	courses/services courses/outcomes courses/dropin $(wildcard college/calendar.py courses/enrolment/services.py courses/enrolment/services \
 	peers/services.py peers/services) bench
 

@@ -40,6 +40,7 @@ from flask import current_app
 from college.extensions import db
 from college.models import ReceivedMail, User
 from college.signals import calendar_reply_received
+from college.transactions import transaction
 
 log = logging.getLogger(__name__)
 
@@ -241,11 +242,10 @@ def receive_mail() -> ReceiveReport | None:
                 continue
             report.read += 1
             try:
-                outcome = handle_message(raw)
-                db.session.commit()
+                with transaction(writes=True):
+                    outcome = handle_message(raw)
             except Exception:
                 # Left in the inbox for the next round; the log names no one.
-                db.session.rollback()
                 log.exception("received mail could not be handled; it stays in the inbox")
                 continue
             if outcome is None:

@@ -7,7 +7,9 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Response,
     abort,
+    after_this_request,
     current_app,
     flash,
     jsonify,
@@ -118,7 +120,6 @@ def set_language() -> Any:
     session["language"] = language
     if current_user.is_authenticated:
         services.set_language(current_user, language)
-        db.session.commit()
     return redirect(safe_next(form.next.data))
 
 
@@ -145,10 +146,8 @@ def register() -> Any:
                 address=client_address(),
             )
         except DomainError as error:
-            db.session.commit()  # keep the counted request
             form.form_errors.append(str(error))
             return render_template("auth/register.html", form=form), error.status_code
-        db.session.commit()
         # Logging in from here goes back to where signing up began (a course's enrol step).
         return render_template("auth/register_sent.html", next=local_path(form.next.data))
     return render_template("auth/register.html", form=form), 200 if not form.errors else 400
@@ -162,11 +161,9 @@ def login() -> Any:
         try:
             user = services.authenticate(form.email.data, form.password.data, client_address())
         except DomainError as error:
-            db.session.commit()  # keep the counted failure
             form.form_errors.append(str(error))
             return render_template("auth/login.html", form=form), error.status_code
         auth.sign_in(user)
-        db.session.commit()
         flash(_("You are logged in."), "success")
         return redirect(after_sign_in(user, form.next.data))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
@@ -177,7 +174,6 @@ def logout() -> Any:
     """Log out and end the session on the server."""
     if LanguageForm().validate():
         auth.sign_out()
-        db.session.commit()
         flash(_("You are logged out. Take care."), "success")
     return redirect(url_for("main.index"))
 
@@ -190,10 +186,8 @@ def reset_request() -> Any:
         try:
             services.create_password_reset(form.email.data, client_address())
         except DomainError as error:
-            db.session.commit()
             form.form_errors.append(str(error))
             return render_template("auth/reset_request.html", form=form), error.status_code
-        db.session.commit()
         return render_template("auth/reset_sent.html")
     return render_template("auth/reset_request.html", form=form), 200 if not form.errors else 400
 
@@ -213,7 +207,6 @@ def reset_password(token: str) -> Any:
             form.password.errors = [str(error)]
         else:
             auth.sign_in(user)
-            db.session.commit()
             flash(_("Your password has been changed and you are logged in."), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/reset_password.html", form=form), 200 if not form.errors else 400
@@ -234,12 +227,10 @@ def change_password() -> Any:
                 client_address(),
             )
         except DomainError as error:
-            db.session.commit()  # keep the counted failure
             form.form_errors.append(str(error))
             status = 429 if error.status_code == 429 else 400
             return render_template("auth/change_password.html", form=form), status
         else:
-            db.session.commit()
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("me.settings"))
     return render_template("auth/change_password.html", form=form), 200 if not form.errors else 400
@@ -286,7 +277,6 @@ def consent() -> Any:
     form = ConsentForm()
     if form.validate_on_submit():
         services.record_consent(current_user, version)
-        db.session.commit()
         flash(_("Thank you. You can carry on where you were."), "success")
         return redirect(safe_next(request.args.get("next")))
     return render_template("me/consent.html", form=form, version=version), (
@@ -307,7 +297,6 @@ def settings() -> Any:
             current_user, language=form.language.data, discreet=form.discreet.data
         )
         session["language"] = form.language.data
-        db.session.commit()
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("me.settings"))
     return render_template("me/settings.html", form=form), 200 if not form.errors else 400
@@ -339,7 +328,6 @@ def delete_account() -> Any:
         try:
             services.check_current_password(current_user, form.password.data, client_address())
         except DomainError as error:
-            db.session.commit()  # keep the counted failure
             form.form_errors.append(str(error))
             return render_template("me/delete.html", form=form), (
                 429 if error.status_code == 429 else 400
@@ -351,11 +339,16 @@ def delete_account() -> Any:
             form.form_errors.append(str(error))
         else:
             auth.sign_out()
-            db.session.commit()
-            checkpoint_sqlite_wal(db.engine)
+            after_this_request(forget_erased_pages)
             flash(_("Your account has been erased. Take good care of yourself."), "success")
             return redirect(url_for("main.index"))
     return render_template("me/delete.html", form=form), 200 if not form.errors else 400
+
+
+def forget_erased_pages(response: Response) -> Response:
+    """Once the erasure is committed, fold SQLite's log so the old pages leave it too."""
+    checkpoint_sqlite_wal(db.engine)
+    return response
 
 
 # --- my calendar -----------------------------------------------------------------------------
@@ -398,7 +391,6 @@ def choose_calendar() -> Any:
     if not form.validate_on_submit():
         return render_calendar(form)
     if services.choose_calendar(current_user, form.choice.data):
-        db.session.commit()
         flash(
             _("Invitations come by email again, one for each session.")
             if current_user.wants_invitations
@@ -419,7 +411,6 @@ def renew_calendar() -> Any:
     if ConfirmForm().validate_on_submit():
         had_one = current_user.calendar_token is not None
         services.renew_calendar_token(current_user)
-        db.session.commit()
         flash(
             _("You have a new calendar address. The old one no longer works.")
             if had_one
@@ -435,6 +426,5 @@ def revoke_calendar() -> Any:
     """Switch my calendar address off."""
     if ConfirmForm().validate_on_submit():
         services.revoke_calendar_token(current_user)
-        db.session.commit()
         flash(_("Your calendar address is switched off."), "success")
     return redirect(url_for("me.calendar"))

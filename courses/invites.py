@@ -59,7 +59,7 @@ from college.db import now_utc
 from college.extensions import db
 from college.languages import force_language
 from college.models import OutboxMessage, OutboxStatus, User
-from college.outbox import (
+from college.outbox.queueing import (
     Rendered,
     enqueue,
     enqueue_described,

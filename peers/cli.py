@@ -6,7 +6,6 @@ import click
 from flask import Flask
 
 from college.cli import college_cli
-from college.extensions import db
 from peers.services import tasks
 
 
@@ -16,7 +15,6 @@ def cover_alerts() -> None:
     expired = tasks.expire_cover_requests()
     alerted = tasks.alert_unfilled_cover()
     escalated = tasks.escalate_unstaffed()
-    db.session.commit()
     click.echo(f"expired {expired}, alerted {alerted}, escalated {escalated}")
 
 
@@ -24,7 +22,6 @@ def cover_alerts() -> None:
 def qualification_reminders() -> None:
     """Remind peers and admins 60 days before a qualification lapses."""
     count = tasks.remind_lapsing_qualifications()
-    db.session.commit()
     click.echo(f"reminded {count}")
 
 

@@ -40,7 +40,7 @@ def course_links() -> list[NavItem]:
 
 
 def save(form: FlaskForm, write: Handler, done: str, target: Callable[[Any], str]) -> Any:
-    """Validate, call the service, commit and redirect; on a refusal keep the form filled in."""
+    """Validate, call the service and redirect; a refusal is rolled back and shown on the form."""
     if not form.validate_on_submit():
         return None
     try:
@@ -53,7 +53,6 @@ def save(form: FlaskForm, write: Handler, done: str, target: Callable[[Any], str
         db.session.rollback()
         form.form_errors.append(str(error))
         return None
-    db.session.commit()
     flash(done, "success")
     return redirect(target(result))
 

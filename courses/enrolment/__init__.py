@@ -1,26 +1,22 @@
 """Enrolment and the waiting list, attendance registers and anonymous feedback.
 
 Modules: ``services`` (seats, the waiting list, offers), ``attendance``, ``feedback``, ``notices``
-(emails, reminders, changes to sessions), ``queries``, ``transactions`` (write lock and
-retries), ``personal_data``, ``demo``, plus the usual ``views``, ``admin`` and ``forms``.
+(emails, reminders, changes to sessions), ``queries``, ``busy`` (what a busy database
+means for seats), ``personal_data``, ``demo``, plus the usual ``views``, ``admin`` and ``forms``.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import click
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from college.cli import college_cli
-from college.db import start_write_transaction
-from college.extensions import db
 from college.landing import add_landing_page
 from college.models import Role
-from college.outbox import register_description, register_renderer
+from college.outbox.queueing import register_renderer
+from college.outbox.summaries import register_description
 from college.templating import NavItem, add_nav_item
-from courses.enrolment.transactions import commit_with_retry
 
 
 @college_cli.command("expire-offers")
@@ -28,7 +24,7 @@ def expire_offers_command() -> None:
     """Pass on waiting-list offers nobody answered in time (safe to run often)."""
     from courses.enrolment.services import expire_offers
 
-    count = commit_with_retry(expire_offers)
+    count = expire_offers()
     click.echo(f"{count} offers expired.")
 
 
@@ -37,7 +33,7 @@ def send_reminders_command() -> None:
     """Remind students before their course starts (each person once)."""
     from courses.enrolment.notices import send_reminders
 
-    count = commit_with_retry(send_reminders)
+    count = send_reminders()
     click.echo(f"{count} reminders queued.")
 
 
@@ -46,19 +42,8 @@ def invite_feedback_command() -> None:
     """Invite students of courses that ended to give anonymous feedback (once)."""
     from courses.enrolment.notices import invite_feedback
 
-    count = commit_with_retry(invite_feedback)
+    count = invite_feedback()
     click.echo(f"{count} feedback invitations queued.")
-
-
-def in_write_transaction(task: Callable[[], int]) -> Callable[[], int]:
-    """A worker task that takes the write lock first; the worker loop commits after it."""
-
-    def run() -> int:
-        start_write_transaction(db.session())
-        return task()
-
-    run.__name__ = task.__name__
-    return run
 
 
 def init_app(app: Flask) -> None:
@@ -80,8 +65,7 @@ def init_app(app: Flask) -> None:
     course_listeners = app.extensions.setdefault("courses.course_change_listeners", [])
     course_listeners.extend([services.on_course_change, notices.on_course_change])
     app.extensions.setdefault("college.worker_tasks", []).extend(
-        in_write_transaction(task)
-        for task in (
+        (
             services.expire_offers,
             notices.send_reminders,
             notices.invite_feedback,

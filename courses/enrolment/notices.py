@@ -27,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 
 from college.db import now_utc
 from college.extensions import db
-from college.outbox import Rendered, Undeliverable, enqueue_described, render_email
+from college.outbox.queueing import Rendered, Undeliverable, enqueue_described, render_email
 from college.urls import absolute_url
 from courses.enrolment.models import SEAT_HOLDING, Enrolment, EnrolmentStatus
 from courses.enrolment.queries import first_session_start

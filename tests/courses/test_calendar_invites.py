@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from college import outbox
 from college.db import now_utc
 from college.extensions import db
 from college.models import Programme, User
+from college.outbox import queueing
 from courses import invites, services
 from courses.models import CalendarEntry, Course
 from courses.services import VenueDetails
@@ -321,7 +321,7 @@ def test_weekly_invitations_keep_the_local_time_across_both_clock_changes(admin,
     assert invite.event.rrule == "FREQ=WEEKLY;COUNT=25"
     assert not invite.overrides and not invite.event.excluded
     assert starts(invite) == moments
-    assert outbox.render_pending() == 0
+    assert queueing.render_pending() == 0
 
 
 def test_a_moved_and_a_cancelled_week_read_alike_in_three_parsers_across_both_clock_changes(
@@ -372,9 +372,9 @@ def test_the_worker_checks_calendars_again_only_after_a_write(app, published, pe
     read = invites.read_occurrences
     monkeypatch.setattr(invites, "read_occurrences", lambda now: checks.append(now) or read(now))
     db.session.commit()
-    outbox.render_pending()
+    queueing.render_pending()
     db.session.commit()
-    outbox.render_pending()
+    queueing.render_pending()
     assert len(checks) == 1  # nothing was written in between
     peer.language = "da"
     db.session.commit()

@@ -21,6 +21,7 @@ from college import inbox
 from college.db import now_utc
 from college.extensions import db
 from college.models import OutboxMessage, ReceivedMail, User
+from college.outbox import queueing
 from courses.enrolment import services as enrolment_services
 from courses.enrolment.models import Attendance, AttendanceStatus, Enrolment, EnrolmentStatus
 from courses.models import Course, CourseSession
@@ -176,9 +177,8 @@ def test_a_teachers_decline_in_outlook_is_i_cant_make_it(mailbox: ImapServer, up
         )
     ).all()
     assert [m.payload["template"] for m in told] == ["declined_session"]
-    from college import outbox
 
-    outbox.render_pending()
+    queueing.render_pending()
     db.session.refresh(told[0])
     assert "take it back on your schedule" in told[0].text_body
     assert "http://college.test/peers/schedule" in told[0].text_body

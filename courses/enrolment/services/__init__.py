@@ -1,8 +1,8 @@
 """Rules for seats on a course: enrolment, the waiting list and its offers.
 
 Every change to who holds a seat runs with the course row locked (``FOR UPDATE`` on
-PostgreSQL; on SQLite, which ignores that, the caller holds the database write lock from
-``start_write_transaction`` — see ``courses.enrolment.transactions``). ``Course.seats_taken``
+PostgreSQL; on SQLite, which ignores that, the request holds the database write lock from
+its start — see ``college.transactions``). ``Course.seats_taken``
 moves only through a conditional update that CHECK constraints back, so capacity holds
 whatever the concurrency. A freed seat goes to the head of the waiting list in the same
 transaction, so no one can take it in between. Callers import from here; the modules

@@ -45,7 +45,7 @@ def lock_course(course_id: int) -> Course:
     """Load the course (and its term) afresh with its row locked for the rest of the transaction.
 
     On PostgreSQL ``FOR UPDATE`` holds the row; SQLite ignores it, and the caller holds the
-    database's write lock instead (``courses.enrolment.transactions``).
+    database's write lock instead (``college.transactions``).
     """
     course = db.session.execute(
         sa.select(Course)
