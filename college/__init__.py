@@ -50,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         page_cache,
         privacy,
         security,
+        signals,
         templating,
         transactions,
     )
@@ -57,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from college.errors import register_error_handlers
     from college.extensions import csrf, db, mail, migrate
 
+    signals.init_app(app)  # first: every package registers in it
     db.init_app(app)
     with app.app_context():
         tune_postgresql_engine(db.engine)

@@ -19,6 +19,7 @@ from college.errors import DomainError
 from college.extensions import db
 from college.forms import AdminAccountForm, CollegeForm
 from college.models import Role
+from college.signals import extension_points
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ college_cli = AppGroup("college", help="Recovery College tasks.")
 
 def worker_tasks() -> list[Callable[[], object]]:
     """Periodic jobs that domain packages add to the mail worker's loop."""
-    return current_app.extensions.setdefault("college.worker_tasks", [])
+    return extension_points().worker_tasks
 
 
 def validated(form_class: type[CollegeForm], **values: str) -> CollegeForm:

@@ -51,6 +51,7 @@ from college.extensions import BindableSession, db, mail
 from college.languages import force_language
 from college.models import MailFailure, OutboxMessage, OutboxStatus, User
 from college.page_cache import mark_changed
+from college.signals import extension_points
 from college.text import has_control_character, single_line
 
 log = logging.getLogger(__name__)
@@ -131,8 +132,7 @@ def render_email(
 
 
 def renderers(app: Flask | None = None) -> dict[str, Renderer]:
-    target = app or current_app
-    return target.extensions.setdefault("college.outbox_renderers", {})
+    return extension_points(app).outbox_renderers
 
 
 def register_renderer(app: Flask, name: str, renderer: Renderer) -> None:
@@ -232,8 +232,7 @@ def render_message(message: OutboxMessage) -> None:
 
 
 def mail_preparers(app: Flask | None = None) -> list[Callable[[], object]]:
-    target = app or current_app
-    return target.extensions.setdefault("college.mail_preparers", [])
+    return extension_points(app).mail_preparers
 
 
 def register_mail_preparer(app: Flask, preparer: Callable[[], object]) -> None:
@@ -758,8 +757,7 @@ Describer = Callable[[dict[str, Any]], str]
 
 
 def describers(app: Flask | None = None) -> dict[str, Describer]:
-    target = app or current_app
-    return target.extensions.setdefault("college.outbox_describers", {})
+    return extension_points(app).outbox_describers
 
 
 def register_description(app: Flask, name: str, describe: Describer) -> None:

@@ -54,6 +54,7 @@ from flask import Flask, current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from college import signals
 from college.calendar import CalendarEvent, Mailbox, Method, build_invite
 from college.db import now_utc
 from college.extensions import db
@@ -68,6 +69,7 @@ from college.outbox import (
     render_email,
 )
 from college.page_cache import READ_VERSION
+from college.signals import extension_points
 from college.templating import format_clock, format_when
 from college.urls import absolute_url
 from courses.feeds import (
@@ -121,13 +123,10 @@ RECONCILE_LOCK = 260_026
 RECONCILED_AT = "courses.invites.reconciled_at"
 
 
-# A package whose pages let teachers say they cannot come names its endpoint here.
-TEACHING_PAGE_ENDPOINT = "courses.teaching_page_endpoint"
-
-
 def answer_page(teaches: bool) -> str:
     """Where a person tells the college they cannot come: their schedule, or My courses."""
-    endpoint = current_app.extensions.get(TEACHING_PAGE_ENDPOINT) if teaches else None
+    # A package whose pages let teachers say they cannot come names its endpoint.
+    endpoint = extension_points().teaching_page_endpoint if teaches else None
     return absolute_url(endpoint or "enrolment.my_courses")
 
 
@@ -868,13 +867,12 @@ def render_erased(payload: dict[str, Any]) -> Rendered:
 
 def init_app(app: Flask) -> None:
     """Reconcile calendars before the mail worker writes mail; name enrolled students' sessions."""
-    extensions = app.extensions
-    extensions.setdefault("courses.personal_feed_sources", []).append(enrolled_session_ids)
+    signals.personal_feed_requested.connect(enrolled_session_ids, sender=app)
     register_mail_preparer(app, reconcile)
     register_renderer(app, ERASED_RENDERER, render_erased)
 
 
-def enrolled_session_ids(user: User) -> sa.Select[Any]:
+def enrolled_session_ids(_app: Flask, *, user: User) -> sa.Select[Any]:
     """The personal feed's sessions from the person's confirmed places."""
     from courses.enrolment.models import Enrolment, EnrolmentStatus
 

@@ -7,6 +7,7 @@ from flask import Flask
 
 from college.cli import college_cli
 from college.extensions import db
+from college.signals import extension_points
 from peers.services import tasks
 
 
@@ -30,4 +31,4 @@ def qualification_reminders() -> None:
 
 def init_app(app: Flask) -> None:
     """The commands join the ``flask college`` group; the worker runs the same tasks."""
-    app.extensions.setdefault("college.worker_tasks", []).append(tasks.run_periodic_tasks)
+    extension_points(app).worker_tasks.append(tasks.run_periodic_tasks)

@@ -11,16 +11,16 @@ transaction, so no one can take it in between.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
 import sqlalchemy.orm
-from flask import current_app
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from college import signals
 from college.db import now_utc
 from college.errors import DomainError, Forbidden, NotFound
 from college.extensions import db
@@ -85,22 +85,11 @@ class OfferNotAvailable(DomainError):
     message = _l("This offer is no longer available.")
 
 
-# --- listeners (calendar invites subscribe here) ---------------------------------------------
-
-EnrolmentListener = Callable[[str, Enrolment], None]
-
-
-def enrolment_listeners() -> list[EnrolmentListener]:
-    """Called as ``listener(kind, enrolment)`` when someone gets or loses a place.
-
-    ``kind`` is ``"enrolled"`` or ``"withdrawn"``; invites and calendar feeds hang here.
-    """
-    return current_app.extensions.setdefault("courses.enrolment_listeners", [])
+# --- telling other packages (``college.signals.enrolment_changed``) ---------------------------
 
 
 def _notify(kind: str, enrolment: Enrolment) -> None:
-    for listener in enrolment_listeners():
-        listener(kind, enrolment)
+    signals.enrolment_changed.send(signals.sender(), enrolment=enrolment, kind=kind)
 
 
 # --- locking and seats -------------------------------------------------------------------------
@@ -430,7 +419,7 @@ def fill_free_places(course: Course, *, now: datetime | None = None) -> int:
     return offered
 
 
-def on_course_change(course: Course, kind: str, **details: object) -> None:
+def on_course_change(_app: Flask, *, course: Course, kind: str, **details: object) -> None:
     """Courses tell us a public course changed; more places may now be free for the queue."""
     if kind == "updated" and course.status == CourseStatus.PUBLISHED:
         fill_free_places(course)

@@ -21,6 +21,7 @@ from college import inbox
 from college.db import now_utc
 from college.extensions import db
 from college.models import OutboxMessage, ReceivedMail, User
+from college.signals import extension_points
 from courses.enrolment import services as enrolment_services
 from courses.enrolment.models import Attendance, AttendanceStatus, Enrolment, EnrolmentStatus
 from courses.models import Course, CourseSession
@@ -211,7 +212,7 @@ def test_declining_a_whole_series_asks_the_student_and_never_withdraws(
     enrolment_services.enrol(student, upcoming)
     db.session.commit()
     series_uid = f"course-{upcoming.id}@recovery-college.example"
-    lookups = app.extensions.setdefault("courses.series_lookups", [])
+    lookups = extension_points(app).series_lookups
 
     def lookup(uid: str) -> Course | None:
         return upcoming if uid == series_uid else None
