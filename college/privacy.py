@@ -37,7 +37,13 @@ from college.models import (
     User,
     UserRole,
 )
-from college.services import InvalidCredentials, end_all_sessions, record_audit, verify_password
+from college.services import (
+    InvalidCredentials,
+    count_admins,
+    end_all_sessions,
+    record_audit,
+    verify_password,
+)
 from college.signals import extension_points
 from college.templating import LANGUAGE_NAMES
 
@@ -246,9 +252,7 @@ def erase_person(actor: User | None, user: User, password: str | None = None) ->
         and (password is None or not verify_password(user, password))
     ):
         raise InvalidCredentials(_l("Your password is not right."))
-    from college.services import _admin_count
-
-    if user.is_admin and _admin_count() <= 1:
+    if user.is_admin and count_admins() <= 1:
         raise LastAdminCannotLeave()
     user_id = user.id
     # Packages first (they may still need the person, e.g. to withdraw enrolments).
