@@ -5,14 +5,15 @@ The core never imports ``courses`` or ``peers``; they plug themselves in from th
 (``docs/architecture.md`` has the same list as a table):
 
 - **Signals** (blinker, as Flask's own ``request_started``) say that something happened.
-  Receivers are connected per app, ``some_signal.connect(receiver, sender=app)``, and sent
-  as ``some_signal.send(current_app._get_current_object(), **values)``. A receiver is called
-  as ``receiver(app, **values)``. Receivers run inside the caller's transaction: they may
-  write and flush, they never commit, and a ``DomainError`` one raises refuses the whole
-  change. Their order is not defined, so no receiver may depend on another's work.
-  Where the sender needs an answer (the sessions of a personal feed, what is known about a
-  candidate's availability), ``send()`` returns each receiver's result as
-  ``(receiver, result)`` pairs; the signal's doc says what a receiver returns.
+  Receivers are connected per app, ``some_signal.connect(receiver, sender=app)``; a signal
+  is sent as ``some_signal.send(sender(), **values)`` (``sender()`` is the current app),
+  and each receiver is called as ``receiver(app, **values)``. Receivers run inside the
+  caller's transaction: they may write and flush, they never commit, and a ``DomainError``
+  one raises refuses the whole change. Their order is not defined, so no receiver may
+  depend on another's work. Where the sender needs an answer (the sessions of a personal
+  feed, what is known about a candidate's availability), ``send()`` returns each
+  receiver's result as ``(receiver, result)`` pairs; the signal's doc says what a
+  receiver returns.
 - **Registries** hold what the core looks up rather than what it announces: a renderer per
   kind of mail, links in a menu, sections of a person's data export, demo seeders. They are
   the typed fields of one ``ExtensionPoints`` object per app, ``app.extensions["college"]``

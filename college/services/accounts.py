@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from college import signals
 from college.account_mail import queue_account_mail
 from college.db import now_utc
 from college.errors import DomainError, Forbidden
@@ -29,7 +30,6 @@ from college.services.common import (
     record_audit,
 )
 from college.services.sign_in import count_request, end_all_sessions
-from college.signals import calendar_choice_changed
 from college.urls import absolute_url
 
 log = logging.getLogger(__name__)
@@ -250,7 +250,7 @@ def choose_calendar(user: User, choice: str) -> bool:
     if choice == CalendarChoice.FEED and user.calendar_token is None:
         renew_calendar_token(user)
     db.session.flush()
-    calendar_choice_changed.send(current_app._get_current_object(), user=user)  # type: ignore[attr-defined]
+    signals.calendar_choice_changed.send(signals.sender(), user=user)
     log.info("calendar choice changed user=%s choice=%s", user.id, choice)
     return True
 

@@ -51,12 +51,14 @@ from flask import Flask
 from college import signals
 from college.models import User
 from college.outbox import register_mail_preparer, register_renderer
+from college.signals import extension_points
 from courses.invites.erasure import ERASED_RENDERER, render_erased, take_out_on_erasure
 from courses.invites.messages import build_calendar, write_mail
 from courses.invites.plans import (
     FIELD_LABELS,
     Occurrence,
     Outgoing,
+    course_of_series,
     invitees,
     plan_person,
     read_occurrences,
@@ -82,8 +84,10 @@ __all__ = [
 
 
 def init_app(app: Flask) -> None:
-    """Reconcile calendars before the mail worker writes mail; name enrolled students' sessions."""
+    """Reconcile calendars before the mail worker writes mail; name enrolled students'
+    sessions for their feed, and the course a reply to a weekly invitation is about."""
     signals.personal_feed_requested.connect(enrolled_session_ids, sender=app)
+    extension_points(app).series_lookups.append(course_of_series)
     register_mail_preparer(app, reconcile)
     register_renderer(app, ERASED_RENDERER, render_erased)
 

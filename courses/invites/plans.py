@@ -27,6 +27,7 @@ from college.languages import force_language
 from college.models import User
 from college.templating import format_clock, format_when
 from courses.feeds import (
+    MAX_ID,
     SESSION_COLUMNS,
     SessionFacts,
     Viewer,
@@ -213,6 +214,17 @@ class Plan:
 
 def series_uid(course_id: int) -> str:
     return f"course-{course_id}-weekly@{current_app.config['COLLEGE_DOMAIN']}"
+
+
+def course_of_series(uid: str) -> Course | None:
+    """The course whose weekly invitation has this UID, so that a reply to it can be read."""
+    prefix, suffix = "course-", f"-weekly@{current_app.config['COLLEGE_DOMAIN']}"
+    if not (uid.startswith(prefix) and uid.endswith(suffix)):
+        return None
+    number = uid[len(prefix) : -len(suffix)]
+    if not (number.isascii() and number.isdigit()) or int(number) > MAX_ID:
+        return None
+    return db.session.get(Course, int(number))
 
 
 def plan_for(course_id: int, sessions: list[SessionFacts], zone: ZoneInfo, keep: bool) -> Plan:

@@ -22,6 +22,7 @@ from college.db import now_utc
 from college.extensions import db
 from college.models import OutboxMessage, ReceivedMail, User
 from college.signals import extension_points
+from courses import invites
 from courses.enrolment import services as enrolment_services
 from courses.enrolment.models import Attendance, AttendanceStatus, Enrolment, EnrolmentStatus
 from courses.models import Course, CourseSession
@@ -93,7 +94,8 @@ def outlook_reply(
         f"SUMMARY;LANGUAGE=en-GB:{partstat.title()}: Course session\r\n"
         f"DTSTART:{ics_time(session)}\r\n"
         f"UID:{uid}\r\n"
-        "CLASS:PUBLIC\r\nPRIORITY:5\r\n"
+        + (f"RECURRENCE-ID:{ics_time(session)}\r\n" if kw.get("one_week") else "")
+        + "CLASS:PUBLIC\r\nPRIORITY:5\r\n"
         "DTSTAMP:20301001T101010Z\r\nTRANSP:OPAQUE\r\nSTATUS:CONFIRMED\r\nSEQUENCE:0\r\n"
         "X-MICROSOFT-CDO-APPT-SEQUENCE:0\r\n"
         "END:VEVENT\r\nEND:VCALENDAR\r\n"
@@ -185,6 +187,39 @@ def test_a_teachers_decline_in_outlook_is_i_cant_make_it(mailbox: ImapServer, up
     assert "http://college.test/peers/schedule" in told[0].text_body
     assert "Voices" not in told[0].subject
     assert (mailbox.count("INBOX"), mailbox.count(DONE)) == (0, 1)
+
+
+def test_a_teachers_decline_of_one_week_of_a_weekly_invitation_is_i_cant_make_it(
+    mailbox: ImapServer, upcoming, peer
+):
+    session = upcoming.sessions[1]
+    uid = invites.series_uid(upcoming.id)  # the UID of the weekly invitation the peer holds
+    mailbox.deliver(outlook_reply(peer, uid, "DECLINED", session, one_week="yes"))
+    report = inbox.receive_mail()
+    assert report is not None and report.outcomes == {"acted_on": 1}
+    (absence,) = absences_of(peer)
+    assert (absence.starts_at, absence.ends_at) == (session.starts_at, session.ends_at)
+
+
+@pytest.mark.parametrize(
+    "uid",
+    [
+        "course-{id}-weekly@elsewhere.example",
+        "course-{id}x-weekly@{domain}",
+        "course-99999999999999999999-weekly@{domain}",
+        "course--weekly@{domain}",
+        "course-{id}-weekly@{domain}.example",
+    ],
+)
+def test_replies_to_uids_that_only_look_like_a_weekly_invitation_are_unknown(
+    app: Flask, mailbox: ImapServer, upcoming, peer, uid: str
+):
+    session = upcoming.sessions[1]
+    forged = uid.format(id=upcoming.id, domain=app.config["COLLEGE_DOMAIN"])
+    mailbox.deliver(outlook_reply(peer, forged, "DECLINED", session, one_week="yes"))
+    report = inbox.receive_mail()
+    assert report is not None and report.outcomes == {"unknown_uid": 1}
+    assert absences_of(peer) == []
 
 
 def test_a_students_decline_in_gmail_sends_apologies_for_that_session(
