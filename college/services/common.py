@@ -17,10 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from college.errors import DomainError
 from college.extensions import db
-from college.models import (
-    AuditEvent,
-    User,
-)
+from college.models import AuditEvent, User
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +29,7 @@ class WeakPassword(DomainError):
     message = _l("Please choose a different password.")
 
 
-# --- helpers -------------------------------------------------------------------------------
+# --- addresses, tokens and passwords --------------------------------------------------------
 
 
 def normalise_email(email: str) -> str:
@@ -75,7 +72,7 @@ def verify_password(user: User | None, password: str) -> bool:
     stored = user.password_hash if user is not None and user.password_hash else None
     try:
         if stored is None:
-            hasher.verify(dummy_hash(hasher), password + "x")
+            hasher.verify(_dummy_hash(hasher), password + "x")
             return False
         return hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
@@ -83,12 +80,12 @@ def verify_password(user: User | None, password: str) -> bool:
 
 
 @cache
-def dummy_hash_for(params: tuple[int, int]) -> str:
+def _dummy_hash_for(params: tuple[int, int]) -> str:
     return PasswordHasher(time_cost=params[0], memory_cost=params[1]).hash(secrets.token_hex(8))
 
 
-def dummy_hash(hasher: PasswordHasher) -> str:
-    return dummy_hash_for((hasher.time_cost, hasher.memory_cost))
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    return _dummy_hash_for((hasher.time_cost, hasher.memory_cost))
 
 
 def check_password_policy(password: str, *, email: str = "", display_name: str = "") -> None:
@@ -110,6 +107,10 @@ def check_password_policy(password: str, *, email: str = "", display_name: str =
         )
 
 
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
 # --- audit ---------------------------------------------------------------------------------
 
 
@@ -129,7 +130,3 @@ def record_audit(
     )
     db.session.add(event)
     return event
-
-
-def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))

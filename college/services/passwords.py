@@ -14,10 +14,7 @@ from college.account_mail import queue_account_mail
 from college.db import now_utc
 from college.errors import DomainError
 from college.extensions import db
-from college.models import (
-    PasswordResetToken,
-    User,
-)
+from college.models import PasswordResetToken, User
 from college.services.common import (
     check_password_policy,
     find_user_by_email,

@@ -16,11 +16,7 @@ from college import page_cache
 from college.db import UTCDateTime, now_utc
 from college.errors import DomainError
 from college.extensions import db
-from college.models import (
-    LoginFailure,
-    LoginSession,
-    User,
-)
+from college.models import LoginFailure, LoginSession, User
 from college.services.common import (
     find_user_by_email,
     hash_token,

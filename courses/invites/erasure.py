@@ -15,23 +15,10 @@ from college.db import now_utc
 from college.extensions import db
 from college.languages import force_language
 from college.models import User
-from college.outbox import (
-    Rendered,
-    enqueue_described,
-    render_email,
-)
-from courses.feeds import (
-    Viewer,
-    calendar_event,
-    details_link,
-    facts_of,
-    neutral_title,
-)
+from college.outbox import Rendered, enqueue_described, render_email
+from courses.feeds import Viewer, calendar_event, details_link, facts_of, neutral_title
 from courses.invites.messages import SUBJECTS, write_itip
-from courses.models import (
-    CalendarEntry,
-    CourseSession,
-)
+from courses.models import CalendarEntry, CourseSession
 
 log = logging.getLogger(__name__)
 

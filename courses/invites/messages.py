@@ -12,19 +12,11 @@ from flask_babel import lazy_gettext as _l
 from college.calendar import CalendarEvent, Mailbox, Method, build_invite
 from college.languages import force_language
 from college.models import User
-from college.outbox import (
-    Rendered,
-    render_email,
-)
+from college.outbox import Rendered, render_email
 from college.signals import extension_points
 from college.templating import format_when
 from college.urls import absolute_url
-from courses.feeds import (
-    SessionFacts,
-    Viewer,
-    calendar_event,
-    details_link,
-)
+from courses.feeds import SessionFacts, Viewer, calendar_event, details_link
 from courses.invites.plans import Outgoing
 
 SUBJECTS = {

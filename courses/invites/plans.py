@@ -35,14 +35,7 @@ from courses.feeds import (
     facilitators_of,
     facts_from_row,
 )
-from courses.models import (
-    CalendarEntry,
-    Course,
-    CourseSession,
-    CourseStatus,
-    SessionStatus,
-    Venue,
-)
+from courses.models import CalendarEntry, Course, CourseSession, CourseStatus, SessionStatus, Venue
 
 # The fields of an entry that a person sees; the digest is taken of them, and a "changed"
 # mail names those that differ.

@@ -14,9 +14,7 @@ from flask import Flask, current_app
 from college.db import now_utc
 from college.extensions import db
 from college.models import OutboxMessage, OutboxStatus, User
-from college.outbox import (
-    enqueue,
-)
+from college.outbox import enqueue
 from college.page_cache import READ_VERSION
 from courses.invites.messages import build_calendar, write_mail
 from courses.invites.plans import (
@@ -27,9 +25,7 @@ from courses.invites.plans import (
     plan_person,
     read_occurrences,
 )
-from courses.models import (
-    CalendarEntry,
-)
+from courses.models import CalendarEntry
 
 log = logging.getLogger(__name__)
 
