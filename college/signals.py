@@ -182,7 +182,7 @@ class ExtensionPoints:
     scale_seeders: list[Callable[[ScaledCollege], None]] = field(default_factory=list)
     """``seeder(ScaledCollege)`` for ``flask college demo --scale``."""
 
-    # -- mail
+    # -- mail and calendar replies
     worker_tasks: list[Callable[[], object]] = field(default_factory=list)
     """``task()`` in every round of the mail worker, committed after each."""
     mail_preparers: list[Callable[[], object]] = field(default_factory=list)
