@@ -61,7 +61,11 @@ def mailbox(app: Flask, imap: ImapServer, monkeypatch: pytest.MonkeyPatch) -> Im
 @pytest.fixture
 def upcoming(peer: User, trainer: User) -> Course:
     course = factories.make_published_course(
-        peer=peer, trainer=trainer, first_start=now_utc() + timedelta(days=4), title="Voices"
+        peer=peer,
+        trainer=trainer,
+        # Whole minutes, as a session's times are: a RECURRENCE-ID names the instant exactly.
+        first_start=now_utc().replace(second=0, microsecond=0) + timedelta(days=4),
+        title="Voices",
     )
     db.session.commit()
     return course
