@@ -109,7 +109,7 @@ format: install
 # Where the rules live, types are checked too.
 TYPED := college/services college/signals.py college/outbox.py college/privacy.py \
 	college/retention.py college/inbox.py courses/invites courses/services \
-	$(wildcard college/calendar.py courses/enrolment/services.py \
+	$(wildcard college/calendar.py courses/enrolment/services \
 	peers/services.py peers/services) bench
 
 # Lint (ruff's rule set includes the bandit security rules, "S") and types; CI runs it.
