@@ -108,7 +108,7 @@ format: install
 
 # Where the rules live, types are checked too.
 TYPED := college/services college/signals.py college/outbox.py college/privacy.py \
-	college/retention.py college/inbox.py courses/invites courses/services \
+	college/retention.py college/inbox.py courses/invites courses/services courses/outcomes \
 	$(wildcard college/calendar.py courses/enrolment/services \
 	peers/services.py peers/services) bench
 
