@@ -63,12 +63,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         page_cache,
         privacy,
         security,
+        signals,
         templating,
         transactions,
     )
     from college.errors import register_error_handlers
     from college.extensions import csrf, db, mail, migrate
 
+    signals.init_app(app)  # first: every package registers in it
     db.init_app(app)
     # First the kept answers: they are only ever given to reads, which neither the write
     # lock nor the CSRF check concern, and a calendar client's "unchanged?" should cost no

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -35,11 +35,6 @@ def require_admin() -> None:
     """Every admin page is for administrators only."""
 
 
-def admin_sections() -> list[tuple[str, Any]]:
-    """Links that domain packages add to the admin navigation: (endpoint, label)."""
-    return current_app.extensions.setdefault("college.admin_sections", [])
-
-
 @bp.get("/")
 @kept(PERSON)
 def dashboard() -> str:
@@ -53,7 +48,6 @@ def dashboard() -> str:
         role_labels=ROLE_LABELS,
         mail=summaries.count_undelivered(),
         panels=dashboard_panels(request.args),
-        sections=admin_sections(),
     )
 
 

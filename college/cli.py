@@ -19,6 +19,7 @@ from college.extensions import db
 from college.forms import AdminAccountForm, CollegeForm
 from college.models import Role
 from college.outbox import delivery
+from college.signals import extension_points
 from college.transactions import CommandGroup, transaction
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ college_cli = CommandGroup("college", help="Recovery College tasks.")
 
 def worker_tasks() -> list[Callable[[], object]]:
     """Periodic jobs that domain packages add to the mail worker's loop."""
-    return current_app.extensions.setdefault("college.worker_tasks", [])
+    return extension_points().worker_tasks
 
 
 def validated(form_class: type[CollegeForm], **values: str) -> CollegeForm:

@@ -42,6 +42,7 @@ from college.forms import (
 )
 from college.landing import landing_url
 from college.security import comes_from_this_site
+from college.signals import extension_points
 from college.urls import absolute_url, subscription_links
 
 bp = Blueprint("main", __name__)
@@ -353,13 +354,11 @@ def forget_erased_pages(response: Response) -> Response:
 
 # --- my calendar -----------------------------------------------------------------------------
 
-# A domain package that serves personal feeds names its endpoint here (it takes ``token``).
-PERSONAL_FEED_ENDPOINT = "college.personal_feed_endpoint"
-
 
 def feed_links(token: str | None) -> dict[str, str] | None:
     """The ways to subscribe to a personal feed: https, webcal, Google and Outlook."""
-    endpoint = current_app.extensions.get(PERSONAL_FEED_ENDPOINT)
+    # A domain package that serves personal feeds names its endpoint (it takes ``token``).
+    endpoint = extension_points().personal_feed_endpoint
     if not token or not endpoint:
         return None
     name = _("My sessions — %(college)s", college=current_app.config["COLLEGE_NAME"])

@@ -6,6 +6,7 @@ import click
 from flask import Flask
 
 from college.cli import college_cli
+from college.signals import extension_points
 from peers.services import tasks
 
 
@@ -27,4 +28,4 @@ def qualification_reminders() -> None:
 
 def init_app(app: Flask) -> None:
     """The commands join the ``flask college`` group; the worker runs the same tasks."""
-    app.extensions.setdefault("college.worker_tasks", []).append(tasks.run_periodic_tasks)
+    extension_points(app).worker_tasks.append(tasks.run_periodic_tasks)

@@ -14,6 +14,7 @@ from college.db import now_utc
 from college.extensions import db
 from college.languages import force_language
 from college.models import OutboxMessage, OutboxStatus, User
+from college.signals import extension_points
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +89,7 @@ def render_email(
 
 
 def renderers(app: Flask | None = None) -> dict[str, Renderer]:
-    target = app or current_app
-    return target.extensions.setdefault("college.outbox_renderers", {})
+    return extension_points(app).outbox_renderers
 
 
 def register_renderer(app: Flask, name: str, renderer: Renderer) -> None:
@@ -153,8 +153,7 @@ def render_message(message: OutboxMessage) -> None:
 
 
 def mail_preparers(app: Flask | None = None) -> list[Callable[[], object]]:
-    target = app or current_app
-    return target.extensions.setdefault("college.mail_preparers", [])
+    return extension_points(app).mail_preparers
 
 
 def register_mail_preparer(app: Flask, preparer: Callable[[], object]) -> None:

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask
 
 from college.extensions import db
 from college.models import OutboxMessage, OutboxStatus
+from college.signals import extension_points
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,7 @@ Describer = Callable[[dict[str, Any]], str]
 
 
 def describers(app: Flask | None = None) -> dict[str, Describer]:
-    target = app or current_app
-    return target.extensions.setdefault("college.outbox_describers", {})
+    return extension_points(app).outbox_describers
 
 
 def register_description(app: Flask, name: str, describe: Describer) -> None:

@@ -11,11 +11,13 @@ import click
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from college import signals
 from college.cli import college_cli
 from college.landing import add_landing_page
 from college.models import Role
 from college.outbox.queueing import register_renderer
 from college.outbox.summaries import register_description
+from college.signals import extension_points
 from college.templating import NavItem, add_nav_item
 
 
@@ -56,15 +58,14 @@ def init_app(app: Flask) -> None:
     # Staff who teach work from their schedule; My courses is where students' places are.
     add_nav_item(app, "main", NavItem("enrolment.my_courses", _l("My courses"), ("student",)))
     add_landing_page(app, Role.STUDENT, "enrolment.my_courses", priority=30)
-    app.extensions.setdefault("courses.admin_course_links", []).append(
+    points = extension_points(app)
+    points.course_admin_links.append(
         NavItem("enrolment_admin.enrolments", _l("Enrolments and waiting list"))
     )
-    app.extensions.setdefault("courses.session_change_listeners", []).append(
-        notices.on_session_change
-    )
-    course_listeners = app.extensions.setdefault("courses.course_change_listeners", [])
-    course_listeners.extend([services.on_course_change, notices.on_course_change])
-    app.extensions.setdefault("college.worker_tasks", []).extend(
+    signals.session_changed.connect(notices.on_session_change, sender=app)
+    signals.course_changed.connect(services.on_course_change, sender=app)
+    signals.course_changed.connect(notices.on_course_change, sender=app)
+    points.worker_tasks.extend(
         (
             services.expire_offers,
             notices.send_reminders,
@@ -74,9 +75,9 @@ def init_app(app: Flask) -> None:
     )
     register_renderer(app, notices.RENDERER, notices.render_notice)
     register_description(app, notices.RENDERER, notices.describe_notice)
-    app.extensions.setdefault("college.retention_tasks", []).append(personal_data.forget_old_terms)
-    app.extensions.setdefault("college.demo_seeders", []).append(demo.seed)
-    app.extensions.setdefault("college.scale_seeders", []).append(demo.seed_scaled)
+    points.retention_tasks.append(personal_data.forget_old_terms)
+    points.demo_seeders.append(demo.seed)
+    points.scale_seeders.append(demo.seed_scaled)
     register_personal_data(
         app,
         PersonalData(

@@ -10,7 +10,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -27,6 +26,7 @@ from college.extensions import db
 from college.models import Role, User
 from college.page_cache import PERSON, kept
 from college.reports import table_response
+from college.signals import extension_points
 from college.transactions import Busy
 from college.views import safe_next
 from courses.enrolment import attendance, feedback, services
@@ -284,8 +284,8 @@ def after_register(session: CourseSession) -> str:
     teaches = any(f.user_id == me().id for f in session.facilitators)
     if not teaches and me().has_role(Role.ADMIN):
         return url_for("courses_admin.course", course_id=session.course_id)
-    # The page teachers work from belongs to another package, which names it here.
-    endpoint = current_app.extensions.get("courses.teacher_home")
+    # The page teachers work from belongs to another package, which names it.
+    endpoint = extension_points().teaching_page_endpoint
     return url_for(endpoint) if endpoint else url_for("main.index")
 
 

@@ -13,6 +13,7 @@ from college.models import AuditEvent, LoginSession, OutboxMessage, OutboxStatus
 from college.outbox import queueing
 from college.privacy import ERASED_NAME
 from college.retention import apply_retention
+from college.signals import extension_points
 from tests import factories
 
 YEAR = timedelta(days=365)
@@ -93,7 +94,7 @@ def test_domain_rules_run_with_the_same_clock(app: Flask, monkeypatch):
         seen.append(now)
         return 3
 
-    monkeypatch.setitem(app.extensions, "college.retention_tasks", [clear_old_registers])
+    monkeypatch.setattr(extension_points(app), "retention_tasks", [clear_old_registers])
     now = now_utc()
     counts = apply_retention(now)
     assert seen == [now]

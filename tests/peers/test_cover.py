@@ -6,7 +6,9 @@ from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
+from college import signals
 from college.extensions import db
 from college.models import OutboxMessage, Programme, Qualification, User
 from college.outbox import delivery, queueing, summaries
@@ -288,15 +290,16 @@ def test_accepting_makes_the_colleague_the_peer_facilitator(course: Course, peer
     other = factories.make_peer()
     session = first(course)
     heard = []
-    courses.session_change_listeners().append(lambda s, kind, **d: heard.append((kind, d)))
-    try:
+
+    def hear(_app, *, session, kind, **details):
+        heard.append((kind, details))
+
+    with signals.session_changed.connected_to(hear, sender=current_app._get_current_object()):
         absent_over(peer, session)
         queueing.render_pending()  # the worker writes the offers before anyone answers
         [request] = requests_for(session)
         offer = next(o for o in request.offers if o.user_id == colleague.id)
         services.accept_offer(colleague, offer)
-    finally:
-        courses.session_change_listeners().pop()
     assert session.people(FacilitatorRole.PEER) == [colleague]
     assert session.people(FacilitatorRole.PROFESSIONAL) == [trainer]
     assert request.status == CoverStatus.FILLED and request.filled_by_id == colleague.id

@@ -11,6 +11,7 @@ from college.extensions import db
 from college.models import OutboxMessage, Programme, Qualification, Role, User
 from college.outbox import queueing, summaries
 from college.privacy import erase_person, export_person
+from college.signals import extension_points
 from peers import services
 from peers.models import CoverRequest, CoverStatus
 from peers.services import tasks
@@ -132,7 +133,7 @@ def test_lapse_reminders_go_once_60_days_ahead(admin):
 def test_worker_round_runs_the_peers_tasks(app):
     from peers.services.tasks import run_periodic_tasks
 
-    assert run_periodic_tasks in app.extensions["college.worker_tasks"]
+    assert run_periodic_tasks in extension_points(app).worker_tasks
 
 
 def test_cli_commands(runner):

@@ -49,8 +49,6 @@ from courses.enrolment.services.offers import (
     on_course_change,
 )
 from courses.enrolment.services.seats import (
-    EnrolmentListener,
-    enrolment_listeners,
     lock_course,
     seats_left,
 )
@@ -73,7 +71,6 @@ __all__ = [
     "CourseEnded",
     "CourseNotOpen",
     "EnrolmentClosed",
-    "EnrolmentListener",
     "EnrolmentNotYetOpen",
     "MyCourse",
     "NotWaiting",
@@ -86,7 +83,6 @@ __all__ = [
     "decline_offer",
     "enrol",
     "enrol_or_wait",
-    "enrolment_listeners",
     "enrolments_of",
     "expire_offers",
     "fill_free_seats",

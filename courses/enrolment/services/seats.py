@@ -8,34 +8,22 @@ statement without the condition would produce, so capacity holds whatever the co
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm
-from flask import current_app
 
+from college import signals
 from college.errors import NotFound
 from college.extensions import db
 from courses.enrolment.models import Enrolment, EnrolmentStatus
 from courses.models import Course
 
-# --- listeners (calendar invites subscribe here) ---------------------------------------------
-
-EnrolmentListener = Callable[[str, Enrolment], None]
-
-
-def enrolment_listeners() -> list[EnrolmentListener]:
-    """Called as ``listener(kind, enrolment)`` when someone gets or loses a seat.
-
-    ``kind`` is ``"enrolled"`` or ``"withdrawn"``; invites and calendar feeds hang here.
-    """
-    return current_app.extensions.setdefault("courses.enrolment_listeners", [])
+# --- telling other packages (``college.signals.enrolment_changed``) ---------------------------
 
 
 def notify_listeners(kind: str, enrolment: Enrolment) -> None:
-    for listener in enrolment_listeners():
-        listener(kind, enrolment)
+    signals.enrolment_changed.send(signals.sender(), enrolment=enrolment, kind=kind)
 
 
 # --- the course row's lock -----------------------------------------------------------------------

@@ -20,8 +20,8 @@ from college.db import now_utc
 from college.extensions import db
 from college.models import OutboxMessage, OutboxStatus
 from college.outbox import delivery, mime, queueing, summaries
-from courses import invites
 from courses.enrolment import notices, services
+from courses.invites import messages as invite_messages
 from tests import factories
 from tests.courses.invite_mail import last_message_id, queued_invites
 
@@ -59,7 +59,7 @@ def test_enrolling_renders_no_template_and_builds_no_invitation(
     def no_calendar(*args: object, **kwargs: object) -> bytes:
         raise AssertionError("an invitation was built on the request path")
 
-    monkeypatch.setattr(invites, "build_invite", no_calendar)
+    monkeypatch.setattr(invite_messages, "build_invite", no_calendar)
     services.enrol(student, course)
     services.enrol(waiting, course)
     queued = unrendered()
