@@ -46,11 +46,11 @@ from flask import Flask, current_app, render_template
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
+from college.data_version import mark_changed
 from college.db import changed_rows, now_utc
 from college.extensions import BindableSession, db, mail
 from college.languages import force_language
 from college.models import MailFailure, OutboxMessage, OutboxStatus, User
-from college.page_cache import mark_changed
 from college.text import has_control_character, single_line
 
 log = logging.getLogger(__name__)

@@ -36,7 +36,7 @@ from college.db import now_utc
 from college.extensions import db
 from college.languages import force_language
 from college.models import Role, User
-from college.page_cache import ANYONE, kept, no_language
+from college.page_cache import ANYONE, cached_response, no_language
 from college.services import find_user_by_calendar_token
 from college.templating import NavItem, add_nav_item
 from college.urls import absolute_url
@@ -58,6 +58,8 @@ CANCELLED_KEPT = timedelta(days=30)
 # Subscribers come back every hour; a shared cache may answer for a quarter of that.
 PUBLIC_CACHE = "public, max-age=900"
 PRIVATE_CACHE = "private, max-age=900"
+# A feed changes with the data (the version) and, as its window moves, with the clock.
+FEED_FRESH_FOR = 3600
 # Part of every ETag: change it when the text of events changes for the same data.
 FEED_FORMAT = "feed-3"
 # Subscribed feeds give each session a UID of its own, so that a person who keeps both
@@ -445,7 +447,7 @@ def public_course(slug: str) -> Course:
 
 
 @bp.get("/calendar/college.ics")
-@kept(ANYONE, language=public_language)
+@cached_response(ANYONE, public_language, PUBLIC_CACHE, "Accept-Language", FEED_FRESH_FOR)
 def college_feed() -> Response:
     """Subscribe to every public session of the college."""
     language = public_language()
@@ -458,7 +460,7 @@ def college_feed() -> Response:
 
 
 @bp.get("/courses/<slug>/calendar.ics")
-@kept(ANYONE, language=public_language)
+@cached_response(ANYONE, public_language, PUBLIC_CACHE, "Accept-Language", FEED_FRESH_FOR)
 def course_feed(slug: str) -> Response:
     """Subscribe to the sessions of one course."""
     course = public_course(slug)
@@ -469,7 +471,7 @@ def course_feed(slug: str) -> Response:
 
 
 @bp.get("/calendar/u/<token>.ics")
-@kept(ANYONE, language=no_language)
+@cached_response(ANYONE, no_language, PRIVATE_CACHE, fresh_for=FEED_FRESH_FOR)
 def personal_feed(token: str) -> Response:
     """Subscribe to my own sessions: the ones I teach and the ones I take part in."""
     user = find_user_by_calendar_token(token)

@@ -55,6 +55,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from college.calendar import CalendarEvent, Mailbox, Method, build_invite
+from college.data_version import READ_VERSION, has_changed
 from college.db import now_utc
 from college.extensions import db
 from college.languages import force_language
@@ -67,7 +68,6 @@ from college.outbox import (
     register_renderer,
     render_email,
 )
-from college.page_cache import READ_VERSION
 from college.templating import format_clock, format_when
 from college.urls import absolute_url
 from courses.feeds import (
@@ -642,11 +642,10 @@ def _waiting_notices() -> dict[tuple[int, int], OutboxMessage]:
 def _version_if_clean() -> int | None:
     """The data version, when this transaction has written nothing yet (else None).
 
-    Every committed write raises it (``college.page_cache``): while it stands still, every
+    Every committed write raises it (``college.data_version``): while it stands still, every
     calendar is as right as the last round left it, since time passing changes no entry.
     """
-    session = db.session()
-    if session.info.get("data_changed") or session.new or session.dirty or session.deleted:
+    if has_changed(db.session()):
         return None
     return db.session.scalar(READ_VERSION)
 

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from markupsafe import Markup
 
 from college.db import now_utc
-from college.page_cache import VISITORS, kept
+from college.page_cache import VISITORS, cached_response
 from college.urls import absolute_url, subscription_links
 from courses import prospectus
 from courses.enrolment.queries import waiting_counts
@@ -36,7 +36,7 @@ def enrol_endpoint() -> str | None:
 
 
 @bp.get("/")
-@kept(VISITORS)
+@cached_response(VISITORS)
 def index() -> str:
     """List published courses, searchable and filterable, without an account."""
     parsed = prospectus.parse_filters(request.args, strict=False)
@@ -55,7 +55,7 @@ def index() -> str:
 
 
 @bp.get("/<slug>")
-@kept(VISITORS)
+@cached_response(VISITORS)
 def detail(slug: str) -> str:
     """Show everything a student needs to decide about one course."""
     course = prospectus.find_course(slug)

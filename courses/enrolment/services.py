@@ -21,11 +21,11 @@ import sqlalchemy.orm
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from college.data_version import execute_write
 from college.db import now_utc
 from college.errors import DomainError, Forbidden, NotFound
 from college.extensions import db
 from college.models import Role, User
-from college.page_cache import execute_write
 from college.services import record_audit
 from courses.enrolment import notices
 from courses.enrolment.models import ACTIVE, Enrolment, EnrolmentStatus
@@ -344,7 +344,7 @@ def _insert_enrolment(
     }
     # The sign-up's last write, so the data version is raised in it (on PostgreSQL): the
     # commit then takes one round trip less while the course row is held.
-    values["id"] = execute_write(INSERT_ENROLMENT, values, raise_version=True).scalar_one()
+    values["id"] = execute_write(INSERT_ENROLMENT, values).scalar_one()
     # The object is built from what was written, then joins the session as a loaded row
     # would: nothing about it is pending, so the commit writes it no second time.
     enrolment = Enrolment(**values)
