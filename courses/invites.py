@@ -70,7 +70,15 @@ from college.outbox import (
 )
 from college.templating import format_clock, format_when
 from college.urls import absolute_url
-from courses.feeds import (
+from courses.models import (
+    CalendarEntry,
+    Course,
+    CourseSession,
+    CourseStatus,
+    SessionStatus,
+    Venue,
+)
+from courses.session_facts import (
     SESSION_COLUMNS,
     SessionFacts,
     Viewer,
@@ -80,14 +88,6 @@ from courses.feeds import (
     facts_from_row,
     facts_of,
     neutral_title,
-)
-from courses.models import (
-    CalendarEntry,
-    Course,
-    CourseSession,
-    CourseStatus,
-    SessionStatus,
-    Venue,
 )
 
 log = logging.getLogger(__name__)

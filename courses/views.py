@@ -12,6 +12,7 @@ from college.page_cache import VISITORS, cached_response
 from college.urls import absolute_url, subscription_links
 from courses import prospectus
 from courses.enrolment.queries import waiting_counts
+from courses.feeds import feed_link_args
 from courses.models import Course
 from courses.services.joining import join_state_of_loaded
 
@@ -42,6 +43,8 @@ def index() -> str:
     parsed = prospectus.parse_filters(request.args, strict=False)
     page = prospectus.find_courses(parsed.filters)
     terms = prospectus.listed_terms()
+    feed_args = feed_link_args(parsed.filters)
+    feed = absolute_url("feeds.college_feed", **feed_args)
     return render_template(
         "courses/index.html",
         page=page,
@@ -51,6 +54,8 @@ def index() -> str:
         terms=terms,
         months=prospectus.listed_months(terms),
         venues=prospectus.listed_venues(),
+        subscribe=subscription_links(feed, current_app.config["COLLEGE_NAME"]),
+        feed_follows_filters=bool(feed_args),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from college import data_version, page_cache
 from college.extensions import db
-from college.models import AuditEvent, DataVersion, LoginSession, Role, User
+from college.models import DataVersion, LoginSession, Role, User
 from college.services import renew_calendar_token, revoke_calendar_token, set_roles
 from courses.models import Course, CourseStatus
 from tests import factories
@@ -352,8 +352,6 @@ def test_a_cached_page_is_rebuilt_when_its_lifetime_is_over(
     assert "Hope" in client.get("/courses/").get_data(as_text=True)
     clock[0] += 61
     assert "Meaning" in client.get("/courses/").get_data(as_text=True)
-
-
 
 
 # --- conditional requests and what others may cache -----------------------------------------
