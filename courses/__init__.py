@@ -78,6 +78,7 @@ def init_app(app: Flask) -> None:
     from courses import (
         admin,
         api,
+        audit_words,
         dashboard,
         demo,
         enrolment,
@@ -121,3 +122,4 @@ def init_app(app: Flask) -> None:
     # After the courses' own seeders and personal data, so enrolment builds on them.
     enrolment.init_app(app)
     dashboard.init_app(app)
+    audit_words.init_app(app)

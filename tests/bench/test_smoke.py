@@ -85,3 +85,11 @@ def test_the_benchmark_runs_on_tiny_data(tmp_path: Path):
     assert (enrolment["median_cpu_ms"] is not None) == bool(measured)
     assert "processor per sign-up" in done.stdout
     assert "hello world" in done.stdout and "My courses" in done.stdout
+    # The term opening: sign-ups and browsing at once, every rule held, every sign-up seen.
+    rush = results["extra"]["rush"]
+    assert rush["problems"] == []
+    assert rush["sign_ups"]["statuses"] == {"302": rush["students"]}
+    assert rush["version_raised"] >= rush["students"]
+    assert rush["browsing"]["rps"] > 0 and rush["browsing"]["errors"] == 0
+    assert rush["browsing"]["non_2xx_3xx"] == 0
+    assert "The term opening" in done.stdout
