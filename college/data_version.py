@@ -99,12 +99,10 @@ def _after_orm_statement(state: ORMExecuteState) -> None:
 def _version_upsert(insert: Any) -> sa.Insert:
     table = DataVersion.__table__
     statement = insert(table).values(name=DATA, version=1)
-    return cast(
-        sa.Insert,
-        statement.on_conflict_do_update(
-            index_elements=[table.c.name], set_={"version": table.c.version + 1}
-        ),
+    raised = statement.on_conflict_do_update(
+        index_elements=[table.c.name], set_={"version": table.c.version + 1}
     )
+    return cast(sa.Insert, raised.returning(table.c.version))
 
 
 RAISE_VERSION = {
@@ -118,8 +116,11 @@ def _raise_before_commit(session: Session) -> None:
     if not session.info.pop(CHANGED, False):
         return
     connection = session.connection()
-    connection.execute(RAISE_VERSION[connection.dialect.name])
+    raised = connection.execute(RAISE_VERSION[connection.dialect.name]).scalar_one()
     forget_version()
+    if g:
+        # What this request wrote: its person's pages must show at least this version.
+        g.raised_version = raised
 
 
 def _forget_changes(session: Session, *args: Any) -> None:
@@ -150,12 +151,12 @@ def forget_version() -> None:
         g.pop("data_version", None)
 
 
-def current_version(max_age: float = 0) -> int:
+def current_version(max_age: float = 0, at_least: int = 0) -> int:
     """The data version, read at most once per request.
 
-    With ``max_age``, a version this process read less than that many seconds ago will do:
-    for pages of people who have not just changed anything (a commit in this process
-    forgets the version, see ``forget_version``).
+    With ``max_age``, a version this process read less than that many seconds ago will do,
+    unless it is older than ``at_least`` (the version the reader's own last write made):
+    people see their own changes at once, and other people's within ``max_age``.
     """
     if "data_version" in g:
         return cast(int, g.data_version)
@@ -163,6 +164,8 @@ def current_version(max_age: float = 0) -> int:
     if max_age and last is not None and time.monotonic() - last[0] < max_age:
         version = last[1]
     else:
+        version = read_version()
+    if version < at_least:
         version = read_version()
     g.data_version = version
     return version

@@ -16,9 +16,14 @@ Who a response is for (:class:`CacheScope`):
 - ``VISITORS``: HTML for people who are not signed in and have no message waiting, one
   copy per language; public, so a proxy may keep it, varying by cookie and language;
 - ``PERSON``: a signed-in person's own pages (My courses, the dashboard), one copy per
-  person and language, private, revalidated on every view;
+  person and language, ``private, no-store``: cached in this process only;
 - ``ANYONE``: responses that read no cookie (the JSON API, calendar feeds), one copy per
   address and language; the view says how long others may keep them.
+
+The version may be one this process read up to ``PAGE_CACHE_VERSION_SECONDS`` ago, so a
+busy moment (a term opening: a sign-up every few milliseconds) does not rebuild every page
+for every request; a signed-in person's session remembers the version their own last change
+made, and their pages are never older than that, in whichever process.
 
 A form's CSRF token belongs to one browser, so a cached body holds a placeholder and each
 reader gets their own token on the way out. Only whole 200 responses are cached.
@@ -36,7 +41,6 @@ from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, g, make_response, request, session
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
@@ -50,6 +54,8 @@ CSRF_PLACEHOLDER = b"\x00csrf\x00"
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 UNCACHED_HEADERS = frozenset({"set-cookie", "content-length", "etag"})
 SESSION_KEYS_OF_A_VISITOR = frozenset({"csrf_token", "language"})
+# In a signed-in person's session: the data version their last change made.
+WRITTEN_VERSION = "written_version"
 # Part of every ETag: change it when the pages change for the same data (a deployment).
 CACHE_FORMAT = "1"
 
@@ -66,10 +72,10 @@ VISITORS, PERSON, ANYONE = CacheScope.VISITORS, CacheScope.PERSON, CacheScope.AN
 
 DEFAULT_CACHE_CONTROL = {
     VISITORS: "public, max-age=60",
-    PERSON: "private, no-cache",
+    # Pages about a person (their courses, health-related) are not stored by browsers either.
+    PERSON: "private, no-store",
     ANYONE: "public, max-age=60",
 }
-NOT_CACHED = "private, no-cache"
 
 
 @dataclass(frozen=True)
@@ -122,7 +128,9 @@ def reader(scope: CacheScope) -> str | None:
 
 
 def page_language() -> str:
-    return str(get_locale())
+    """What the page's language follows, known without negotiating it: the visitor's own
+    choice, else the browser's header (a person's own setting raises the data version)."""
+    return f"{session.get('language', '')}|{request.headers.get('Accept-Language', '')}"
 
 
 def no_language() -> str:
@@ -130,11 +138,18 @@ def no_language() -> str:
     return ""
 
 
+def wall_clock() -> float:
+    """Seconds since the epoch: the same period in every process (tests set it)."""
+    return time.time()
+
+
 def response_etag(version: int, who: str, language: str, fresh_for: float) -> str:
     """The ETag of a response: the same while the data, the reader and the period are."""
-    period = int(time.time() // fresh_for)
-    parts = (CACHE_FORMAT, version, period, who, language, request.endpoint, request.full_path)
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    period = int(wall_clock() // fresh_for)
+    environ = request.environ
+    address = f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+    parts = f"{CACHE_FORMAT}\0{version}\0{period}\0{who}\0{language}\0{address}"
+    return hashlib.blake2b(parts.encode(), digest_size=16).hexdigest()
 
 
 def build_whole(view: Callable[..., ResponseReturnValue], *args: Any, **kwargs: Any) -> Response:
@@ -160,8 +175,9 @@ def cached_or_built(
     return response
 
 
-def with_cache_headers(response: Response, cache_control: str, vary: str | None) -> Response:
-    response.headers["Cache-Control"] = cache_control
+def with_cache_headers(response: Response, cache_control: str | None, vary: str | None) -> Response:
+    if cache_control:
+        response.headers["Cache-Control"] = cache_control
     if vary:
         response.vary.update(part.strip() for part in vary.split(","))
     return response
@@ -182,8 +198,9 @@ def cached_response(
     """
     control = cache_control or DEFAULT_CACHE_CONTROL[scope]
     varies = "Cookie, Accept-Language" if scope is not ANYONE else vary
-    # A response for anyone reads no cookie, so even uncached it may be kept by others.
-    uncached_control = control if scope is ANYONE else NOT_CACHED
+    # A response for anyone reads no cookie, so even uncached it may be kept by others;
+    # other pages then keep the college's default for HTML, "no-store".
+    uncached_control = control if scope is ANYONE else None
 
     def decorator(view: F) -> F:
         @wraps(view)
@@ -194,21 +211,33 @@ def cached_response(
                 response = make_response(view(*args, **kwargs))
                 return with_cache_headers(response, uncached_control, varies)
             seconds = fresh_for or config["PAGE_CACHE_SECONDS"]
-            # A person's own pages must show what they have just done, wherever they did it.
-            max_age = 0 if scope is PERSON else config["PAGE_CACHE_VERSION_SECONDS"]
-            etag = response_etag(current_version(max_age), who, language(), seconds)
-            if request.if_none_match.contains(etag):
-                answer = Response(status=304)
-            else:
-                answer = cached_or_built(f"response:{etag}", seconds, view, *args, **kwargs)
-            if answer.status_code not in (200, 304):
-                return answer
-            answer.set_etag(etag)
-            return with_cache_headers(answer, control, varies).make_conditional(request)
+            # What the reader changed themselves shows at once, in whichever process.
+            written = session.get(WRITTEN_VERSION, 0) if scope is not ANYONE else 0
+            version = current_version(config["PAGE_CACHE_VERSION_SECONDS"], written)
+            etag = response_etag(version, who, language(), seconds)
+            if scope is not PERSON and request.if_none_match.contains(etag):
+                # The client holds this very response: Werkzeug turns it into a 304.
+                unchanged = Response()
+                unchanged.set_etag(etag)
+                return with_cache_headers(unchanged, control, varies).make_conditional(request)
+            answer = cached_or_built(f"response:{etag}", seconds, view, *args, **kwargs)
+            if answer.status_code == 200:
+                if scope is not PERSON:  # a stored copy is what an ETag is for
+                    answer.set_etag(etag)
+                with_cache_headers(answer, control, varies)
+            return answer
 
         return cast(F, wrapped)
 
     return decorator
+
+
+def remember_written_version(response: Response) -> Response:
+    """Let a signed-in person's next pages, in any process, show what they just changed."""
+    raised = g.get("raised_version")
+    if raised is not None and "_user_id" in session:
+        session[WRITTEN_VERSION] = raised
+    return response
 
 
 def clear() -> None:
@@ -222,3 +251,4 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("CACHE_TYPE", "SimpleCache")
     app.config.setdefault("CACHE_THRESHOLD", 2000)
     cache.init_app(app)
+    app.after_request(remember_written_version)
