@@ -5,7 +5,7 @@ the data version (``college.data_version``), who the response is for, its langua
 address and the clock's current period (pages say "closes tomorrow"), so:
 
 - a client or proxy holding the response gets a ``304 Not Modified`` without the page
-  being built or any of its data read (Werkzeug's ``make_conditional``);
+  being built or any of its data read (Werkzeug's ``If-None-Match`` parsing);
 - this process keeps the whole response in Flask-Caching under that ETag, so a reader
   without a copy gets it without a rebuild while the data is unchanged;
 - ``Cache-Control`` and ``Vary`` tell a reverse proxy what it may keep (see
@@ -216,10 +216,12 @@ def cached_response(
             version = current_version(config["PAGE_CACHE_VERSION_SECONDS"], written)
             etag = response_etag(version, who, language(), seconds)
             if scope is not PERSON and request.if_none_match.contains(etag):
-                # The client holds this very response: Werkzeug turns it into a 304.
-                unchanged = Response()
+                # The client holds this very response. (Werkzeug's make_conditional would
+                # come to the same 304, at a fifth of the request's cost, by also weighing
+                # dates and ranges, which these responses do not carry.)
+                unchanged = Response(status=304)
                 unchanged.set_etag(etag)
-                return with_cache_headers(unchanged, control, varies).make_conditional(request)
+                return with_cache_headers(unchanged, control, varies)
             answer = cached_or_built(f"response:{etag}", seconds, view, *args, **kwargs)
             if answer.status_code == 200:
                 if scope is not PERSON:  # a stored copy is what an ETag is for
