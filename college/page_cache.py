@@ -7,7 +7,7 @@ address and the clock's current period (pages say "closes tomorrow"), so:
 - a client or proxy holding the response gets a ``304 Not Modified`` without the page
   being built or any of its data read (Werkzeug's ``If-None-Match`` parsing);
 - this process keeps the whole response in Flask-Caching under that ETag, so a reader
-  without a copy gets it without a rebuild while the data is unchanged;
+  without a cached response gets it without a rebuild while the data is unchanged;
 - ``Cache-Control`` and ``Vary`` tell a reverse proxy what it may keep (see
   ``docs/production.md``).
 

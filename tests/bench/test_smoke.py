@@ -70,7 +70,7 @@ def test_the_benchmark_runs_on_tiny_data(tmp_path: Path):
     for name, row in rows.items():
         assert row["errors"] == 0, name
         assert row["rps"] > 0, name
-        assert row["queries"] is not None, name  # kept pages may need none
+        assert row["queries"] is not None, name  # cached pages may need none
         assert row["build_ms"] is not None and row["build_ms"] > 0, name
         assert row["ratio"] is not None, name
     assert results["hello_world_rps"]["4"] > 0

@@ -316,7 +316,7 @@ def test_a_feed_answers_from_the_cache_and_stops_when_the_token_is_revoked(
     assert whole.status_code == 200
     etag = whole.headers["ETag"]
     assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
-    # A client that sends the ETag first, to a process without a copy, still gets a 304.
+    # A client that sends the ETag first, to a process without a cached response, still gets a 304.
     page_cache.clear()
     assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
     assert client.get(path).get_data() == whole.get_data()
