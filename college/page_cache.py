@@ -250,7 +250,5 @@ def clear() -> None:
 def init_app(app: Flask) -> None:
     app.config.setdefault("PAGE_CACHE_SECONDS", 60)
     app.config.setdefault("PAGE_CACHE_VERSION_SECONDS", 1)
-    app.config.setdefault("CACHE_TYPE", "SimpleCache")
-    app.config.setdefault("CACHE_THRESHOLD", 2000)
     cache.init_app(app)
     app.after_request(remember_written_version)
