@@ -50,18 +50,6 @@ def has_changed(session: Session) -> bool:
     return bool(session.info.get(CHANGED) or session.new or session.dirty or session.deleted)
 
 
-def execute_write(statement: sa.UpdateBase, parameters: dict[str, Any]) -> sa.CursorResult[Any]:
-    """Run a prebuilt INSERT, UPDATE or DELETE on the session's connection, counted as a write.
-
-    What is pending is flushed first, as an ORM statement would autoflush, so the write
-    lands after the changes made before it.
-    """
-    session = db.session()
-    session.flush()
-    mark_changed(session)
-    return session.connection().execute(statement, parameters)
-
-
 def _table_name(instance: object) -> str | None:
     table = getattr(sa.inspect(instance).mapper, "local_table", None)
     return table.name if isinstance(table, sa.Table) else None

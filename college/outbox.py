@@ -181,7 +181,7 @@ def write_queued(session: Session, *_: Any) -> None:
     """Write the messages queued in the session's transaction, all in one INSERT."""
     queued = session.info.pop(QUEUED, None)
     if queued:
-        # Not flushed first, as ``execute_write`` would: the rows refer to nothing pending,
+        # Not flushed first: the rows refer to nothing pending,
         # and a statement loading during a flush may be what calls this.
         mark_changed(session)
         session.connection().execute(QUEUE_DESCRIBED, queued)
