@@ -45,6 +45,7 @@ JOINING_LABELS = {
     "ended": _l("Ended"),
     "closed": _l("Enrolment closed"),
     "not_yet_open": _l("Enrolment not open yet"),
+    "drop_in": _l("Drop-in: no sign-up"),
 }
 
 
@@ -81,6 +82,7 @@ def init_app(app: Flask) -> None:
         audit_words,
         dashboard,
         demo,
+        dropin,
         enrolment,
         feeds,
         invites,
@@ -123,3 +125,4 @@ def init_app(app: Flask) -> None:
     enrolment.init_app(app)
     dashboard.init_app(app)
     audit_words.init_app(app)
+    dropin.init_app(app)
