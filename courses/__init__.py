@@ -87,6 +87,7 @@ def init_app(app: Flask) -> None:
         feeds,
         invites,
         mail_descriptions,
+        outcomes,
         replies,
         scaled,
         services,
@@ -126,3 +127,4 @@ def init_app(app: Flask) -> None:
     dashboard.init_app(app)
     audit_words.init_app(app)
     dropin.init_app(app)
+    outcomes.init_app(app)

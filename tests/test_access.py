@@ -159,6 +159,8 @@ ACCESS: dict[str, Row] = {
     "dropin_admin.interest_delete_confirm": get(admins()),
     "dropin_admin.interest_delete":       post(admins(302)),
     "dropin_admin.session_drop_in":       post(admins(302)),
+    "outcomes.rate":                      get(signed_in(404)),  # a place only offered: no rating
+    "outcomes.skip":                      post(owner_only(302)),  # refused with a message
     "enrolment_admin.enrolments":         get(admins()),
     "enrolment_admin.move":               post(admins(302)),
     "enrolment_admin.remove":             post(admins(400)),  # a reason is asked first
@@ -167,6 +169,10 @@ ACCESS: dict[str, Row] = {
     "reports_admin.term_csv":             get(admins()),
     "reports_admin.course_report":        get(admins()),
     "reports_admin.course_csv":           get(admins()),
+    "outcomes_admin.report_page":         get(admins()),
+    "outcomes_admin.download":            get(admins()),
+    "outcomes_admin.download_json":       get(admins()),
+    "outcomes_admin.areas":               get(admins()),
     # --- calendars: feeds are public or reached by an unguessable token ------------------------
     "feeds.college_feed":                 get(everyone()),
     "feeds.course_feed":                  get(everyone()),
@@ -267,6 +273,7 @@ def world(app: Flask) -> World:
         "filename": "css/site.css",
         "figure": "attendance",
         "kind": "csv",
+        "moment": "before",
     }
     return World(people, values)
 
