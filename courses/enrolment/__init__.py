@@ -1,6 +1,6 @@
 """Enrolment and the waiting list, attendance registers and anonymous feedback.
 
-Modules: ``services`` (places, queue, offers), ``attendance``, ``feedback``, ``notices``
+Modules: ``services`` (seats, the waiting list, offers), ``attendance``, ``feedback``, ``notices``
 (emails, reminders, changes to sessions), ``queries``, ``transactions`` (write lock and
 retries), ``personal_data``, ``demo``, plus the usual ``views``, ``admin`` and ``forms``.
 """

@@ -78,13 +78,17 @@ def _move_seats(course: Course, condition: sa.ColumnElement[bool], step: int) ->
     """Add ``step`` to the seats taken if ``condition`` holds now; whether it did.
 
     The condition is checked by the database in the same statement that changes the
-    count, so no other transaction can slip in between a check and a write.
+    count, so no other transaction can slip in between a check and a write. The loaded
+    course is not updated in Python (the condition cannot be evaluated there); its count
+    is expired instead, and read again if anyone asks.
     """
     result = db.session.execute(
         sa.update(Course)
         .where(Course.id == course.id, condition)
         .values(seats_taken=Course.seats_taken + step)
+        .execution_options(synchronize_session=False)
     )
+    db.session.expire(course, ["seats_taken"])
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
