@@ -187,7 +187,7 @@ def run_wrk(url: str, connections: int, duration: float, scenario: Scenario) -> 
 
 @dataclass
 class InProcess:
-    """What one request costs inside the app: its SQL statements, and building it unkept."""
+    """What one request costs inside the app: its SQL statements, and building it uncached."""
 
     queries: int
     build_ms: float
@@ -197,8 +197,8 @@ BUILDS = 5
 
 
 def count_queries(scenarios: list[Scenario]) -> dict[str, InProcess]:
-    """SQL statements per request (as served, kept pages included) and the time to build
-    the answer with no kept page, measured in-process against the bench database."""
+    """SQL statements per request (as served, cached pages included) and the time to build
+    the response with no cached page, measured in-process against the bench database."""
     os.environ.update(bench_environment())
     from college import create_app
     from college.extensions import db
@@ -228,7 +228,7 @@ def count_queries(scenarios: list[Scenario]) -> dict[str, InProcess]:
 
 def time_builds(app: Any, client: Any, scenario: Scenario) -> float:
     """Milliseconds to build the answer from the database, as after any change of data."""
-    kept = app.config["PAGE_CACHE_SECONDS"]
+    lifetime = app.config["PAGE_CACHE_SECONDS"]
     app.config["PAGE_CACHE_SECONDS"] = 0
     try:
         started = time.perf_counter()
@@ -236,7 +236,7 @@ def time_builds(app: Any, client: Any, scenario: Scenario) -> float:
             client.get(scenario.path, headers=dict(scenario.headers))
         return (time.perf_counter() - started) * 1000 / BUILDS
     finally:
-        app.config["PAGE_CACHE_SECONDS"] = kept
+        app.config["PAGE_CACHE_SECONDS"] = lifetime
 
 
 def count_one(client: Any, scenario: Scenario, statements: list[str]) -> int:
@@ -329,7 +329,7 @@ def print_table(results: list[Measurement], hello: dict[int, float]) -> None:
         )
     print(
         "\nSQL: statements per request as served. build ms: one answer built in-process from"
-        " the database with no kept page, as after any change of data."
+        " the database with no cached page, as after any change of data."
     )
 
 

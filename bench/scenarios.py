@@ -16,7 +16,12 @@ def build(url: str, database_url: str) -> list[Scenario]:
 
 
 def run_extra(url: str, database_url: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Enrolments per second through HTTP, next to hello world driven the same way."""
-    from bench import enrolment
+    """Enrolments per second through HTTP next to hello world, then the term opening's rush."""
+    from bench import enrolment, rush
 
-    return enrolment.run(url, database_url, smoke=args.smoke, duration=args.duration)
+    found = enrolment.run(url, database_url, smoke=args.smoke, duration=args.duration)
+    rushed = rush.run(url, database_url, smoke=args.smoke)
+    return {
+        "lines": [*found["lines"], *rushed["lines"]],
+        "data": found["data"] | rushed["data"],
+    }

@@ -59,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         account_mail,
         auth,
         contact,
+        data_version,
         i18n,
         page_cache,
         privacy,
@@ -72,9 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     signals.init_app(app)  # first: every package registers in it
     db.init_app(app)
-    # First the kept answers: they are only ever given to reads, which neither the write
-    # lock nor the CSRF check concern, and a calendar client's "unchanged?" should cost no
-    # more than it must.
+    data_version.listen_for_writes()
     page_cache.init_app(app)
     transactions.init_app(app)  # before any other hook, so the write lock comes before a read
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

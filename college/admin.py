@@ -18,7 +18,7 @@ from college.extensions import db
 from college.forms import ConfirmForm, RolesForm
 from college.models import ROLE_LABELS, OutboxMessage, Role, User, UserRole
 from college.outbox import delivery, summaries
-from college.page_cache import PERSON, kept
+from college.page_cache import PERSON, cached_response
 from college.reports import dashboard_panels
 from college.templating import local_datetime
 from college.urls import requested_page
@@ -36,7 +36,7 @@ def require_admin() -> None:
 
 
 @bp.get("/")
-@kept(PERSON)
+@cached_response(PERSON)
 def dashboard() -> str:
     """Show what needs attention today and the chosen term at a glance."""
     role_counts = dict(

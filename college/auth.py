@@ -19,7 +19,6 @@ from college.models import Role, User
 
 SESSION_KEY = "sid"
 # Where Flask-Login keeps the signed-in person's id in the session.
-USER_ID_KEY = "_user_id"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -57,19 +56,6 @@ def current_token() -> str | None:
     return session.get(SESSION_KEY)
 
 
-def claimed_person_id() -> int | None:
-    """Whom the browser's cookie names, not yet checked against the server-side session."""
-    user_id = session.get(USER_ID_KEY)
-    if SESSION_KEY not in session or not isinstance(user_id, str) or not user_id.isdigit():
-        return None
-    return int(user_id)
-
-
-def sign_in_holds(user_id: int) -> bool:
-    """Whether the browser's sign-in as ``user_id`` is still valid (and read the data version)."""
-    return services.session_holds(user_id, session.get(SESSION_KEY))
-
-
 def may_be_signed_in() -> bool:
     """Whether loading the user is worth it: without a session token nobody is signed in."""
     return SESSION_KEY in session
@@ -95,7 +81,7 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
 class CookieSessions(SecureCookieSessionInterface):
     """Flask's signed cookie sessions, with the signer made once per set of keys.
 
-    Flask makes it anew for every request, cookie or not, which costs a kept page a
+    Flask makes it anew for every request, cookie or not, which costs a cached page a
     noticeable share of its time.
     """
 

@@ -340,7 +340,7 @@ CALENDAR_END = b"END:VCALENDAR\r\n"
 
 @lru_cache(maxsize=20_000)  # about 10 MB per process
 def _feed_entry(event: CalendarEvent, zone_name: str) -> bytes:
-    """One feed event's text, kept: the library takes milliseconds to fold its lines.
+    """One feed event's text, cached: the library takes milliseconds to fold its lines.
 
     The event is frozen and its fields are all the text depends on (its stamp is its
     last change), so two equal events always give the same bytes; any change (a new

@@ -146,7 +146,10 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         "PAGE_CACHE_SECONDS": _env_float("PAGE_CACHE_SECONDS", 60),
         "PAGE_CACHE_VERSION_SECONDS": _env_float("PAGE_CACHE_VERSION_SECONDS", 1),
-        "PAGE_CACHE_MAX_BYTES": _env_int("PAGE_CACHE_MAX_BYTES", 64 * 1024 * 1024),
+        # Flask-Caching: one store per process by default; any of its backends will do.
+        "CACHE_TYPE": os.environ.get("CACHE_TYPE", "SimpleCache"),
+        "CACHE_THRESHOLD": _env_int("CACHE_THRESHOLD", 2000),
+        "CACHE_REDIS_URL": os.environ.get("CACHE_REDIS_URL"),
         # The mail worker checks calendars only after a write (see ``courses.invites``).
         "CALENDAR_CHECK_ONLY_AFTER_WRITES": _env_bool("CALENDAR_CHECK_ONLY_AFTER_WRITES", True),
         "COLLEGE_PACKAGES": ("courses", "peers"),

@@ -327,7 +327,7 @@ class ReceivedMail(Base):
 
 
 class DataVersion(Base):
-    """A counter raised by every commit that changes what pages show (see ``page_cache``)."""
+    """A counter raised by every commit that changes what pages show (see ``data_version``)."""
 
     __tablename__ = "data_versions"
 

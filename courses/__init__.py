@@ -73,6 +73,7 @@ def init_app(app: Flask) -> None:
     from courses import (
         admin,
         api,
+        audit_words,
         dashboard,
         demo,
         dropin,
@@ -119,5 +120,6 @@ def init_app(app: Flask) -> None:
     # After the courses' own seeders and personal data, so enrolment builds on them.
     enrolment.init_app(app)
     dashboard.init_app(app)
+    audit_words.init_app(app)
     dropin.init_app(app)
     outcomes.init_app(app)

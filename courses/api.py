@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from college.db import now_utc
 from college.extensions import csrf
-from college.page_cache import ANYONE, kept, no_language
+from college.page_cache import ANYONE, cached_response, no_language
 from college.urls import absolute_url
 from courses import facilitator_name, prospectus
 from courses.models import (
@@ -55,7 +55,7 @@ def allow_partner_sites(response: Response) -> Response:
 
 
 @bp.get("/courses")
-@kept(ANYONE, language=no_language, etag=True)
+@cached_response(ANYONE, language=no_language)
 def list_courses() -> ResponseReturnValue:
     """List published courses of current and coming terms, filtered and paginated."""
     parsed = prospectus.parse_filters(request.args, strict=True, allow_per_page=True)
@@ -73,7 +73,7 @@ def list_courses() -> ResponseReturnValue:
 
 
 @bp.get("/courses/<slug>")
-@kept(ANYONE, language=no_language, etag=True)
+@cached_response(ANYONE, language=no_language)
 def get_course(slug: str) -> ResponseReturnValue:
     """Show one course with its sessions, venues, pair and partners."""
     course = prospectus.find_course(slug)

@@ -9,10 +9,9 @@ Every question is one query, whatever the number of courses, so the page cost st
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, url_for
@@ -21,14 +20,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased, selectinload
 
-from college.audit import (
-    register_audit_actions,
-    register_audit_detail_words,
-    register_audit_kinds,
-    register_audit_sentences,
-    register_audit_subject,
-    register_audit_target,
-)
 from college.charts import (
     BLUE,
     GREY,
@@ -50,17 +41,14 @@ from college.templating import NavItem, add_nav_item
 from courses.enrolment.admin import DEMAND_HINT_FROM
 from courses.enrolment.forms import FEEDBACK_LABELS
 from courses.enrolment.models import FEEDBACK_AREAS, Enrolment, EnrolmentStatus
-from courses.enrolment.services import REMOVAL_REASONS
 from courses.models import (
     Course,
     CourseSession,
     CourseStatus,
     FacilitatorRole,
-    Partner,
     SessionFacilitator,
     SessionStatus,
     Term,
-    Venue,
 )
 from courses.reports import (
     CourseFeedback,
@@ -455,117 +443,9 @@ def latest_attendance_chart(term: Term) -> Chart:
 
 # --- wiring ---------------------------------------------------------------------------------
 
-AUDIT_ACTIONS = {
-    "term.created": _l("Added a term"),
-    "term.updated": _l("Changed a term"),
-    "venue.created": _l("Added a venue"),
-    "venue.updated": _l("Changed a venue"),
-    "partner.created": _l("Added a partner"),
-    "partner.updated": _l("Changed a partner"),
-    "course.created": _l("Created a course"),
-    "course.updated": _l("Changed a course"),
-    "course.pair": _l("Chose a course's trainers"),
-    "course.published": _l("Published a course"),
-    "course.cancelled": _l("Cancelled a course"),
-    "course.archived": _l("Archived a course"),
-    "session.added": _l("Added a session"),
-    "session.series": _l("Added a series of sessions"),
-    "session.rescheduled": _l("Moved a session"),
-    "session.cancelled": _l("Cancelled a session"),
-    "session.deleted": _l("Deleted a session"),
-    "session.facilitators": _l("Changed who facilitates a session"),
-    "session.facilitator_replaced": _l("Put one trainer in another's place on a session"),
-    "qualification.recorded": _l("Recorded a qualification"),
-    "qualification.removed": _l("Removed a qualification"),
-    "enrolments.viewed": _l("Opened a course's list of enrolments"),
-    "enrolment.removed": _l("Took someone off a course"),
-    "waitlist.moved": _l("Moved someone on a waiting list"),
-    "register.viewed": _l("Opened a session's register"),
-    "register.saved": _l("Saved a session's register"),
-    "register.exported": _l("Downloaded a session's register"),
-}
-
-AUDIT_SENTENCES = {
-    "term.created": _l("%(who)s added the term “%(target)s”"),
-    "term.updated": _l("%(who)s changed the term “%(target)s”"),
-    "venue.created": _l("%(who)s added the venue “%(target)s”"),
-    "venue.updated": _l("%(who)s changed the venue “%(target)s”"),
-    "partner.created": _l("%(who)s added the partner “%(target)s”"),
-    "partner.updated": _l("%(who)s changed the partner “%(target)s”"),
-    "course.created": _l("%(who)s created the course “%(target)s”"),
-    "course.updated": _l("%(who)s changed the course “%(target)s”"),
-    "course.pair": _l("%(who)s chose the trainers of the course “%(target)s”"),
-    "course.published": _l("%(who)s published the course “%(target)s”"),
-    "course.cancelled": _l("%(who)s cancelled the course “%(target)s”"),
-    "course.archived": _l("%(who)s archived the course “%(target)s”"),
-    "session.added": _l("%(who)s added the session “%(target)s”"),
-    "session.rescheduled": _l("%(who)s moved the session “%(target)s”"),
-    "session.cancelled": _l("%(who)s cancelled the session “%(target)s”"),
-    "session.facilitators": _l("%(who)s changed who facilitates the session “%(target)s”"),
-    "qualification.recorded": _l("%(who)s recorded a qualification for %(target)s"),
-    "qualification.removed": _l("%(who)s removed a qualification from %(target)s"),
-    "enrolments.viewed": _l("%(who)s opened the enrolments of the course “%(target)s”"),
-    "enrolment.removed": _l("%(who)s took %(target)s off the course"),
-    "waitlist.moved": _l("%(who)s moved %(target)s on the waiting list"),
-    "register.viewed": _l("%(who)s opened the register of the session “%(target)s”"),
-    "register.saved": _l("%(who)s saved the register of the session “%(target)s”"),
-    "register.exported": _l("%(who)s downloaded the register of the session “%(target)s”"),
-}
-
-# What the audit log calls the kinds of record the courses touch.
-AUDIT_KINDS = {
-    "Term": _l("Term"),
-    "Venue": _l("Venue"),
-    "Partner": _l("Partner"),
-    "Course": _l("Course"),
-    "CourseSession": _l("Session"),
-    "Enrolment": _l("Place on a course"),
-}
-
-
-def course_names(ids: list[int]) -> dict[int, str]:
-    rows = db.session.execute(sa.select(Course.id, Course.title).where(Course.id.in_(ids)))
-    return {course_id: title for course_id, title in rows}
-
-
-def session_names(ids: list[int]) -> dict[int, str]:
-    rows = db.session.execute(
-        sa.select(CourseSession.id, Course.title, CourseSession.starts_at)
-        .join(Course, CourseSession.course_id == Course.id)
-        .where(CourseSession.id.in_(ids))
-    )
-    return {
-        session_id: f"{title}, {format_date(starts_at, 'medium')}"
-        for session_id, title, starts_at in rows
-    }
-
-
-def enrolment_names(ids: list[int]) -> dict[int, str]:
-    rows = db.session.execute(
-        sa.select(Enrolment.id, User.display_name, Course.title)
-        .join(User, Enrolment.student_id == User.id)
-        .join(Course, Enrolment.course_id == Course.id)
-        .where(Enrolment.id.in_(ids))
-    )
-    return {enrolment_id: f"{name} ({title})" for enrolment_id, name, title in rows}
-
-
-def names_of(
-    model: type[Term] | type[Venue] | type[Partner],
-) -> Callable[[list[int]], dict[int, str]]:
-    def names(ids: list[int]) -> dict[int, str]:
-        rows = db.session.execute(sa.select(model.id, model.name).where(model.id.in_(ids)))
-        return {row_id: name for row_id, name in rows}
-
-    return names
-
-
-def enrolments_of(person_id: int) -> sa.Select[Any]:
-    return sa.select(Enrolment.id).where(Enrolment.student_id == person_id)
-
 
 def init_app(app: Flask) -> None:
-    """Plug the dashboard panel, the report pages and readable audit entries into the app."""
+    """Plug the dashboard panel and the report pages into the app."""
     from courses import report_pages
     from courses.enrolment.demo import seed_term_figures
 
@@ -576,13 +456,3 @@ def init_app(app: Flask) -> None:
     extension_points(app).course_admin_links.append(
         NavItem("reports_admin.course_report", _l("Figures and downloads"))
     )
-    register_audit_actions(app, AUDIT_ACTIONS)
-    register_audit_kinds(app, AUDIT_KINDS)
-    register_audit_sentences(app, AUDIT_SENTENCES)
-    register_audit_detail_words(app, "reason", {str(k): v for k, v in REMOVAL_REASONS.items()})
-    register_audit_target(app, "Course", course_names)
-    register_audit_target(app, "CourseSession", session_names)
-    register_audit_target(app, "Enrolment", enrolment_names)
-    for model in (Term, Venue, Partner):
-        register_audit_target(app, model.__name__, names_of(model))
-    register_audit_subject(app, "Enrolment", enrolments_of)

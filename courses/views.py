@@ -8,11 +8,12 @@ from flask import Blueprint, abort, current_app, render_template, request
 from markupsafe import Markup
 
 from college.db import now_utc
-from college.page_cache import VISITORS, kept
+from college.page_cache import VISITORS, cached_response
 from college.signals import extension_points
 from college.urls import absolute_url, subscription_links
 from courses import prospectus
 from courses.enrolment.queries import waiting_counts
+from courses.feeds import feed_link_args
 from courses.models import Course
 from courses.services.joining import join_state_of_loaded
 
@@ -37,12 +38,14 @@ def enrol_endpoint() -> str | None:
 
 
 @bp.get("/")
-@kept(VISITORS)
+@cached_response(VISITORS)
 def index() -> str:
     """List published courses, searchable and filterable, without an account."""
     parsed = prospectus.parse_filters(request.args, strict=False)
     page = prospectus.find_courses(parsed.filters)
     terms = prospectus.listed_terms()
+    feed_args = feed_link_args(parsed.filters)
+    feed = absolute_url("feeds.college_feed", **feed_args)
     return render_template(
         "courses/index.html",
         page=page,
@@ -52,11 +55,13 @@ def index() -> str:
         terms=terms,
         months=prospectus.listed_months(terms),
         venues=prospectus.listed_venues(),
+        subscribe=subscription_links(feed, current_app.config["COLLEGE_NAME"]),
+        feed_follows_filters=bool(feed_args),
     )
 
 
 @bp.get("/<slug>")
-@kept(VISITORS)
+@cached_response(VISITORS)
 def detail(slug: str) -> str:
     """Show everything a student needs to decide about one course."""
     course = prospectus.find_course(slug)

@@ -41,7 +41,7 @@ def test_config(database_url: str, tmp: Path) -> dict[str, Any]:
         "ARGON2_MEMORY_COST": 1024,
         "LOG_LEVEL": "WARNING",
         "SERVER_NAME": None,
-        # Factories flush without committing, so kept pages would not see them; the page
+        # Factories flush without committing, so cached pages would not see them; the page
         # cache's own tests switch it on (``page_cache_on``).
         "PAGE_CACHE_SECONDS": 0,
         "PAGE_CACHE_VERSION_SECONDS": 0,

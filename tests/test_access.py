@@ -223,8 +223,8 @@ class World:
 
 
 @pytest.fixture(autouse=True)
-def pages_kept(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The table holds as in production, with kept pages: none may reach the wrong person."""
+def pages_cached(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The table holds as in production, with cached pages: none may reach the wrong person."""
     monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 60)
     page_cache.clear()
     yield

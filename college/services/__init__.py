@@ -58,7 +58,6 @@ from college.services.passwords import (
 )
 from college.services.sign_in import (
     LIVE_SESSION,
-    SESSION_HOLDS,
     SESSION_USER,
     InvalidCredentials,
     TooManyAttempts,
@@ -74,7 +73,6 @@ from college.services.sign_in import (
     ensure_not_throttled,
     load_session_user,
     record_login_failure,
-    session_holds,
     start_login_session,
 )
 
@@ -84,7 +82,6 @@ __all__ = [
     "MAX_CALENDAR_TOKEN_LENGTH",
     "MAX_PASSWORD_LENGTH",
     "MIN_PASSWORD_LENGTH",
-    "SESSION_HOLDS",
     "SESSION_USER",
     "TOKEN_CHARS",
     "ConsentRequired",
@@ -130,7 +127,6 @@ __all__ = [
     "require_admin",
     "reset_password",
     "revoke_calendar_token",
-    "session_holds",
     "set_account_active",
     "set_language",
     "set_roles",

@@ -12,7 +12,6 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from college import page_cache
 from college.db import UTCDateTime, now_utc
 from college.errors import DomainError
 from college.extensions import db
@@ -205,16 +204,13 @@ LIVE_SESSION = sa.and_(
     LoginSession.expires_at > sa.bindparam("now", type_=UTCDateTime),
     LoginSession.user_id == sa.bindparam("user_id"),
 )
-# Every signed-in request asks this, so the statement is built once; roles come with it,
-# and so does the data version, which the person's own kept pages need read fresh.
+# Every signed-in request asks this, so the statement is built once; roles come with it.
 SESSION_USER = (
-    sa.select(User, page_cache.VERSION_COLUMN)
+    sa.select(User)
     .join(LoginSession, LoginSession.user_id == User.id)
     .options(joinedload(User.role_rows))
     .where(LIVE_SESSION)
 )
-# A kept page of the person needs only this: that the sign-in still holds (see page_cache).
-SESSION_HOLDS = sa.select(page_cache.VERSION_COLUMN, sa.exists().where(LIVE_SESSION))
 
 
 def _session_values(user_id: int, raw_token: str) -> dict[str, object]:
@@ -226,22 +222,7 @@ def load_session_user(user_id: str, raw_token: str | None) -> User | None:
     if not raw_token or not user_id.isdigit():
         return None
     values = _session_values(int(user_id), raw_token)
-    row = db.session.execute(SESSION_USER, values).unique().one_or_none()
-    if row is None:
-        return None
-    user, version = row
-    page_cache.note_version(version)
-    return user
-
-
-def session_holds(user_id: int, raw_token: str | None) -> bool:
-    """Whether ``raw_token`` is a live sign-in of ``user_id``; notes the data version too."""
-    if not raw_token:
-        return False
-    values = _session_values(user_id, raw_token)
-    version, holds = db.session.connection().execute(SESSION_HOLDS, values).one()
-    page_cache.note_version(version)
-    return bool(holds)
+    return db.session.scalars(SESSION_USER, values).unique().one_or_none()
 
 
 def end_login_session(raw_token: str | None) -> None:

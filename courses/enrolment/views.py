@@ -24,7 +24,7 @@ from college.auth import roles_required
 from college.errors import DomainError
 from college.extensions import db
 from college.models import Role, User
-from college.page_cache import PERSON, kept
+from college.page_cache import PERSON, cached_response
 from college.reports import table_response
 from college.signals import extension_points
 from college.transactions import Busy
@@ -129,7 +129,7 @@ def withdraw(slug: str) -> Any:
 
 @bp.get("/me/courses")
 @login_required
-@kept(PERSON)
+@cached_response(PERSON)
 def my_courses() -> str:
     """Show my upcoming and past courses and waiting lists."""
     upcoming, past = services.my_courses(me())

@@ -16,9 +16,9 @@ from college.extensions import db
 from college.languages import force_language
 from college.models import User
 from college.outbox.queueing import Rendered, enqueue_described, render_email
-from courses.feeds import Viewer, calendar_event, details_link, facts_of, neutral_title
 from courses.invites.messages import SUBJECTS, write_itip
 from courses.models import CalendarEntry, CourseSession
+from courses.session_facts import Viewer, calendar_event, details_link, facts_of, neutral_title
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from college.outbox.queueing import Rendered, render_email
 from college.signals import extension_points
 from college.templating import format_when
 from college.urls import absolute_url
-from courses.feeds import SessionFacts, Viewer, calendar_event, details_link
 from courses.invites.plans import Outgoing
+from courses.session_facts import SessionFacts, Viewer, calendar_event, details_link
 
 SUBJECTS = {
     "new": _l("Invitation: %(title)s, %(when)s"),

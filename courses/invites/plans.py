@@ -26,8 +26,9 @@ from college.extensions import db
 from college.languages import force_language
 from college.models import User
 from college.templating import format_clock, format_when
-from courses.feeds import (
-    MAX_ID,
+from courses.models import CalendarEntry, Course, CourseSession, CourseStatus, SessionStatus, Venue
+from courses.prospectus import MAX_ID
+from courses.session_facts import (
     SESSION_COLUMNS,
     SessionFacts,
     Viewer,
@@ -35,7 +36,6 @@ from courses.feeds import (
     facilitators_of,
     facts_from_row,
 )
-from courses.models import CalendarEntry, Course, CourseSession, CourseStatus, SessionStatus, Venue
 
 # The fields of an entry that a person sees; the digest is taken of them, and a "changed"
 # mail names those that differ.

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Flask, current_app
 
+from college.data_version import READ_VERSION, has_changed
 from college.db import now_utc
 from college.extensions import db
 from college.models import OutboxMessage, OutboxStatus, User
 from college.outbox.queueing import enqueue
-from college.page_cache import READ_VERSION
 from courses.invites.messages import build_calendar, write_mail
 from courses.invites.plans import (
     Occurrence,
@@ -66,11 +66,10 @@ def _waiting_notices() -> dict[tuple[int, int], OutboxMessage]:
 def _version_if_clean() -> int | None:
     """The data version, when this transaction has written nothing yet (else None).
 
-    Every committed write raises it (``college.page_cache``): while it stands still, every
+    Every committed write raises it (``college.data_version``): while it stands still, every
     calendar is as right as the last round left it, since time passing changes no entry.
     """
-    session = db.session()
-    if session.info.get("data_changed") or session.new or session.dirty or session.deleted:
+    if has_changed(db.session()):
         return None
     return db.session.scalar(READ_VERSION)
 

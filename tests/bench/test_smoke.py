@@ -70,7 +70,7 @@ def test_the_benchmark_runs_on_tiny_data(tmp_path: Path):
     for name, row in rows.items():
         assert row["errors"] == 0, name
         assert row["rps"] > 0, name
-        assert row["queries"] is not None, name  # kept pages may need none
+        assert row["queries"] is not None, name  # cached pages may need none
         assert row["build_ms"] is not None and row["build_ms"] > 0, name
         assert row["ratio"] is not None, name
     assert results["hello_world_rps"]["4"] > 0
@@ -85,3 +85,11 @@ def test_the_benchmark_runs_on_tiny_data(tmp_path: Path):
     assert (enrolment["median_cpu_ms"] is not None) == bool(measured)
     assert "processor per sign-up" in done.stdout
     assert "hello world" in done.stdout and "My courses" in done.stdout
+    # The term opening: sign-ups and browsing at once, every rule held, every sign-up seen.
+    rush = results["extra"]["rush"]
+    assert rush["problems"] == []
+    assert rush["sign_ups"]["statuses"] == {"302": rush["students"]}
+    assert rush["version_raised"] >= rush["students"]
+    assert rush["browsing"]["rps"] > 0 and rush["browsing"]["errors"] == 0
+    assert rush["browsing"]["non_2xx_3xx"] == 0
+    assert "The term opening" in done.stdout

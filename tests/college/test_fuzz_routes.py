@@ -22,10 +22,10 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_access import ACCESS, PEOPLE, World, pages_kept, sign_in_as, world
+from tests.test_access import ACCESS, PEOPLE, World, pages_cached, sign_in_as, world
 
-# The access table's own fixtures: one of everything, and kept pages on, as in production.
-FIXTURES = (pages_kept, world)
+# The access table's own fixtures: one of everything, and the page cache on, as in production.
+FIXTURES = (pages_cached, world)
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2"))
 # Routes that end the signed-in session the rest of the run needs.

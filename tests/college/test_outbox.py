@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 
-from college import page_cache
+from college import data_version
 from college.db import now_utc
 from college.extensions import db
 from college.models import DataVersion, OutboxMessage, OutboxStatus
@@ -84,7 +84,7 @@ def test_a_message_queued_by_description_goes_with_a_rollback(app: Flask):
 
 
 def test_a_message_queued_by_description_raises_the_data_version(app: Flask):
-    read = sa.select(DataVersion.version).where(DataVersion.name == page_cache.DATA)
+    read = sa.select(DataVersion.version).where(DataVersion.name == data_version.DATA)
     db.session.commit()
     before = db.session.scalar(read) or 0
     queue_described("a@example.org")

@@ -1,9 +1,9 @@
-"""Kept pages: served again only while the data is unchanged, never to the wrong person."""
+"""Cached responses: given again only while the data is unchanged, never to the wrong person."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from college import page_cache
+from college import data_version, page_cache
 from college.extensions import db
-from college.models import AuditEvent, DataVersion, LoginSession, Role, User
+from college.models import DataVersion, LoginSession, Role, User
 from college.services import renew_calendar_token, revoke_calendar_token, set_roles
 from courses.models import Course, CourseStatus
 from tests import factories
@@ -25,6 +25,8 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 def page_cache_on(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 60)
     monkeypatch.setitem(app.config, "PAGE_CACHE_VERSION_SECONDS", 0)
+    # A page is cached for a period of the clock; these tests do not cross into the next.
+    monkeypatch.setattr(page_cache, "wall_clock", lambda: 1000.0)
     page_cache.clear()
     yield
     page_cache.clear()
@@ -32,7 +34,7 @@ def page_cache_on(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
 
 def version() -> int:
     found = db.session.scalar(
-        sa.select(DataVersion.version).where(DataVersion.name == page_cache.DATA)
+        sa.select(DataVersion.version).where(DataVersion.name == data_version.DATA)
     )
     return found or 0
 
@@ -42,130 +44,10 @@ def rename(course: Course, title: str) -> None:
     db.session.commit()
 
 
-# --- the data version ----------------------------------------------------------------------
-
-
-def test_a_committed_change_raises_the_version(app: Flask) -> None:
-    before = version()
-    factories.make_venue(name="Hall")
-    db.session.commit()
-    assert version() == before + 1
-
-
-def test_a_bulk_update_raises_the_version(app: Flask) -> None:
-    course = factories.make_course()
-    db.session.commit()
-    before = version()
-    db.session.execute(sa.update(Course).where(Course.id == course.id).values(capacity=3))
-    db.session.commit()
-    assert version() == before + 1
-
-
-SET_CAPACITY = sa.update(Course).where(Course.id == sa.bindparam("course")).values(capacity=3)
-
-
-def test_a_write_past_the_orm_raises_the_version(app: Flask) -> None:
-    course = factories.make_course()
-    db.session.commit()
-    before = version()
-    page_cache.execute_write(SET_CAPACITY, {"course": course.id})
-    db.session.commit()
-    assert version() == before + 1
-
-
-def version_statements(count_queries, action: Callable[[], object]) -> list[str]:
-    with count_queries() as counter:
-        action()
-    return [s for s in counter.statements if "data_versions" in s and "SELECT" not in s[:7]]
-
-
-def test_a_last_write_can_raise_the_version_itself(app: Flask, count_queries) -> None:
-    course = factories.make_course()
-    db.session.commit()
-    before = version()
-
-    def write_and_commit() -> None:
-        page_cache.execute_write(SET_CAPACITY, {"course": course.id}, raise_version=True)
-        factories.make_venue(name="Hall")  # written after it, in the same transaction
-        db.session.commit()
-
-    raised = version_statements(count_queries, write_and_commit)
-    assert version() == before + 1
-    if db.engine.dialect.name == "postgresql":
-        # In the UPDATE itself; the commit adds no statement of its own.
-        assert len(raised) == 1 and "UPDATE courses" in raised[0], raised
-    else:
-        # SQLite writes one table per statement, so the commit raises it as always.
-        assert len(raised) == 1 and raised[0].lstrip().startswith("INSERT INTO data_versions")
-
-
-def test_a_version_raised_and_rolled_back_is_raised_again_next_time(app: Flask) -> None:
-    course = factories.make_course()
-    db.session.commit()
-    before = version()
-    page_cache.execute_write(SET_CAPACITY, {"course": course.id}, raise_version=True)
-    db.session.rollback()
-    assert version() == before
-    factories.make_venue(name="Hall")
-    db.session.commit()
-    assert version() == before + 1
-
-
-def test_within_a_savepoint_the_commit_raises_the_version(app: Flask, count_queries) -> None:
-    course = factories.make_course()
-    db.session.commit()
-    before = version()
-
-    def write_in_a_savepoint() -> None:
-        with db.session.begin_nested():
-            page_cache.execute_write(SET_CAPACITY, {"course": course.id}, raise_version=True)
-        db.session.commit()
-
-    raised = version_statements(count_queries, write_in_a_savepoint)
-    assert version() == before + 1
-    # A savepoint rolled back would have taken it along, so it is not raised in there.
-    assert len(raised) == 1 and raised[0].lstrip().startswith("INSERT INTO data_versions")
-
-
-def test_a_write_past_the_orm_comes_after_what_was_pending(app: Flask) -> None:
-    course = factories.make_course()
-    db.session.commit()
-    course.title = "Written first"
-    page_cache.execute_write(SET_CAPACITY, {"course": course.id})
-    # Read on the connection, past the ORM: only what was written is seen there.
-    row = db.session.connection().execute(
-        sa.select(Course.title, Course.capacity).where(Course.id == course.id)
-    )
-    assert tuple(row.one()) == ("Written first", 3)
-
-
-def test_a_rolled_back_change_leaves_the_version(app: Flask) -> None:
-    before = version()
-    factories.make_venue(name="Hall")
-    db.session.rollback()
-    db.session.commit()
-    assert version() == before
-
-
-def test_bookkeeping_is_not_a_change_of_data(app: Flask) -> None:
-    person = factories.make_student()
-    db.session.commit()
-    before = version()
-    db.session.add(
-        AuditEvent(actor_id=person.id, action="person.viewed", target_type="user", target_id=1)
-    )
-    person.last_login_at = factories.FIRST_SESSION
-    db.session.commit()
-    assert version() == before
-    person.display_name = "Another name"
-    db.session.commit()
-    assert version() == before + 1
-
-
 # --- public pages ---------------------------------------------------------------------------
 
 
-def test_the_prospectus_is_kept_until_a_course_changes(
+def test_the_prospectus_is_cached_until_a_course_changes(
     page_cache_on: None, client: FlaskClient, count_queries: object
 ) -> None:
     course = factories.make_published_course(title="Hope and recovery")
@@ -174,14 +56,14 @@ def test_the_prospectus_is_kept_until_a_course_changes(
     with count_queries() as counter:  # type: ignore[operator]
         again = client.get("/courses/")
     assert "Hope and recovery" in again.get_data(as_text=True)
-    assert counter.count == 1  # only the version
+    assert counter.count == 1, counter.statements  # only the version
     rename(course, "Living with voices")
     page = client.get("/courses/").get_data(as_text=True)
     assert "Living with voices" in page
     assert "Hope and recovery" not in page
 
 
-def test_a_kept_course_page_shows_places_taken_since(
+def test_a_cached_course_page_shows_places_taken_since(
     page_cache_on: None, client: FlaskClient
 ) -> None:
     course = factories.make_published_course(title="Mindfulness", capacity=2)
@@ -192,7 +74,7 @@ def test_a_kept_course_page_shows_places_taken_since(
     assert "1 place left" in client.get(f"/courses/{course.slug}").get_data(as_text=True)
 
 
-def test_a_sign_up_through_the_site_shows_at_once_on_the_kept_pages(
+def test_a_sign_up_through_the_site_shows_at_once_on_the_cached_pages(
     page_cache_on: None, app: Flask, client: FlaskClient
 ) -> None:
     course = factories.make_published_course(title="Mindfulness", capacity=2)
@@ -246,7 +128,7 @@ def test_each_browser_of_a_person_gets_a_token_of_its_own(
             data={"email": student.email, "password": factories.PASSWORD, "csrf_token": token},
         )
         assert signed_in.status_code == 302
-        browser.get("/me/courses")  # the welcome is shown once, then the page is kept
+        browser.get("/me/courses")  # the welcome is shown once, then the page is cached
         page = browser.get("/me/courses").get_data(as_text=True)
         tokens.append(CSRF.search(page).group(1))  # type: ignore[union-attr]
         assert "\x00" not in page
@@ -285,7 +167,7 @@ def test_a_signed_in_person_never_gets_the_visitors_copy(
     assert "Log in" not in page
 
 
-def test_a_message_is_shown_once_and_never_kept(
+def test_a_message_is_shown_once_and_never_cached(
     page_cache_on: None, app: Flask, client: FlaskClient
 ) -> None:
     client.get("/courses/")
@@ -298,7 +180,7 @@ def test_a_message_is_shown_once_and_never_kept(
 # --- a person's own pages -------------------------------------------------------------------
 
 
-def test_my_courses_are_kept_for_me_alone(
+def test_my_courses_are_cached_for_me_alone(
     page_cache_on: None, app: Flask, client: FlaskClient
 ) -> None:
     mine = factories.make_published_course(title="Being a relative")
@@ -326,7 +208,7 @@ def signed_in_student(client: FlaskClient) -> User:
     return student
 
 
-def test_a_page_kept_for_someone_is_not_given_after_they_sign_out(
+def test_a_page_cached_for_someone_is_not_given_after_they_sign_out(
     page_cache_on: None, client: FlaskClient
 ) -> None:
     signed_in_student(client)
@@ -350,22 +232,23 @@ def recorded_statements() -> Iterator[list[str]]:
         sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
-def test_a_kept_page_of_a_person_costs_one_statement_and_keeps_their_language(
+def test_a_cached_page_of_a_person_costs_two_statements_and_keeps_their_language(
     page_cache_on: None, app: Flask, client: FlaskClient
 ) -> None:
     student = factories.make_student(language="da")
     db.session.commit()
     client.post("/auth/login", data={"email": student.email, "password": factories.PASSWORD})
-    client.get("/me/courses")  # shows the welcome, so it is not kept
+    client.get("/me/courses")  # shows the welcome, so it is not cached
     first = client.get("/me/courses").get_data(as_text=True)
     with recorded_statements() as statements:
         again = client.get("/me/courses")
     assert again.get_data(as_text=True) == first
     assert '<html lang="da"' in first
-    assert len(statements) == 1
+    # Loading the person (with their roles) and reading the data version, nothing else.
+    assert len(statements) == 2, statements
 
 
-def test_a_kept_page_is_not_given_once_the_sign_in_ended_elsewhere(
+def test_a_cached_page_is_not_given_once_the_sign_in_ended_elsewhere(
     page_cache_on: None, client: FlaskClient
 ) -> None:
     student = signed_in_student(client)
@@ -377,7 +260,7 @@ def test_a_kept_page_is_not_given_once_the_sign_in_ended_elsewhere(
     assert client.get("/me/courses").status_code == 302
 
 
-def test_the_kept_dashboard_is_not_given_to_someone_who_is_no_longer_an_administrator(
+def test_the_cached_dashboard_is_not_given_to_someone_who_is_no_longer_an_administrator(
     page_cache_on: None, client: FlaskClient
 ) -> None:
     admin, other = factories.make_admin(), factories.make_admin()
@@ -407,7 +290,7 @@ def test_the_api_answers_304_until_the_prospectus_changes(
     assert "Creativity and recovery" in changed.get_data(as_text=True)
 
 
-def test_the_public_feed_and_the_api_may_be_kept_by_shared_caches(
+def test_the_public_feed_and_the_api_may_be_cached_by_shared_caches(
     page_cache_on: None, client: FlaskClient
 ) -> None:
     factories.make_published_course()
@@ -421,7 +304,7 @@ def test_the_public_feed_and_the_api_may_be_kept_by_shared_caches(
             assert "Cookie" not in response.headers.get("Vary", ""), path
 
 
-def test_a_feed_answers_from_its_copy_and_stops_when_the_token_is_revoked(
+def test_a_feed_answers_from_the_cache_and_stops_when_the_token_is_revoked(
     page_cache_on: None, client: FlaskClient
 ) -> None:
     peer = factories.make_peer()
@@ -433,7 +316,7 @@ def test_a_feed_answers_from_its_copy_and_stops_when_the_token_is_revoked(
     assert whole.status_code == 200
     etag = whole.headers["ETag"]
     assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
-    # A client that sends the ETag first, to a process without a copy, still gets a 304.
+    # A client that sends the ETag first, to a process without a cached response, still gets a 304.
     page_cache.clear()
     assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
     assert client.get(path).get_data() == whole.get_data()
@@ -442,7 +325,7 @@ def test_a_feed_answers_from_its_copy_and_stops_when_the_token_is_revoked(
     assert client.get(path).status_code == 404
 
 
-def test_a_course_withdrawn_from_the_prospectus_disappears_from_kept_pages(
+def test_a_course_withdrawn_from_the_prospectus_disappears_from_cached_pages(
     page_cache_on: None, client: FlaskClient
 ) -> None:
     course = factories.make_published_course(title="Sleep well")
@@ -457,154 +340,114 @@ def test_a_course_withdrawn_from_the_prospectus_disappears_from_kept_pages(
 # --- lifetime and size ----------------------------------------------------------------------
 
 
-def test_a_kept_page_is_rebuilt_when_its_lifetime_is_over(
+def test_a_cached_page_is_rebuilt_when_its_lifetime_is_over(
     page_cache_on: None, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = [1000.0]
-    monkeypatch.setattr(page_cache.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(page_cache, "wall_clock", lambda: clock[0])
     factories.make_published_course(title="Hope")
     db.session.commit()
     client.get("/courses/")
     # Written behind the app's back: only the clock can tell the page to move on.
     db.session.execute(sa.text("UPDATE courses SET title = 'Meaning'"))
-    page_cache.forget_version()
+    data_version.forget_version()
     assert "Hope" in client.get("/courses/").get_data(as_text=True)
     clock[0] += 61
     assert "Meaning" in client.get("/courses/").get_data(as_text=True)
 
 
-def test_the_store_forgets_the_least_recently_used_past_its_size() -> None:
-    store = page_cache.ResponseStore()
-
-    def item(size: int) -> page_cache.KeptResponse:
-        return page_cache.KeptResponse(1, 0.0, 200, (), b"x" * size, None, False, ())
-
-    store.put("a", item(40), limit=100)
-    store.put("b", item(40), limit=100)
-    assert store.get("a") is not None  # "a" is now the most recent
-    store.put("c", item(40), limit=100)
-    assert store.get("b") is None
-    assert store.get("a") is not None and store.get("c") is not None
-    store.put("huge", item(101), limit=100)
-    assert store.get("huge") is None
+# --- conditional requests and what others may cache -----------------------------------------
 
 
-def test_a_kept_feed_answers_before_the_other_request_hooks(
+def test_an_unchanged_prospectus_answers_304_without_being_built(
+    page_cache_on: None, client: FlaskClient
+) -> None:
+    course = factories.make_published_course(title="Hope and recovery")
+    db.session.commit()
+    whole = client.get("/courses/")
+    etag = whole.headers["ETag"]
+    with recorded_statements() as statements:
+        unchanged = client.get("/courses/", headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304
+    assert unchanged.get_data() == b""
+    assert unchanged.headers["ETag"] == etag
+    assert len(statements) == 1  # the data version, nothing else
+    rename(course, "Living with voices")
+    changed = client.get("/courses/", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert "Living with voices" in changed.get_data(as_text=True)
+
+
+def test_visitor_pages_may_be_cached_by_a_proxy_that_varies_by_cookie_and_language(
+    page_cache_on: None, client: FlaskClient
+) -> None:
+    course = factories.make_published_course()
+    db.session.commit()
+    for path in ("/courses/", f"/courses/{course.slug}"):
+        answer = client.get(path)
+        assert answer.headers["Cache-Control"] == "public, max-age=60"
+        assert {"Cookie", "Accept-Language"} <= set(answer.vary), path
+
+
+def test_an_etag_of_one_language_does_not_answer_for_another(
+    page_cache_on: None, client: FlaskClient
+) -> None:
+    english = client.get("/courses/", headers={"Accept-Language": "en"})
+    danish = client.get(
+        "/courses/", headers={"Accept-Language": "da", "If-None-Match": english.headers["ETag"]}
+    )
+    assert danish.status_code == 200
+    assert '<html lang="da">' in danish.get_data(as_text=True)
+
+
+def test_a_persons_page_is_private_and_never_stored(
     page_cache_on: None, app: Flask, client: FlaskClient
 ) -> None:
-    peer = factories.make_peer()
-    factories.make_published_course(peer=peer)
-    token = renew_calendar_token(peer)
+    mine = factories.make_published_course(title="Being a relative")
+    me, them = factories.make_student(), factories.make_student()
+    factories.make_enrolment(mine, me)
     db.session.commit()
-    reached: list[str] = []
-    # A hook added last, as the sign-in and consent hooks are added after the store's own.
-    app.before_request_funcs.setdefault(None, []).append(lambda: reached.append("hook"))
-    path = f"/calendar/u/{token}.ics"
-    etag = client.get(path).headers["ETag"]
-    assert reached == ["hook"]
-    with recorded_statements() as statements:
-        unchanged = client.get(path, headers={"If-None-Match": etag})
-    assert unchanged.status_code == 304
-    assert reached == ["hook"]
-    assert len(statements) == 1  # the data version, nothing else
-    # Ahead of the write lock and the CSRF check too, which only concern writes.
-    assert app.before_request_funcs[None][0] is page_cache.serve_kept_early
+    other = app.test_client()
+    client.post("/auth/login", data={"email": me.email, "password": factories.PASSWORD})
+    other.post("/auth/login", data={"email": them.email, "password": factories.PASSWORD})
+    client.get("/me/courses")  # the welcome, not cached
+    other.get("/me/courses")
+    my_page = client.get("/me/courses")
+    # About a person, and health-related: no browser or proxy stores it.
+    assert my_page.headers["Cache-Control"] == "private, no-store"
+    assert "ETag" not in my_page.headers
+    # Even a conditional request gets the whole page, built for its reader.
+    theirs = other.get("/me/courses", headers={"If-None-Match": "*"})
+    assert theirs.status_code == 200
+    assert "Being a relative" not in theirs.get_data(as_text=True)
 
 
-# --- answers given before the app ----------------------------------------------------------
-
-
-@pytest.fixture
-def versions_reused(page_cache_on: None, monkeypatch: pytest.MonkeyPatch, app: Flask) -> None:
-    """As in production: a version this process read is good for a second."""
-    monkeypatch.setitem(app.config, "PAGE_CACHE_VERSION_SECONDS", 1)
-
-
-def count_requests(app: Flask) -> list[str]:
-    """Every request the app itself handles, from its first hook on."""
-    reached: list[str] = []
-    app.before_request_funcs[None].insert(0, lambda: reached.append("request"))
-    return reached
-
-
-def personal_feed_path() -> str:
-    peer = factories.make_peer()
-    factories.make_published_course(peer=peer)
-    token = renew_calendar_token(peer)
-    db.session.commit()
-    return f"/calendar/u/{token}.ics"
-
-
-def test_a_feed_is_answered_before_the_app_with_the_apps_own_headers(
-    versions_reused: None, app: Flask, client: FlaskClient
+def test_a_signed_in_person_gets_public_pages_uncached_and_private(
+    page_cache_on: None, client: FlaskClient, auth: object
 ) -> None:
-    path = personal_feed_path()
-    reached = count_requests(app)
-    whole = client.get(path)
-    etag = whole.headers["ETag"]
-    unchanged = client.get(path, headers={"If-None-Match": etag})
-    assert (whole.status_code, unchanged.status_code, len(reached)) == (200, 304, 2)
-    with recorded_statements() as statements:
-        again = client.get(path)
-        unchanged_again = client.get(path, headers={"If-None-Match": etag})
-        head = client.head(path)
-    assert len(reached) == 2 and statements == []  # none of them reached the app
-    assert again.get_data() == whole.get_data()
-    assert sorted(again.headers.items()) == sorted(whole.headers.items())
-    assert unchanged_again.status_code == 304 and unchanged_again.get_data() == b""
-    assert sorted(unchanged_again.headers.items()) == sorted(unchanged.headers.items())
-    assert unchanged_again.headers["Content-Security-Policy"]  # the app's hooks' headers too
-    assert head.status_code == 200 and head.get_data() == b""
-    assert head.headers["Content-Length"] == str(len(whole.get_data()))
+    auth.login(factories.make_student())  # type: ignore[attr-defined]
+    answer = client.get("/courses/")
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert "ETag" not in answer.headers
 
 
-def test_an_early_answer_stops_when_the_data_changes(
-    versions_reused: None, app: Flask, client: FlaskClient
+def test_my_own_sign_up_shows_at_once_in_any_process_while_others_may_wait_a_second(
+    page_cache_on: None, app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    course = factories.make_published_course(title="Creativity")
+    monkeypatch.setitem(app.config, "PAGE_CACHE_VERSION_SECONDS", 60)
+    course = factories.make_published_course(title="Mindfulness", capacity=2)
     db.session.commit()
-    reached = count_requests(app)
-    etag = client.get("/api/v1/courses").headers["ETag"]
-    assert client.get("/api/v1/courses", headers={"If-None-Match": etag}).status_code == 304
-    assert client.get("/api/v1/courses", headers={"If-None-Match": etag}).status_code == 304
-    assert len(reached) == 2
-    rename(course, "Creativity and recovery")  # a commit in this process
-    changed = client.get("/api/v1/courses", headers={"If-None-Match": etag})
-    assert changed.status_code == 200 and len(reached) == 3
-    assert "Creativity and recovery" in changed.get_data(as_text=True)
-
-
-def test_a_change_made_elsewhere_reaches_the_feed_once_the_read_version_is_old(
-    versions_reused: None, app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    clock = [1000.0]
-    monkeypatch.setattr(page_cache.time, "monotonic", lambda: clock[0])
-    peer = factories.make_peer()
-    factories.make_published_course(peer=peer)
-    token = renew_calendar_token(peer)
-    db.session.commit()
-    path = f"/calendar/u/{token}.ics"
-    assert client.get(path).status_code == 200
-    assert client.get(path).status_code == 200  # the headers are learnt; now given early
-    # Another process revokes the token: this one forgets nothing, yet moves on within a second.
-    db.session.execute(sa.update(User).where(User.id == peer.id).values(calendar_token=None))
-    db.session.execute(sa.update(DataVersion).values(version=DataVersion.version + 1))
-    assert client.get(path).status_code == 200
-    clock[0] += 1
-    assert client.get(path).status_code == 404
-
-
-def test_only_answers_for_anyone_that_follow_their_address_are_given_early(
-    versions_reused: None, app: Flask, client: FlaskClient
-) -> None:
-    factories.make_published_course()
-    db.session.commit()
-    reached = count_requests(app)
-    for path in ("/courses/", "/calendar/college.ics", "/api/v1/courses?per_page=5"):
-        for _ in range(3):
-            assert client.get(path).status_code == 200
-    # The prospectus is for visitors, whose session may hold a message; the college feed
-    # follows the reader's language. Another address is another answer.
-    assert len(reached) == 3 + 3 + 1
-    other = client.get("/api/v1/courses?per_page=6")
-    assert len(reached) == 8 and other.get_json()["per_page"] == 6
+    signed_in_student(client)
+    visitor = app.test_client()
+    assert "2 places left" in visitor.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert "Mindfulness" not in client.get("/me/courses").get_data(as_text=True)
+    # As if the sign-up were handled by another process: this one keeps the version it read.
+    monkeypatch.setattr(data_version, "forget_version", lambda: None)
+    remembered = data_version._last_read
+    assert client.post(f"/courses/{course.slug}/enrol").status_code in (302, 303)
+    data_version._last_read = remembered
+    assert "Mindfulness" in client.get("/me/courses").get_data(as_text=True)
+    # Visitors may see the place taken once the version this process read is too old.
+    assert "2 places left" in visitor.get(f"/courses/{course.slug}").get_data(as_text=True)
+    monkeypatch.setitem(app.config, "PAGE_CACHE_VERSION_SECONDS", 0)
+    assert "1 place left" in visitor.get(f"/courses/{course.slug}").get_data(as_text=True)

@@ -32,10 +32,11 @@ from college.outbox import queueing
 from courses import services
 from courses.enrolment import services as enrolment_services
 from courses.enrolment.models import Enrolment, EnrolmentStatus
-from courses.feeds import Feed, Viewer, in_window, personal_session_ids, read_facts, render
-from courses.feeds import shown_sessions as feed_sessions
+from courses.feeds import Feed, in_window, personal_session_ids, render
 from courses.models import Course, CourseSession, FacilitatorRole, Venue
 from courses.services import VenueDetails
+from courses.session_facts import Viewer, read_facts
+from courses.session_facts import shown_sessions as feed_sessions
 from tests import factories
 from tests.calendar_checks import check_calendars
 from tests.courses.calendar_model import ModelCalendar, feed_shows

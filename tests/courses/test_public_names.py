@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from college.db import now_utc
 from college.extensions import db
 from college.models import PublicVisibility, User
-from courses.feeds import calendar_event, facts_of
 from courses.models import Course
+from courses.session_facts import calendar_event, facts_of
 from tests import factories
 
 NAME = "Pia Private-Peer"
@@ -73,7 +73,7 @@ def test_danish_visitors_see_the_danish_role(client: FlaskClient, course: Course
 
 
 def test_colleagues_teaching_the_session_still_see_the_name(course: Course, shy_peer: User):
-    from courses.feeds import Viewer
+    from courses.session_facts import Viewer
 
     session = course.sessions[0]
     trainer = next(f.user for f in session.facilitators if f.user_id != shy_peer.id)
