@@ -26,10 +26,13 @@ from courses.enrolment.transactions import commit_with_retry
 @college_cli.command("expire-offers")
 def expire_offers_command() -> None:
     """Pass on waiting-list offers nobody answered in time (safe to run often)."""
+    from courses.enrolment.pairs import expire_holds
     from courses.enrolment.services import expire_offers
 
     count = commit_with_retry(expire_offers)
     click.echo(f"{count} offers expired.")
+    held = commit_with_retry(expire_holds)
+    click.echo(f"{held} places held for companions expired.")
 
 
 @college_cli.command("send-reminders")
@@ -64,7 +67,17 @@ def in_write_transaction(task: Callable[[], int]) -> Callable[[], int]:
 def init_app(app: Flask) -> None:
     """Plug enrolment into the app: pages, listeners, tasks, personal data, retention, demo."""
     from college.privacy import PersonalData, register_personal_data
-    from courses.enrolment import admin, attendance, demo, notices, personal_data, services, views
+    from courses.enrolment import (
+        admin,
+        attendance,
+        demo,
+        notices,
+        pair_views,  # noqa: F401  (its pages join the enrolment blueprint on import)
+        pairs,
+        personal_data,
+        services,
+        views,
+    )
 
     app.register_blueprint(views.bp)
     app.register_blueprint(admin.bp)
@@ -83,6 +96,7 @@ def init_app(app: Flask) -> None:
         in_write_transaction(task)
         for task in (
             services.expire_offers,
+            pairs.expire_holds,
             notices.send_reminders,
             notices.invite_feedback,
             attendance.send_missed_notes,
@@ -90,6 +104,8 @@ def init_app(app: Flask) -> None:
     )
     register_renderer(app, notices.RENDERER, notices.render_notice)
     register_description(app, notices.RENDERER, notices.describe_notice)
+    register_renderer(app, pairs.RENDERER, pairs.render_companion_notice)
+    register_description(app, pairs.RENDERER, pairs.describe_companion_notice)
     app.extensions.setdefault("college.retention_tasks", []).append(personal_data.forget_old_terms)
     app.extensions.setdefault("college.demo_seeders", []).append(demo.seed)
     app.extensions.setdefault("college.scale_seeders", []).append(demo.seed_scaled)

@@ -376,6 +376,7 @@ def withdraw(
     _set_status(enrolment, EnrolmentStatus.WITHDRAWN, now)
     if held_seat:
         _pass_place_on(course, now)
+    _tell_pair_student_left(course, enrolment, now)
     if actor.id != enrolment.student_id:
         detail = f"course={course.id}" + (f" reason={reason}" if reason else "")
         record_audit(actor, "enrolment.removed", enrolment, detail)
@@ -397,10 +398,15 @@ def offer_deadline(starts: datetime | None, now: datetime) -> datetime:
 
 def _pass_place_on(course: Course, now: datetime) -> Enrolment | None:
     """Offer a place that is already counted as taken to the head of the list, or free it."""
+    from courses.enrolment import pairs
+
     head = head_of_list(course)
     if head is None:
         _release_seat(course)
         return None
+    pair = pairs.waiting_pair(head)
+    if pair is not None:
+        return head if pairs.offer_to_pair(course, head, pair, now) else None
     starts = first_session_start(course)
     if starts is not None and starts - now <= DIRECT_WHEN_STARTING_WITHIN:
         # No time to wait for an answer: the place is simply theirs.
@@ -419,13 +425,20 @@ def _pass_place_on(course: Course, now: datetime) -> Enrolment | None:
     return head
 
 
+def _tell_pair_student_left(course: Course, enrolment: Enrolment, now: datetime) -> None:
+    from courses.enrolment import pairs
+
+    pairs.on_student_leaving(course, enrolment, now)
+
+
 def fill_free_places(course: Course, *, now: datetime | None = None) -> int:
     """Offer every free place to the waiting list in order (e.g. after capacity is raised)."""
     now = now or now_utc()
     course = lock_course(course.id)
     offered = 0
     while head_of_list(course) is not None and _take_seat(course):
-        _pass_place_on(course, now)
+        if _pass_place_on(course, now) is None:
+            break  # the place is kept free for a pair at the head of the list
         offered += 1
     return offered
 
@@ -469,6 +482,7 @@ def decline_offer(student: User, enrolment: Enrolment, *, now: datetime | None =
         raise OfferNotAvailable()
     _set_status(enrolment, EnrolmentStatus.DECLINED, now)
     _pass_place_on(course, now)
+    _tell_pair_student_left(course, enrolment, now)
     db.session.flush()
 
 
@@ -490,6 +504,7 @@ def expire_offers(now: datetime | None = None) -> int:
         _set_status(enrolment, EnrolmentStatus.EXPIRED, now)
         notices.send(enrolment, "offer_expired")
         _pass_place_on(course, now)
+        _tell_pair_student_left(course, enrolment, now)
         expired += 1
     db.session.flush()
     return expired

@@ -29,6 +29,7 @@ from college.page_cache import PERSON, kept
 from college.reports import table_response
 from college.views import safe_next
 from courses.enrolment import attendance, feedback, services
+from courses.enrolment import pairs as pair_services
 from courses.enrolment.forms import ActionForm, EnrolForm, FeedbackForm
 from courses.enrolment.models import MARK_WORDS, AttendanceStatus, Enrolment, EnrolmentStatus
 from courses.enrolment.queries import find_enrolment, find_sign_up
@@ -150,8 +151,9 @@ def withdraw(slug: str) -> Any:
 def my_courses() -> str:
     """Show my upcoming and past courses and waiting lists."""
     upcoming, past = services.my_courses(me())
+    pairs = pair_services.pairs_for([item.enrolment for item in upcoming + past])
     return render_template(
-        "enrolment/my_courses.html", upcoming=upcoming, past=past, form=ActionForm()
+        "enrolment/my_courses.html", upcoming=upcoming, past=past, pairs=pairs, form=ActionForm()
     )
 
 
