@@ -99,6 +99,8 @@ def invitation(token: str) -> Any:
 @login_required
 def confirm_invitation(token: str) -> Any:
     """Take the place held for me as someone's companion."""
+    if pairs.find_invitation(token) is None:
+        abort(404)
     form = ConfirmCompanionForm()
     if not form.validate_on_submit():
         abort(400)
@@ -114,6 +116,8 @@ def confirm_invitation(token: str) -> Any:
 @bp.post("/companions/<token>/decline")
 def decline_invitation(token: str) -> Any:
     """Say I cannot come; the place held for me goes to the next person."""
+    if pairs.find_invitation(token) is None:
+        abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:

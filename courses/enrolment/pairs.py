@@ -59,7 +59,7 @@ PAIR = 2
 
 
 class CompanionIsYou(DomainError):
-    message = _l("Please give the name and e-mail address of the person coming with you.")
+    message = _l("Please give the name and email address of the person coming with you.")
 
 
 class AlreadySignedUp(DomainError):

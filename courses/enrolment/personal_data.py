@@ -47,7 +47,7 @@ LABELS: dict[str, Any] = {
     "mark": _l("Marked as"),
     "companions": _l("People you signed up to come with you"),
     "name": _l("Name"),
-    "email": _l("E-mail"),
+    "email": _l("Email address"),
     "relation": _l("Who they are to you"),
 }
 VALUES: dict[str, ValueName] = {
