@@ -332,3 +332,21 @@ def test_an_erased_student_leaves_no_companions_name_or_address(small_course):
     assert (pair.companion.name, pair.companion.email) == (None, None)
     assert pair.companion.status == CompanionStatus.CANCELLED
     assert_places_add_up(course)
+
+
+def test_the_demo_has_a_pair_with_places_and_a_pair_waiting(app):
+    from college import demo
+
+    college = demo.seed()
+    found = db.session.execute(
+        sa.select(Enrolment.student_id, Enrolment.status, Companion.status, Companion.name).join(
+            Companion, Companion.student_enrolment_id == Enrolment.id
+        )
+    ).all()
+    assert sorted((status, companion, name) for _, status, companion, name in found) == [
+        ("enrolled", "invited", "Mor"),
+        ("waitlisted", "waiting", "Kim"),
+    ]
+    assert college.students[0].id in {student_id for student_id, *_ in found}
+    for course in db.session.scalars(sa.select(Course)):
+        assert_places_add_up(course)
