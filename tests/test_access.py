@@ -258,6 +258,7 @@ def world(app: Flask) -> World:
         "direction": "up",
         "user_id": people["student"].id,
         "token": "not-a-real-token",
+        "invitation_token": "not-a-real-token",
         "filename": "css/site.css",
         "figure": "attendance",
         "kind": "csv",

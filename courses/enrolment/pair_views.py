@@ -74,10 +74,10 @@ def enrol_together(slug: str) -> Any:
     return redirect(url_for("enrolment.my_courses"))
 
 
-@bp.get("/companions/<token>")
-def invitation(token: str) -> Any:
+@bp.get("/companions/<invitation_token>")
+def invitation(invitation_token: str) -> Any:
     """Show an invitation to come along with a student, with confirm and decline."""
-    companion = pairs.find_invitation(token)
+    companion = pairs.find_invitation(invitation_token)
     if companion is None:
         abort(404)
     course = companion.course
@@ -89,44 +89,46 @@ def invitation(token: str) -> Any:
         is_open=pairs.is_open(companion),
         sessions=course.scheduled_sessions,
         venues=venues_of(course),
-        token=token,
+        token=invitation_token,
         form=ConfirmCompanionForm(),
         decline_form=ActionForm(),
     )
 
 
-@bp.post("/companions/<token>/confirm")
+@bp.post("/companions/<invitation_token>/confirm")
 @login_required
-def confirm_invitation(token: str) -> Any:
+def confirm_invitation(invitation_token: str) -> Any:
     """Take the place held for me as someone's companion."""
-    if pairs.find_invitation(token) is None:
+    if pairs.find_invitation(invitation_token) is None:
         abort(404)
     form = ConfirmCompanionForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        commit_with_retry(lambda: pairs.confirm(me(), token, belongs=bool(form.belongs.data)))
+        commit_with_retry(
+            lambda: pairs.confirm(me(), invitation_token, belongs=bool(form.belongs.data))
+        )
     except DomainError as error:
         flash(str(error), "error")
-        return redirect(url_for("enrolment.invitation", token=token))
+        return redirect(url_for("enrolment.invitation", invitation_token=invitation_token))
     flash(_("Your place is confirmed. We look forward to seeing you both!"), "success")
     return redirect(url_for("enrolment.my_courses"))
 
 
-@bp.post("/companions/<token>/decline")
-def decline_invitation(token: str) -> Any:
+@bp.post("/companions/<invitation_token>/decline")
+def decline_invitation(invitation_token: str) -> Any:
     """Say I cannot come; the place held for me goes to the next person."""
-    if pairs.find_invitation(token) is None:
+    if pairs.find_invitation(invitation_token) is None:
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        commit_with_retry(lambda: pairs.decline(token))
+        commit_with_retry(lambda: pairs.decline(invitation_token))
     except DomainError as error:
         flash(str(error), "error")
-        return redirect(url_for("enrolment.invitation", token=token))
+        return redirect(url_for("enrolment.invitation", invitation_token=invitation_token))
     flash(_("Thank you for letting us know. We have told the person who invited you."), "success")
-    return redirect(url_for("enrolment.invitation", token=token))
+    return redirect(url_for("enrolment.invitation", invitation_token=invitation_token))
 
 
 @bp.post("/me/enrolments/<int:enrolment_id>/keep-alone")

@@ -562,6 +562,7 @@ def render_companion_notice(payload: dict[str, Any]) -> Rendered:
         SUBJECTS[kind], {"name": payload["student_name"], "college": college}
     )
     token = payload["context"].get("token")
+    link = absolute_url("enrolment.invitation", invitation_token=token) if token else None
     return render_email(
         Guest(companion.name or "", language),  # type: ignore[arg-type]
         language,
@@ -574,7 +575,7 @@ def render_companion_notice(payload: dict[str, Any]) -> Rendered:
         expires_at=companion.hold_expires_at,
         sessions=course.scheduled_sessions,
         venues=venues_of(course),
-        invitation_url=absolute_url("enrolment.invitation", token=token) if token else None,
+        invitation_url=link,
         course_url=absolute_url("courses.detail", slug=course.slug),
         contact=notices.college_contact(),
     )
