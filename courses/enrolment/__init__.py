@@ -72,6 +72,7 @@ def init_app(app: Flask) -> None:
         attendance,
         demo,
         notices,
+        pair_notices,
         pair_views,  # noqa: F401  (its pages join the enrolment blueprint on import)
         pairs,
         personal_data,
@@ -104,8 +105,8 @@ def init_app(app: Flask) -> None:
     )
     register_renderer(app, notices.RENDERER, notices.render_notice)
     register_description(app, notices.RENDERER, notices.describe_notice)
-    register_renderer(app, pairs.RENDERER, pairs.render_companion_notice)
-    register_description(app, pairs.RENDERER, pairs.describe_companion_notice)
+    register_renderer(app, pair_notices.RENDERER, pair_notices.render_companion_notice)
+    register_description(app, pair_notices.RENDERER, pair_notices.describe_companion_notice)
     app.extensions.setdefault("college.retention_tasks", []).append(personal_data.forget_old_terms)
     app.extensions.setdefault("college.demo_seeders", []).append(demo.seed)
     app.extensions.setdefault("college.scale_seeders", []).append(demo.seed_scaled)

@@ -26,20 +26,16 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from college.db import now_utc
 from college.errors import DomainError, NotFound
 from college.extensions import db
 from college.models import User
-from college.outbox import Rendered, Undeliverable, enqueue_described, render_email
 from college.services import hash_token, normalise_email
-from college.urls import absolute_url
-from courses.enrolment import notices, services
+from courses.enrolment import notices, pair_notices, services
 from courses.enrolment.models import (
     ACTIVE,
     ENROLMENT_STATUS_LABELS,
@@ -49,9 +45,14 @@ from courses.enrolment.models import (
     Enrolment,
     EnrolmentStatus,
 )
-from courses.enrolment.queries import find_enrolment, first_session_start, lock_seats, read_queue
+from courses.enrolment.queries import (
+    find_enrolment,
+    first_session_start,
+    lock_seats,
+    read_queue,
+    waitlist_position,
+)
 from courses.models import Audience, Course, CourseStatus
-from courses.prospectus import venues_of
 
 log = logging.getLogger(__name__)
 
@@ -201,8 +202,6 @@ def _same_pair_again(enrolment: Enrolment, email: str) -> PairPlacement:
     companion = pair_of(enrolment)
     if companion is None or companion.email != email:
         raise AlreadySignedUp()
-    from courses.enrolment.queries import waitlist_position
-
     return PairPlacement(enrolment, companion, waitlist_position(enrolment))
 
 
@@ -257,7 +256,7 @@ def _invite(companion: Companion, course: Course, now: datetime) -> None:
     companion.hold_expires_at = hold_deadline(course, now)
     companion.updated_at = now
     db.session.flush()
-    _send_to_companion(companion, "invited", token=raw)
+    pair_notices.send_to_companion(companion, "invited", token=raw)
 
 
 # --- the companion answers ---------------------------------------------------------------------
@@ -405,7 +404,7 @@ def on_student_leaving(course: Course, enrolment: Enrolment, now: datetime) -> N
         companion.status = CompanionStatus.CANCELLED
         companion.hold_expires_at = None
         companion.updated_at = now
-        _send_to_companion(companion, "cancelled")
+        pair_notices.send_to_companion(companion, "cancelled")
         companion.email = None
         services._pass_place_on(course, now)
     db.session.flush()
@@ -514,75 +513,3 @@ def companion_name(companion: Companion) -> str:
     if enrolment is not None and enrolment.student is not None:
         return enrolment.student.display_name
     return companion.name or ""
-
-
-# --- mail to the companion ---------------------------------------------------------------------
-
-RENDERER = "courses.companion_notice"
-
-SUBJECTS: dict[str, Any] = {
-    "invited": _l("%(name)s would like you to come along — %(college)s"),
-    "cancelled": _l("About the invitation from %(name)s — %(college)s"),
-}
-
-
-def _send_to_companion(companion: Companion, kind: str, **context: str) -> None:
-    """Queue a mail to the companion, in the student's language (theirs is not known yet)."""
-    student = companion.student_enrolment.student
-    if companion.email is None or student is None:
-        return
-    payload = {
-        "companion_id": companion.id,
-        "kind": kind,
-        "language": student.language,
-        "student_name": student.display_name,
-        "context": context,
-    }
-    summary = f"Course {companion.course_id}: companion {kind}"
-    enqueue_described(companion.email, RENDERER, payload, summary=summary)
-
-
-@dataclass(frozen=True)
-class Guest:
-    """Someone the college writes to who may have no account yet."""
-
-    display_name: str
-    language: str
-
-
-def render_companion_notice(payload: dict[str, Any]) -> Rendered:
-    """Write a queued mail to a companion (the mail worker calls this)."""
-    companion = db.session.get(Companion, payload["companion_id"])
-    if companion is None:
-        raise Undeliverable("the pair no longer exists")
-    kind, language = payload["kind"], payload["language"]
-    course = companion.course
-    college = current_app.config["COLLEGE_NAME"]
-    subject = notices.Formatted(
-        SUBJECTS[kind], {"name": payload["student_name"], "college": college}
-    )
-    token = payload["context"].get("token")
-    link = absolute_url("enrolment.invitation", invitation_token=token) if token else None
-    return render_email(
-        Guest(companion.name or "", language),  # type: ignore[arg-type]
-        language,
-        f"courses/companion_{kind}",
-        subject,
-        course=course,
-        discreet=False,
-        student_name=payload["student_name"],
-        relation=CompanionRelation(companion.relation),
-        expires_at=companion.hold_expires_at,
-        sessions=course.scheduled_sessions,
-        venues=venues_of(course),
-        invitation_url=link,
-        course_url=absolute_url("courses.detail", slug=course.slug),
-        contact=notices.college_contact(),
-    )
-
-
-def describe_companion_notice(payload: dict[str, Any]) -> str:
-    """What a queued mail to a companion is, for an admin."""
-    subject = SUBJECTS.get(payload.get("kind", ""), SUBJECTS["invited"])
-    college = current_app.config["COLLEGE_NAME"]
-    return str(subject) % {"name": payload.get("student_name", ""), "college": college}
