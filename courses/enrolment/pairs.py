@@ -448,6 +448,16 @@ def offer_to_pair(course: Course, head: Enrolment, companion: Companion, now: da
     return True
 
 
+def places_held_for_companions(course: Course) -> int:
+    """How many of the course's places are held for companions who have yet to answer."""
+    count = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Companion)
+        .where(Companion.course_id == course.id, Companion.status == CompanionStatus.INVITED)
+    )
+    return count or 0
+
+
 # --- what people see ---------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from college.extensions import db
+from courses.enrolment import pairs
 from courses.enrolment.models import Companion, CompanionStatus, Enrolment, EnrolmentStatus
 from courses.enrolment.queries import find_enrolment
 from tests import factories
@@ -132,3 +133,15 @@ def test_an_answered_invitation_says_so_and_cannot_be_confirmed(client, auth, sm
     answer = client.post(f"/companions/{token}/confirm", follow_redirects=True)
     assert "This invitation is no longer open." in answer.get_data(as_text=True)
     assert client.get("/companions/not-a-token").status_code == 404
+
+
+def test_the_admin_page_counts_the_places_held_for_companions(
+    client, signed_in_admin, small_course
+):
+    course = small_course(capacity=4)
+    pairs.enrol_together(
+        factories.make_student(), course, name="Mum", email=MUM, relation="relative"
+    )
+    page = client.get(f"/admin/courses/{course.id}/enrolments").get_data(as_text=True)
+    assert "Held for companions who have yet to confirm" in page
+    assert course.seats_taken == 2
