@@ -307,6 +307,8 @@ def confirm(
     earlier = find_enrolment(course, user)
     if earlier is not None and earlier.status in ACTIVE:
         raise CompanionAlreadyOnCourse()
+    if earlier is not None:
+        _unlink_earlier_pairs(earlier)
     # The place held by the pair's row becomes the companion's own: the count stays.
     enrolment = _write_enrolment(earlier, course, user, EnrolmentStatus.ENROLLED, now)
     db.session.flush()
@@ -321,6 +323,16 @@ def confirm(
     services._notify("enrolled", enrolment)
     log.info("companion %s confirmed on course %s", companion.id, course.id)
     return enrolment
+
+
+def _unlink_earlier_pairs(enrolment: Enrolment) -> None:
+    """A row reused for a new pair leaves the pair it once belonged to (which has ended)."""
+    db.session.execute(
+        sa.update(Companion)
+        .where(Companion.companion_enrolment_id == enrolment.id)
+        .values(companion_enrolment_id=None)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def decline(token: str, *, now: datetime | None = None) -> None:

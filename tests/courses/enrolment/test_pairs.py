@@ -350,3 +350,17 @@ def test_the_demo_has_a_pair_with_places_and_a_pair_waiting(app):
     assert college.students[0].id in {student_id for student_id, *_ in found}
     for course in db.session.scalars(sa.select(Course)):
         assert_places_add_up(course)
+
+
+def test_a_companion_who_left_can_come_again_with_someone_else(small_course):
+    course = small_course(capacity=4)
+    mum = factories.make_student(email="mum.account@example.org")
+    first = together(factories.make_student(), course)
+    services.withdraw(mum, pairs.confirm(mum, invitation_token()))
+    second = together(factories.make_student(), course, email="mum.again@example.org")
+    enrolment = pairs.confirm(mum, invitation_token("mum.again@example.org"))
+    assert enrolment.status == EnrolmentStatus.ENROLLED
+    assert second.companion.companion_enrolment is enrolment
+    db.session.refresh(first.companion)
+    assert first.companion.companion_enrolment_id is None
+    assert_places_add_up(course)
