@@ -9,7 +9,7 @@ from courses.enrolment import pairs
 from courses.enrolment.models import Companion, CompanionStatus, Enrolment, EnrolmentStatus
 from courses.enrolment.queries import find_enrolment
 from tests import factories
-from tests.courses.enrolment.test_pairs import MUM, invitation_token
+from tests.courses.enrolment.test_pairs import MUM, invitation_token, mail_to_address
 
 PAIR_FORM = {"name": "Mum", "email": MUM, "relation": "relative"}
 
@@ -145,3 +145,39 @@ def test_the_admin_page_counts_the_places_held_for_companions(
     page = client.get(f"/admin/courses/{course.id}/enrolments").get_data(as_text=True)
     assert "Held for companions who have yet to confirm" in page
     assert course.seats_taken == 2
+
+
+def test_the_pair_pages_and_mails_are_all_danish_for_a_danish_reader(app, small_course):
+    from tests.danish_text import english_in, lines_of_html, lines_of_text
+
+    danish = app.test_client()
+    danish.environ_base["HTTP_ACCEPT_LANGUAGE"] = "da"
+    course = small_course(capacity=4, title="Håb i hverdagen")
+    sara = factories.make_student(name="Sara", language="da")
+    danish.post("/auth/login", data={"email": sara.email, "password": factories.PASSWORD})
+    errors = danish.post(f"/courses/{course.slug}/enrol-together", data={"name": "Mor"})
+    assert errors.status_code == 400
+    assert "Skriv e-mailadressen på den person, der kommer med dig." in errors.get_data(
+        as_text=True
+    )
+    pages = [errors.get_data(as_text=True)]
+    danish.post(f"/courses/{course.slug}/enrol-together", data={**PAIR_FORM, "name": "Mor"})
+    pages.append(danish.get("/me/courses").get_data(as_text=True))
+    assert "Kommer sammen med Mor (en pårørende):" in pages[-1]
+    danish.post("/auth/logout")
+    token = invitation_token()
+    pages.append(danish.get(f"/companions/{token}").get_data(as_text=True))
+    assert "En invitation til at komme med" in pages[-1]
+    danish.post(f"/companions/{token}/decline")
+    pages.append(danish.get(f"/companions/{token}").get_data(as_text=True))
+    for page in pages:
+        assert english_in(lines_of_html(page)) == []
+    mails = [m for m in mail_to_address(MUM)] + [
+        m for m in mail_to_address(sara.email) if "alene" in (m.subject or "")
+    ]
+    assert [m.subject for m in mails] == [
+        "Sara vil gerne have dig med — Recovery College",
+        "Vil du komme alene? — Recovery College",
+    ]
+    for mail in mails:
+        assert english_in(lines_of_text(mail.text_body or "")) == []
