@@ -48,10 +48,11 @@ from courses.enrolment.models import (
 from courses.enrolment.queries import (
     find_enrolment,
     first_session_start,
-    lock_seats,
     read_queue,
     waitlist_position,
 )
+from courses.enrolment.services.offers import pass_seat_on
+from courses.enrolment.services.seats import lock_seats, notify_listeners, set_status
 from courses.models import Audience, Course, CourseStatus
 
 log = logging.getLogger(__name__)
@@ -156,7 +157,7 @@ def enrol_together(
     if course.audience != Audience.EVERYONE and not belongs:
         raise services.ConfirmAudience()
     lock_seats(course)
-    # Under the lock, again what may have changed meanwhile (see ``services.place``).
+    # Under the lock, again what may have changed meanwhile (see ``services.enrol_or_wait``).
     if course.status != CourseStatus.PUBLISHED:
         raise services.CourseNotOpen()
     if enrolment is not None:
@@ -180,7 +181,7 @@ def enrol_together(
         _invite(companion, course, now)
         notices.send(enrolment, "enrolled")
         db.session.flush()
-        services._notify("enrolled", enrolment)
+        notify_listeners("enrolled", enrolment)
         position = None
     else:
         queue = read_queue(course)
@@ -225,7 +226,7 @@ def _write_enrolment(
     if enrolment is None:
         enrolment = Enrolment(course=course, student=student, created_at=now)
         db.session.add(enrolment)
-    services._set_status(enrolment, status, now)
+    set_status(enrolment, status, now)
     enrolment.waitlist_number = waitlist_number
     return enrolment
 
@@ -320,7 +321,7 @@ def confirm(
     companion.updated_at = now
     notices.send(enrolment, "enrolled")
     db.session.flush()
-    services._notify("enrolled", enrolment)
+    notify_listeners("enrolled", enrolment)
     log.info("companion %s confirmed on course %s", companion.id, course.id)
     return enrolment
 
@@ -375,7 +376,7 @@ def _let_go(companion: Companion, course: Course, status: CompanionStatus, now: 
     companion.updated_at = now
     student_enrolment = companion.student_enrolment
     companion.student_asked = student_enrolment.status in ACTIVE
-    services._pass_place_on(course, now)
+    pass_seat_on(course, now)
     if companion.student_asked:
         notices.send(student_enrolment, "companion_cannot_come", name=name, reason=str(status))
     db.session.flush()
@@ -411,14 +412,14 @@ def on_student_leaving(course: Course, enrolment: Enrolment, now: datetime) -> N
         companion.status = CompanionStatus.CANCELLED
         companion.updated_at = now
         # A place kept free for this pair at the head of the list is now the next person's.
-        services.fill_free_places(course, now=now)
+        services.fill_free_seats(course, now=now)
     elif companion.status == CompanionStatus.INVITED:
         companion.status = CompanionStatus.CANCELLED
         companion.hold_expires_at = None
         companion.updated_at = now
         pair_notices.send_to_companion(companion, "cancelled")
         companion.email = None
-        services._pass_place_on(course, now)
+        pass_seat_on(course, now)
     db.session.flush()
 
 
@@ -445,13 +446,13 @@ def offer_to_pair(course: Course, head: Enrolment, companion: Companion, now: da
         return False
     starts = first_session_start(course)
     if starts is not None and starts - now <= services.DIRECT_WHEN_STARTING_WITHIN:
-        services._set_status(head, EnrolmentStatus.ENROLLED, now)
+        set_status(head, EnrolmentStatus.ENROLLED, now)
         notices.send(head, "promoted")
         db.session.flush()
-        services._notify("enrolled", head)
+        notify_listeners("enrolled", head)
     else:
         expires = services.offer_deadline(starts, now)
-        services._set_status(head, EnrolmentStatus.OFFERED, now)
+        set_status(head, EnrolmentStatus.OFFERED, now)
         head.offer_expires_at = expires
         notices.send(head, "offered", expires_at=expires)
     _invite(companion, course, now)

@@ -20,6 +20,7 @@ from courses.enrolment.models import (
     Enrolment,
     EnrolmentStatus,
 )
+from courses.enrolment.queries import waitlist_position
 from courses.models import Audience, Course
 from tests import factories
 from tests.courses.enrolment.conftest import mail_to, subjects_to
@@ -115,7 +116,7 @@ def test_a_pair_at_the_head_is_offered_two_places_at_once(small_course):
     student = factories.make_student()
     pair = together(student, course)
     single = services.enrol(factories.make_student(), course)
-    assert (pair.position, services.waitlist_position(single)) == (1, 2)
+    assert (pair.position, waitlist_position(single)) == (1, 2)
 
     services.withdraw(first.student, first)
     # One place is not enough for two: it stays free for the pair, not for the single behind.
