@@ -45,6 +45,7 @@ JOINING_LABELS = {
     "ended": _l("Ended"),
     "closed": _l("Enrolment closed"),
     "not_yet_open": _l("Enrolment not open yet"),
+    "drop_in": _l("Drop-in: no sign-up"),
 }
 
 
@@ -80,10 +81,12 @@ def init_app(app: Flask) -> None:
         api,
         dashboard,
         demo,
+        dropin,
         enrolment,
         feeds,
         invites,
         mail_descriptions,
+        outcomes,
         replies,
         scaled,
         services,
@@ -121,3 +124,5 @@ def init_app(app: Flask) -> None:
     # After the courses' own seeders and personal data, so enrolment builds on them.
     enrolment.init_app(app)
     dashboard.init_app(app)
+    dropin.init_app(app)
+    outcomes.init_app(app)

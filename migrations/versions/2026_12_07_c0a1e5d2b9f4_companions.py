@@ -5,7 +5,7 @@ account of their own, the place held for them counts in ``courses.seats_taken`` 
 this row; the invitation's link carries a random token, and only its hash is stored.
 
 Revision ID: c0a1e5d2b9f4
-Revises: 8d41b7c2e5f0
+Revises: c7a2e9d41f60
 Create Date: 2026-12-07 00:10:00.000000
 
 """
@@ -17,7 +17,7 @@ import college.db
 
 # revision identifiers, used by Alembic.
 revision = 'c0a1e5d2b9f4'
-down_revision = '8d41b7c2e5f0'
+down_revision = 'c7a2e9d41f60'
 branch_labels = None
 depends_on = None
 
