@@ -17,7 +17,6 @@ from college.errors import DomainError
 from courses.enrolment import pairs, services
 from courses.enrolment.forms import ActionForm, ConfirmCompanionForm, PairEnrolForm
 from courses.enrolment.models import EnrolmentStatus
-from courses.enrolment.transactions import commit_with_retry
 from courses.enrolment.views import bp, course_or_404, me, own_enrolment_or_404
 from courses.prospectus import venues_of
 
@@ -66,7 +65,7 @@ def enrol_together(slug: str) -> Any:
 
     get_locale()
     try:
-        message = commit_with_retry(sign_up)
+        message = sign_up()
     except DomainError as error:
         form.form_errors.append(str(error))
         return render_template("enrolment/enrol_together.html", course=course, form=form), 400
@@ -105,9 +104,7 @@ def confirm_invitation(invitation_token: str) -> Any:
     if not form.validate_on_submit():
         abort(400)
     try:
-        commit_with_retry(
-            lambda: pairs.confirm(me(), invitation_token, belongs=bool(form.belongs.data))
-        )
+        pairs.confirm(me(), invitation_token, belongs=bool(form.belongs.data))
     except DomainError as error:
         flash(str(error), "error")
         return redirect(url_for("enrolment.invitation", invitation_token=invitation_token))
@@ -123,7 +120,7 @@ def decline_invitation(invitation_token: str) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        commit_with_retry(lambda: pairs.decline(invitation_token))
+        pairs.decline(invitation_token)
     except DomainError as error:
         flash(str(error), "error")
         return redirect(url_for("enrolment.invitation", invitation_token=invitation_token))
@@ -139,7 +136,7 @@ def keep_place_alone(enrolment_id: int) -> Any:
         abort(400)
     enrolment = own_enrolment_or_404(enrolment_id)
     try:
-        commit_with_retry(lambda: pairs.keep_place_alone(me(), enrolment))
+        pairs.keep_place_alone(me(), enrolment)
     except DomainError as error:
         flash(str(error), "error")
         return redirect(url_for("enrolment.my_courses"))
