@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from college.extensions import db
-from college.outbox import Rendered, Undeliverable, enqueue_described, render_email
+from college.outbox.queueing import Rendered, Undeliverable, enqueue_described, render_email
 from college.urls import absolute_url
 from courses.enrolment import notices
 from courses.enrolment.models import Companion, CompanionRelation

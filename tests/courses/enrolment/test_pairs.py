@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from college import outbox
+from college.outbox import queueing
 from college.db import now_utc
 from college.extensions import db
 from college.models import OutboxMessage, User
@@ -35,7 +35,7 @@ def together(student: User, course: Course, **kwargs: object) -> pairs.PairPlace
 
 
 def mail_to_address(address: str) -> list[OutboxMessage]:
-    outbox.render_pending()
+    queueing.render_pending()
     return list(
         db.session.scalars(
             sa.select(OutboxMessage)
