@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from college.outbox import queueing
 from college.db import now_utc
 from college.extensions import db
 from college.models import OutboxMessage, User
+from college.outbox import queueing
 from courses.enrolment import attendance, pairs, personal_data, services
 from courses.enrolment.models import (
     SEAT_HOLDING,
