@@ -90,6 +90,11 @@ def context_for(
         "session": session,
         "expires_at": session.starts_at,
         "position": 1 if first else 4,
+        # a pair: the companion's invitation, and the student asked to come alone
+        "student_name": people["student"].display_name,
+        "invitation_url": link,
+        "name": "Mor",
+        "reason": "expired" if first else "declined",
         # peers
         "course_session": session,
         "cover": people["other_peer"],

@@ -141,6 +141,11 @@ ACCESS: dict[str, Row] = {
     "courses_admin.qualification_delete": post(admins(302)),
     # --- enrolment: "student" holds an offered place; others must not see or touch it --------
     "enrolment.enrol":                    post(signed_in(302)),
+    "enrolment.enrol_together":           get(signed_in()),
+    "enrolment.invitation":               get(everyone(404)),  # an unknown token
+    "enrolment.confirm_invitation":       post(signed_in(404)),
+    "enrolment.decline_invitation":       post(everyone(404)),
+    "enrolment.keep_place_alone":         post(owner_only(302)),  # nothing to answer, flashed
     "enrolment.withdraw":                 post({**signed_in(400), "student": 302}),  # no place
     "enrolment.withdraw_confirm":         get({**signed_in(302), "student": 200}),  # has a place
     "enrolment.my_courses":               get(signed_in()),
@@ -272,6 +277,7 @@ def world(app: Flask) -> World:
         "direction": "up",
         "user_id": people["student"].id,
         "token": "not-a-real-token",
+        "invitation_token": "not-a-real-token",
         "filename": "css/site.css",
         "figure": "attendance",
         "kind": "csv",

@@ -24,10 +24,13 @@ from college.templating import NavItem, add_nav_item
 @college_cli.command("expire-offers")
 def expire_offers_command() -> None:
     """Pass on waiting-list offers nobody answered in time (safe to run often)."""
+    from courses.enrolment.pairs import expire_holds
     from courses.enrolment.services import expire_offers
 
     count = expire_offers()
     click.echo(f"{count} offers expired.")
+    held = expire_holds()
+    click.echo(f"{held} places held for companions expired.")
 
 
 @college_cli.command("send-reminders")
@@ -51,7 +54,18 @@ def invite_feedback_command() -> None:
 def init_app(app: Flask) -> None:
     """Plug enrolment into the app: pages, listeners, tasks, personal data, retention, demo."""
     from college.privacy import PersonalData, register_personal_data
-    from courses.enrolment import admin, attendance, demo, notices, personal_data, services, views
+    from courses.enrolment import (
+        admin,
+        attendance,
+        demo,
+        notices,
+        pair_notices,
+        pair_views,  # noqa: F401  (its pages join the enrolment blueprint on import)
+        pairs,
+        personal_data,
+        services,
+        views,
+    )
 
     app.register_blueprint(views.bp)
     app.register_blueprint(admin.bp)
@@ -68,6 +82,7 @@ def init_app(app: Flask) -> None:
     points.worker_tasks.extend(
         (
             services.expire_offers,
+            pairs.expire_holds,
             notices.send_reminders,
             notices.invite_feedback,
             attendance.send_missed_notes,
@@ -75,6 +90,8 @@ def init_app(app: Flask) -> None:
     )
     register_renderer(app, notices.RENDERER, notices.render_notice)
     register_description(app, notices.RENDERER, notices.describe_notice)
+    register_renderer(app, pair_notices.RENDERER, pair_notices.render_companion_notice)
+    register_description(app, pair_notices.RENDERER, pair_notices.describe_companion_notice)
     points.retention_tasks.append(personal_data.forget_old_terms)
     points.demo_seeders.append(demo.seed)
     points.scale_seeders.append(demo.seed_scaled)

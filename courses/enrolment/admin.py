@@ -13,7 +13,7 @@ from college.extensions import db
 from college.models import Role, User
 from college.services import record_audit
 from college.transactions import Busy
-from courses.enrolment import services
+from courses.enrolment import pairs, services
 from courses.enrolment.busy import show_busy
 from courses.enrolment.feedback import feedback_summary
 from courses.enrolment.forms import FEEDBACK_LABELS, ActionForm, PositionForm, RemoveForm
@@ -50,6 +50,7 @@ def enrolments(course_id: int) -> str:
         course=course,
         enrolled=enrolled,
         waiting=waiting,
+        held_for_companions=pairs.places_held_for_companions(course),
         demand_hint=len(waiting) >= DEMAND_HINT_FROM,
         summary=feedback_summary(course),
         form=ActionForm(),

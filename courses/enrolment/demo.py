@@ -1,4 +1,5 @@
-"""Demo enrolments: the demo student's courses, a full course with a queue, a past course.
+"""Demo enrolments: the demo student's courses, a full course with a queue, two pairs, a past
+course.
 
 Places are taken through the services, so the demo obeys the same rules as real sign-ups.
 The finished course is built directly (the services do not schedule the past), with its
@@ -15,10 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from college.db import now_utc
-from college.demo import DemoCollege, ScaledCollege
+from college.demo import DEMO_DOMAIN, DemoCollege, ScaledCollege
 from college.extensions import db
 from college.models import User
-from courses.enrolment import services
+from courses.enrolment import pairs, services
 from courses.enrolment.models import (
     ACTIVE,
     Attendance,
@@ -38,6 +39,7 @@ from courses.models import (
     Term,
     college_zone,
 )
+from courses.services.joining import join_state_of_loaded
 from courses.times import to_utc
 
 PAST_COURSE_SLUG = "hab-og-handlekraft"
@@ -66,7 +68,39 @@ def seed(college: DemoCollege) -> None:
         services.enrol(me, full, belongs=True)
         for student in others[full.capacity + 2 : full.capacity + 5]:
             services.enrol(student, full, belongs=True)
+    _seed_pairs(me, others)
     _seed_past_course(college, [me, *others[:9]])
+
+
+def _joinable_course_for(student: User) -> Course | None:
+    """The first open course for everyone (by title) that the student is not on yet."""
+    now = now_utc()
+    theirs = sa.select(Enrolment.course_id).where(Enrolment.student_id == student.id)
+    candidates = db.session.scalars(
+        sa.select(Course)
+        .where(
+            Course.status == CourseStatus.PUBLISHED,
+            Course.audience == "everyone",
+            Course.id.not_in(theirs),
+        )
+        .order_by(Course.title)
+    )
+    return next((c for c in candidates if join_state_of_loaded(c, now).can_join), None)
+
+
+def _seed_pairs(me: User, others: list[User]) -> None:
+    """The demo student comes with their mother, who has yet to confirm (her invitation is
+    in the mail folder); another student and a friend wait together for the full course."""
+    course = _joinable_course_for(me)
+    if course is not None:
+        pairs.enrol_together(
+            me, course, name="Mor", email=f"mor@{DEMO_DOMAIN}", relation="relative", belongs=True
+        )
+    full = _course(FULL_COURSE_TITLE)
+    if full is not None:
+        pairs.enrol_together(
+            others[20], full, name="Kim", email=f"kim@{DEMO_DOMAIN}", relation="friend"
+        )
 
 
 def _seed_past_course(college: DemoCollege, students: list[User]) -> None:

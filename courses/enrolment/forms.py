@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, RadioField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from college.forms import CollegeForm
-from courses.enrolment.models import FEEDBACK_AREAS
+from college.forms import CollegeForm, ascii_mailbox
+from courses.enrolment.models import COMPANION_RELATION_LABELS, FEEDBACK_AREAS, CompanionRelation
 
 FEEDBACK_LABELS = {
     "hope": _l("I feel more hope for my own recovery"),
@@ -79,3 +88,52 @@ class FeedbackForm(CollegeForm):
 
     def scores(self) -> dict[str, int]:
         return {area: getattr(self, area).data for area in FEEDBACK_AREAS}
+
+
+COMPANION_RELATIONS = [
+    SelectChoice(relation.value, COMPANION_RELATION_LABELS[relation])
+    for relation in CompanionRelation
+]
+
+
+class PairEnrolForm(CollegeForm):
+    """A student signs up together with the person who comes with them."""
+
+    name = StringField(
+        _l("Their name"),
+        validators=[
+            DataRequired(_l("Please enter the name of the person coming with you.")),
+            Length(max=120, message=_l("The name can have at most 120 characters.")),
+        ],
+        description=_l("We use it when we write to them. A first name is enough."),
+        render_kw={"autocomplete": "off"},
+    )
+    email = EmailField(
+        _l("Their email address"),
+        validators=[
+            DataRequired(_l("Please enter the email address of the person coming with you.")),
+            Length(max=254, message=_l("An email address can have at most 254 characters.")),
+            ascii_mailbox,
+            Email(
+                _l("Please enter an email address like name@example.dk."),
+                check_deliverability=False,
+            ),
+        ],
+        description=_l("We send them a link to confirm their place. Nothing else."),
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    relation = RadioField(
+        _l("Who are they to you?"),
+        choices=COMPANION_RELATIONS,
+        validators=[InputRequired(_l("Please choose who they are to you."))],
+        invalid_choice_message=_l("Please choose who they are to you."),
+    )
+    belongs = BooleanField(_l("This course is for a particular group, and I belong to it."))
+    submit = SubmitField(_l("Sign up together"))
+
+
+class ConfirmCompanionForm(CollegeForm):
+    """The companion takes the place held for them."""
+
+    belongs = BooleanField(_l("This course is for a particular group, and I belong to it."))
+    submit = SubmitField(_l("Confirm my place"))

@@ -140,3 +140,99 @@ class Feedback(Base):
 
 
 FEEDBACK_AREAS = ("hope", "knowledge", "everyday_tools", "connectedness")
+
+
+class CompanionRelation(StrEnum):
+    """Who the companion is to the student; no more than that is asked."""
+
+    RELATIVE = "relative"
+    FRIEND = "friend"
+    SUPPORTER = "supporter"
+
+    @property
+    def label(self) -> str:
+        return str(COMPANION_RELATION_LABELS[self])
+
+
+COMPANION_RELATION_LABELS = {
+    CompanionRelation.RELATIVE: _l("A relative"),
+    CompanionRelation.FRIEND: _l("A friend"),
+    CompanionRelation.SUPPORTER: _l("A professional supporter"),
+}
+
+
+class CompanionStatus(StrEnum):
+    # The pair waits together, as the student's one entry on the waiting list.
+    WAITING = "waiting"
+    # A place is held for the companion until they answer or the hold runs out.
+    INVITED = "invited"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    # The student left before the companion answered, so the invitation was withdrawn.
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return str(COMPANION_STATUS_LABELS[self])
+
+
+COMPANION_STATUS_LABELS = {
+    CompanionStatus.WAITING: _l("Waiting with you"),
+    CompanionStatus.INVITED: _l("Asked to confirm"),
+    CompanionStatus.CONFIRMED: _l("Confirmed"),
+    CompanionStatus.DECLINED: _l("Cannot come"),
+    CompanionStatus.EXPIRED: _l("Did not answer in time"),
+    CompanionStatus.CANCELLED: _l("Invitation withdrawn"),
+}
+
+
+class Companion(Base):
+    """A student's companion on a course: two places "both or none".
+
+    The student's enrolment is the pair's one entry on the waiting list. Until the companion
+    confirms (and so has an account and an enrolment of their own), the place held for them
+    counts in ``Course.seats_taken`` through this row (status ``invited``). The URL of the
+    invitation carries a random token; only its hash is stored.
+    """
+
+    __tablename__ = "companions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
+    student_enrolment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("enrolments.id", ondelete="CASCADE"), unique=True
+    )
+    companion_enrolment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("enrolments.id", ondelete="SET NULL"), unique=True
+    )
+    # What the student typed, kept only until the companion confirms with an account.
+    name: Mapped[str | None] = mapped_column(sa.String(120))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    relation: Mapped[str] = mapped_column(sa.String(16))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the companion cannot come: the student is asked whether to keep their place.
+    student_asked: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    course: Mapped[Course] = relationship()
+    student_enrolment: Mapped[Enrolment] = relationship(foreign_keys=[student_enrolment_id])
+    companion_enrolment: Mapped[Enrolment | None] = relationship(
+        foreign_keys=[companion_enrolment_id]
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "companion_enrolment_id IS NULL OR companion_enrolment_id <> student_enrolment_id",
+            name="two_people",
+        ),
+        sa.Index("ix_companions_status_hold", "status", "hold_expires_at"),
+        sa.Index("ix_companions_course_status", "course_id", "status"),
+    )
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status == CompanionStatus.INVITED

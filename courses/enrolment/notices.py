@@ -87,6 +87,10 @@ SUBJECTS: dict[str, tuple[Any, Any]] = {
         _l("Cancelled: %(course)s"),
         _l("A change to your course — %(college)s"),
     ),
+    "companion_cannot_come": (
+        _l("Do you want to come alone? %(course)s"),
+        _l("Do you want to come alone? — %(college)s"),
+    ),
     "declined_series": (
         _l("Do you want to keep your place? %(course)s"),
         _l("Do you want to keep your place? — %(college)s"),

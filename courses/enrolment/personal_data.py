@@ -20,14 +20,22 @@ from college.db import changed_rows
 from college.extensions import db
 from college.models import User
 from college.privacy import ValueName, named_by
-from courses.enrolment.models import ENROLMENT_STATUS_LABELS, MARK_WORDS, Attendance, Enrolment
+from courses.enrolment.models import (
+    COMPANION_RELATION_LABELS,
+    COMPANION_STATUS_LABELS,
+    ENROLMENT_STATUS_LABELS,
+    MARK_WORDS,
+    Attendance,
+    Companion,
+    Enrolment,
+)
 from courses.enrolment.services import withdraw_for_erasure
 from courses.models import Course, CourseSession, Term
 from courses.times import to_local
 
 log = logging.getLogger(__name__)
 
-TABLES = ("enrolments", "attendances")
+TABLES = ("enrolments", "attendances", "companions")
 # What the page "My data" calls this package's part of the export.
 LABELS: dict[str, Any] = {
     "enrolment": _l("Courses you take part in"),
@@ -37,10 +45,16 @@ LABELS: dict[str, Any] = {
     "attendance": _l("Attendance"),
     "session_starts_at": _l("Session"),
     "mark": _l("Marked as"),
+    "companions": _l("People you signed up to come with you"),
+    "name": _l("Name"),
+    "email": _l("Email address"),
+    "relation": _l("Who they are to you"),
 }
 VALUES: dict[str, ValueName] = {
     "enrolments.status": named_by(ENROLMENT_STATUS_LABELS),
     "attendance.mark": named_by(MARK_WORDS),
+    "companions.status": named_by(COMPANION_STATUS_LABELS),
+    "companions.relation": named_by(COMPANION_RELATION_LABELS),
 }
 
 
@@ -59,7 +73,25 @@ def export_enrolments(user: User) -> dict[str, Any]:
         .where(Attendance.student_id == user.id)
         .order_by(CourseSession.starts_at)
     ).all()
+    companions = db.session.execute(
+        sa.select(Course.title, Companion)
+        .join(Course, Companion.course_id == Course.id)
+        .join(Enrolment, Companion.student_enrolment_id == Enrolment.id)
+        .where(Enrolment.student_id == user.id)
+        .order_by(Companion.created_at, Companion.id)
+    ).all()
     return {
+        "companions": [
+            {
+                "course": title,
+                "name": c.name,
+                "email": c.email,
+                "relation": c.relation,
+                "status": c.status,
+                "since": c.created_at,
+            }
+            for title, c in companions
+        ],
         "enrolments": [
             {
                 "course": title,
@@ -87,7 +119,20 @@ def forget_people(
     other people's registers). Returns how many rows changed; rows already forgotten do not
     match again, so a second call changes nothing.
     """
+    # First, while the enrolments still say whose they are: the companion's name and address
+    # that the student typed.
     changed = changed_rows(
+        db.session.execute(
+            sa.update(Companion)
+            .where(
+                Companion.student_enrolment_id.in_(sa.select(Enrolment.id).where(enrolments)),
+                sa.or_(Companion.name.is_not(None), Companion.email.is_not(None)),
+            )
+            .values(name=None, email=None, token_hash=None)
+            .execution_options(synchronize_session="fetch")
+        )
+    )
+    changed += changed_rows(
         db.session.execute(
             sa.update(Enrolment)
             .where(enrolments, Enrolment.student_id.is_not(None))

@@ -30,6 +30,7 @@ from college.signals import extension_points
 from college.transactions import Busy
 from college.views import safe_next
 from courses.enrolment import attendance, feedback, services
+from courses.enrolment import pairs as pair_services
 from courses.enrolment.busy import show_busy
 from courses.enrolment.forms import ActionForm, EnrolForm, FeedbackForm
 from courses.enrolment.models import MARK_WORDS, AttendanceStatus, Enrolment, EnrolmentStatus
@@ -134,12 +135,14 @@ def my_courses() -> str:
     """Show my upcoming and past courses and waiting lists."""
     upcoming, past = services.my_courses(me())
     ratings = due_ratings([item.enrolment.id for item in (*upcoming, *past)])
+    pairs = pair_services.pairs_for([item.enrolment for item in (*upcoming, *past)])
     return render_template(
         "enrolment/my_courses.html",
         upcoming=upcoming,
         past=past,
         form=ActionForm(),
         ratings=ratings,
+        pairs=pairs,
     )
 
 

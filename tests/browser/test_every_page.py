@@ -149,6 +149,17 @@ def _reset_token() -> str:
     return found[1]
 
 
+def _invitation_token() -> str:
+    """A known link for the demo's companion who has yet to answer (only its hash is kept)."""
+    from college.services import hash_token
+    from courses.enrolment.models import Companion, CompanionStatus
+
+    companion = _first(sa.select(Companion).where(Companion.status == CompanionStatus.INVITED))
+    companion.token_hash = hash_token("an-invitation-for-axe")
+    db.session.flush()
+    return "an-invitation-for-axe"
+
+
 # A value for each URL argument, read from the live server's database.
 ARGUMENTS: dict[str, Callable[[], Any]] = {
     "course_id": _course_id,
@@ -159,6 +170,7 @@ ARGUMENTS: dict[str, Callable[[], Any]] = {
     "partner_id": _model_id("courses.models.Partner"),
     "user_id": _student_id,
     "token": _reset_token,
+    "invitation_token": _invitation_token,
     "peer_id": _peer_id,
     "absence_id": _own_absence_id,
     "cohort_id": _model_id("peers.models.Cohort"),
@@ -185,6 +197,7 @@ EXTRA_PAGES = [
     ("admin-as-student", "/admin/", "student"),
     ("admin-courses-filtered", "/admin/courses/?status=draft", "admin"),
     ("audit", "/admin/audit?page=2", "admin"),
+    ("enrol-together", "/courses/mindfulness-i-hverdagen/enrol-together", "student"),
 ]
 
 
@@ -300,6 +313,7 @@ FORMS_WITH_ERRORS = [
     ("venue-new", "/admin/venues/new", True),
     ("partner-new", "/admin/partners/new", True),
     ("qualification", "/admin/qualifications", True),
+    ("enrol-together", "/courses/mindfulness-i-hverdagen/enrol-together", True),
 ]
 
 

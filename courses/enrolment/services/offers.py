@@ -46,10 +46,15 @@ def pass_seat_on(course: Course, now: datetime) -> Enrolment | None:
 
     Run with the course row locked, so the seat cannot be taken by anyone in between.
     """
+    from courses.enrolment import pairs
+
     head = head_of_list(course)
     if head is None:
         release_seat(course)
         return None
+    pair = pairs.waiting_pair(head)
+    if pair is not None:
+        return head if pairs.offer_to_pair(course, head, pair, now) else None
     starts = first_session_start(course)
     if starts is not None and starts - now <= DIRECT_WHEN_STARTING_WITHIN:
         # No time to wait for an answer: the seat is simply theirs.
@@ -68,13 +73,21 @@ def pass_seat_on(course: Course, now: datetime) -> Enrolment | None:
     return head
 
 
+def tell_pair_student_left(course: Course, enrolment: Enrolment, now: datetime) -> None:
+    """A student who leads a pair left: a companion who has not answered is let go."""
+    from courses.enrolment import pairs
+
+    pairs.on_student_leaving(course, enrolment, now)
+
+
 def fill_free_seats(course: Course, *, now: datetime | None = None) -> int:
     """Offer every free seat to the waiting list in order (e.g. after capacity is raised)."""
     now = now or now_utc()
     course = lock_course(course.id)
     offered = 0
     while head_of_list(course) is not None and take_seat(course):
-        pass_seat_on(course, now)
+        if pass_seat_on(course, now) is None:
+            break  # the seat is kept free for a pair at the head of the list
         offered += 1
     return offered
 
@@ -115,6 +128,7 @@ def decline_offer(student: User, enrolment: Enrolment, *, now: datetime | None =
         raise OfferNotAvailable()
     set_status(enrolment, EnrolmentStatus.DECLINED, now)
     pass_seat_on(course, now)
+    tell_pair_student_left(course, enrolment, now)
     db.session.flush()
 
 
@@ -136,6 +150,7 @@ def expire_offers(now: datetime | None = None) -> int:
         set_status(enrolment, EnrolmentStatus.EXPIRED, now)
         notices.send(enrolment, "offer_expired")
         pass_seat_on(course, now)
+        tell_pair_student_left(course, enrolment, now)
         expired += 1
     db.session.flush()
     return expired

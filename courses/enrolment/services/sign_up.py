@@ -30,7 +30,7 @@ from courses.enrolment.services.errors import (
     EnrolmentNotYetOpen,
     NothingToWithdraw,
 )
-from courses.enrolment.services.offers import pass_seat_on
+from courses.enrolment.services.offers import pass_seat_on, tell_pair_student_left
 from courses.enrolment.services.seats import (
     lock_course,
     lock_seats,
@@ -189,6 +189,7 @@ def withdraw(
     set_status(enrolment, EnrolmentStatus.WITHDRAWN, now)
     if held_seat:
         pass_seat_on(course, now)
+    tell_pair_student_left(course, enrolment, now)
     if actor.id != enrolment.student_id:
         detail = f"course={course.id}" + (f" reason={reason}" if reason else "")
         record_audit(actor, "enrolment.removed", enrolment, detail)

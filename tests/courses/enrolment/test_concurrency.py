@@ -187,3 +187,70 @@ def test_ten_simultaneous_clicks_after_withdrawing_take_one_place(served: Served
     found, taken = rows(served.database_url)
     assert found == [(before[0][0], "enrolled", None)]
     assert taken == 1
+
+
+PAIRS = 60
+SINGLES = 60
+
+
+def pair_job(url: str, browser: requests.Session, token: str, number: int) -> Callable[[], int]:
+    def job() -> int:
+        answer = browser.post(
+            f"{url}/courses/{SLUG}/enrol-together",
+            data={
+                "csrf_token": token,
+                "name": f"Companion {number}",
+                "email": f"companion{number}@example.org",
+                "relation": "relative",
+            },
+            allow_redirects=False,
+            timeout=120,
+        )
+        return answer.status_code
+
+    return job
+
+
+def pairs_of(database_url: str) -> list[tuple[str, str]]:
+    """(the student's status, the companion's status) for every pair."""
+    engine = sa.create_engine(database_url)
+    with engine.connect() as connection:
+        found = connection.execute(
+            sa.text(
+                "SELECT e.status, c.status FROM companions c "
+                "JOIN enrolments e ON e.id = c.student_enrolment_id"
+            )
+        ).all()
+    engine.dispose()
+    return [(student, companion) for student, companion in found]
+
+
+def test_pairs_and_singles_at_once_never_overbook_and_never_split_a_pair(served: Served):
+    """An odd number of places: the last one can go to a single person, never to half a pair."""
+    first, first_token = signed_in(served.url, 0)
+    assert enrol_job(served.url, first, first_token)() == 302
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        people = list(pool.map(lambda n: signed_in(served.url, n), range(1, PAIRS + SINGLES + 1)))
+    jobs = [
+        pair_job(served.url, browser, token, n)
+        if n <= PAIRS
+        else enrol_job(served.url, browser, token)
+        for n, (browser, token) in enumerate(people, start=1)
+    ]
+    statuses = all_at_once(jobs)
+    assert set(statuses) == {302}
+    found, taken = rows(served.database_url)
+    pairs = pairs_of(served.database_url)
+    assert len(found) == 1 + PAIRS + SINGLES
+    assert len(pairs) == PAIRS
+    enrolled = [r for r in found if r[1] == "enrolled"]
+    held_for_companions = [p for p in pairs if p[1] == "invited"]
+    # Every place counted is someone's, and there are never more than the course has.
+    assert taken == len(enrolled) + len(held_for_companions)
+    assert taken <= CAPACITY
+    # A pair is placed whole or waits whole.
+    assert set(pairs) <= {("enrolled", "invited"), ("waitlisted", "waiting")}
+    # With people waiting, a place is left free only when a pair needs two.
+    assert CAPACITY - taken in (0, 1)
+    waiting = sorted(number for _, status, number in found if status == "waitlisted")
+    assert waiting == list(range(1, len(waiting) + 1))

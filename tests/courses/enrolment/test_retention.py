@@ -106,7 +106,7 @@ def test_old_terms_forget_people_and_keep_every_figure(old_term: Term, recent_te
     # The people themselves keep their accounts; their export no longer lists the old course.
     for person in old_people:
         exported = privacy.export_person(person)["enrolment"]
-        assert exported == {"enrolments": [], "attendance": []}
+        assert exported == {"companions": [], "enrolments": [], "attendance": []}
     assert [
         (e.id, e.student_id, e.reminder_sent_at, e.offer_expires_at) for e in rows_of(recent)[0]
     ] == recent_rows
