@@ -17,7 +17,7 @@ from college.auth import roles_required
 from college.errors import DomainError
 from college.extensions import db
 from college.forms import ConfirmForm, RolesForm
-from college.models import ROLE_LABELS, OutboxMessage, Role, User, UserRole
+from college.models import OutboxMessage, Role, User, UserRole
 from college.page_cache import PERSON, kept
 from college.reports import dashboard_panels
 from college.templating import local_datetime
@@ -50,7 +50,7 @@ def dashboard() -> str:
     return render_template(
         "admin/dashboard.html",
         role_counts=role_counts,
-        role_labels=ROLE_LABELS,
+        roles=Role,
         mail=outbox.count_undelivered(),
         panels=dashboard_panels(request.args),
         sections=admin_sections(),
@@ -71,16 +71,12 @@ def people() -> str:
     if role in {str(r) for r in Role}:
         statement = statement.where(User.role_rows.any(UserRole.role == role))
     page = db.paginate(statement, per_page=PAGE_SIZE, page=requested_page(), error_out=False)
-    return render_template(
-        "admin/people.html", page=page, q=query, role=role, role_labels=ROLE_LABELS
-    )
+    return render_template("admin/people.html", page=page, q=query, role=role, roles=Role)
 
 
 def _roles_form(user: User) -> RolesForm:
     form = RolesForm(roles=[str(r) for r in user.roles])
-    form.roles.choices = [
-        SelectChoice(str(role), str(label)) for role, label in ROLE_LABELS.items()
-    ]
+    form.roles.choices = [SelectChoice(role.value, str(role.label)) for role in Role]
     return form
 
 
@@ -95,7 +91,6 @@ def person(user_id: int) -> str:
         person=user,
         form=_roles_form(user),
         status_form=ConfirmForm(),
-        role_labels=ROLE_LABELS,
     )
 
 

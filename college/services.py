@@ -672,7 +672,7 @@ def choose_calendar(user: User, choice: str) -> bool:
         raise UnknownCalendarChoice()
     if user.calendar_choice == choice:
         return False
-    user.calendar_choice = choice
+    user.calendar_choice = CalendarChoice(choice)
     if choice == CalendarChoice.FEED and user.calendar_token is None:
         renew_calendar_token(user)
     db.session.flush()

@@ -48,8 +48,7 @@ from college.reports import Attention, Panel, add_dashboard_panel
 from college.templating import NavItem, add_nav_item
 from courses.enrolment.admin import DEMAND_HINT_FROM
 from courses.enrolment.forms import FEEDBACK_LABELS
-from courses.enrolment.models import FEEDBACK_AREAS, Enrolment, EnrolmentStatus
-from courses.enrolment.services import REMOVAL_REASONS
+from courses.enrolment.models import FEEDBACK_AREAS, Enrolment, EnrolmentStatus, RemovalReason
 from courses.models import (
     Course,
     CourseSession,
@@ -578,7 +577,7 @@ def init_app(app: Flask) -> None:
     register_audit_actions(app, AUDIT_ACTIONS)
     register_audit_kinds(app, AUDIT_KINDS)
     register_audit_sentences(app, AUDIT_SENTENCES)
-    register_audit_detail_words(app, "reason", {str(k): v for k, v in REMOVAL_REASONS.items()})
+    register_audit_detail_words(app, "reason", dict(RemovalReason.choices()))
     register_audit_target(app, "Course", course_names)
     register_audit_target(app, "CourseSession", session_names)
     register_audit_target(app, "Enrolment", enrolment_names)

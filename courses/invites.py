@@ -300,10 +300,12 @@ def series_uid(course_id: int) -> str:
     return f"course-{course_id}-weekly@{current_app.config['COLLEGE_DOMAIN']}"
 
 
-def plan_for(course_id: int, sessions: list[SessionFacts], zone: ZoneInfo, keep: bool) -> Plan:
+def plan_for(
+    course_id: int, sessions: list[SessionFacts], zone: ZoneInfo, holds_series: bool
+) -> Plan:
     """A weekly series when most sessions share a weekday, time and length, one per week.
 
-    ``keep``: the person holds the series already, so it stays a series while it fits at
+    ``holds_series``: the person holds the series already, so it stays a series while it fits at
     all (a course's last session alone is not re-sent under another UID).
     """
     if not sessions:
@@ -314,7 +316,7 @@ def plan_for(course_id: int, sessions: list[SessionFacts], zone: ZoneInfo, keep:
         return local.weekday(), local.time(), facts.ends_at - facts.starts_at
 
     common, matching = Counter(pattern(f) for f in sessions).most_common(1)[0]
-    if not keep and (matching < 2 or matching * 2 < len(sessions)):
+    if not holds_series and (matching < 2 or matching * 2 < len(sessions)):
         return Plan(None)
     first = next(f for f in sessions if pattern(f) == common)
     first_day = first.starts_at.astimezone(zone).date()
@@ -445,8 +447,8 @@ def plan_person(
             if o.facts.session_id in held
         ]
     live = {sid: e for sid, e in entries.items() if e.digest is not None}
-    keep = any(e.uid == series_uid(course_id) for e in live.values())
-    plan = plan_for(course_id, [w.facts for w in wanted], zone, keep)
+    holds_series = any(e.uid == series_uid(course_id) for e in live.values())
+    plan = plan_for(course_id, [w.facts for w in wanted], zone, holds_series)
     groups: dict[str, list[Wanted]] = defaultdict(list)
     for w in wanted:
         groups[plan.uid or w.facts.uid].append(w)
@@ -600,7 +602,8 @@ def write_mail(person: User, out: Outgoing, ics: str) -> Rendered:
         subject,
         calendar=(str(out.method), ics),
         title=title,
-        occasion=out.occasion,
+        updated=out.occasion == "changed",
+        session_cancelled=out.occasion == "cancelled",
         taken_out=out.taken_out,
         sessions=[(f.starts_at, f.ends_at) for f in out.sessions],
         changes=[(f.starts_at, f.ends_at, rows) for f, rows in changed],
@@ -856,7 +859,8 @@ def render_erased(payload: dict[str, Any]) -> Rendered:
         subject,
         calendar=(str(Method.CANCEL), payload["ics"]),
         title=title,
-        occasion="removed",
+        updated=False,
+        session_cancelled=False,
         taken_out=True,
         sessions=[
             (datetime.fromisoformat(start), datetime.fromisoformat(end))

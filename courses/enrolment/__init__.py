@@ -20,6 +20,7 @@ from college.landing import add_landing_page
 from college.models import Role
 from college.outbox import register_description, register_renderer
 from college.templating import NavItem, add_nav_item
+from courses.enrolment.models import AttendanceStatus
 from courses.enrolment.transactions import commit_with_retry
 
 
@@ -68,6 +69,8 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     app.register_blueprint(admin.bp)
+    # The register lists the marks to choose from (``{% for choice in AttendanceStatus %}``).
+    app.jinja_env.globals["AttendanceStatus"] = AttendanceStatus
     # Staff who teach work from their schedule; My courses is where students' places are.
     add_nav_item(app, "main", NavItem("enrolment.my_courses", _l("My courses"), ("student",)))
     add_landing_page(app, Role.STUDENT, "enrolment.my_courses", priority=30)

@@ -7,7 +7,8 @@ from wtforms import BooleanField, IntegerField, RadioField, SubmitField, TextAre
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from college.forms import CollegeForm
-from courses.enrolment.models import FEEDBACK_AREAS
+from courses.enrolment.models import FEEDBACK_AREAS, RemovalReason
+from courses.forms import choices_from
 
 FEEDBACK_LABELS = {
     "hope": _l("I feel more hope for my own recovery"),
@@ -36,6 +37,7 @@ class PositionForm(CollegeForm):
 class RemoveForm(CollegeForm):
     reason = RadioField(
         _l("Why are you taking them off?"),
+        choices=choices_from(RemovalReason),
         validators=[InputRequired(_l("Please choose a reason."))],
         invalid_choice_message=_l("Please choose a reason."),
         description=_l("Kept in the audit log. The person is not told the reason."),

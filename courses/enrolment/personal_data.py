@@ -19,8 +19,8 @@ from flask_babel import lazy_gettext as _l
 from college.db import changed_rows
 from college.extensions import db
 from college.models import User
-from college.privacy import ValueName, named_by
-from courses.enrolment.models import ENROLMENT_STATUS_LABELS, MARK_WORDS, Attendance, Enrolment
+from college.privacy import ValueName
+from courses.enrolment.models import Attendance, AttendanceStatus, Enrolment, EnrolmentStatus
 from courses.enrolment.services import withdraw_for_erasure
 from courses.models import Course, CourseSession, Term
 from courses.times import to_local
@@ -39,8 +39,8 @@ LABELS: dict[str, Any] = {
     "mark": _l("Marked as"),
 }
 VALUES: dict[str, ValueName] = {
-    "enrolments.status": named_by(ENROLMENT_STATUS_LABELS),
-    "attendance.mark": named_by(MARK_WORDS),
+    "enrolments.status": EnrolmentStatus.label_of,
+    "attendance.mark": AttendanceStatus.label_of,
 }
 
 

@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 import sqlalchemy as sa
 import sqlalchemy.orm
@@ -28,7 +27,7 @@ from college.models import Role, User
 from college.page_cache import execute_write
 from college.services import record_audit
 from courses.enrolment import notices
-from courses.enrolment.models import ACTIVE, Enrolment, EnrolmentStatus
+from courses.enrolment.models import ACTIVE, Enrolment, EnrolmentStatus, RemovalReason
 from courses.enrolment.queries import (
     SignUp,
     first_session_start,
@@ -520,25 +519,6 @@ def move_in_queue(actor: User, enrolment: Enrolment, steps: int) -> None:
     enrolment.waitlist_number = theirs
     record_audit(actor, "waitlist.moved", enrolment, f"course={course.id} steps={steps}")
     db.session.flush()
-
-
-class RemovalReason(StrEnum):
-    """Why the office takes someone off: a short list, never free text about a person."""
-
-    ASKED = "asked"
-    CANNOT_COME = "cannot_come"
-    NO_CONTACT = "no_contact"
-    DUPLICATE = "duplicate"
-    OTHER = "other"
-
-
-REMOVAL_REASONS = {
-    RemovalReason.ASKED: _l("They asked us to take them off"),
-    RemovalReason.CANNOT_COME: _l("They told us they cannot come"),
-    RemovalReason.NO_CONTACT: _l("We could not reach them"),
-    RemovalReason.DUPLICATE: _l("Signed up twice or by mistake"),
-    RemovalReason.OTHER: _l("Another reason"),
-}
 
 
 def remove_by_admin(

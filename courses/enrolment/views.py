@@ -30,7 +30,7 @@ from college.reports import table_response
 from college.views import safe_next
 from courses.enrolment import attendance, feedback, services
 from courses.enrolment.forms import ActionForm, EnrolForm, FeedbackForm
-from courses.enrolment.models import MARK_WORDS, AttendanceStatus, Enrolment, EnrolmentStatus
+from courses.enrolment.models import AttendanceStatus, Enrolment, EnrolmentStatus
 from courses.enrolment.queries import find_enrolment, find_sign_up
 from courses.enrolment.transactions import commit_with_retry
 from courses.models import Course, CourseSession, CourseStatus, SessionStatus
@@ -390,4 +390,4 @@ def register_csv(session_id: int, kind: str) -> Response:
 
 
 def _mark_word(mark: str | None) -> str:
-    return str(MARK_WORDS[AttendanceStatus(mark)]) if mark else ""
+    return AttendanceStatus.label_of(mark) if mark else ""

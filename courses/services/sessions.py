@@ -291,9 +291,9 @@ def _write_facilitators(
     session.facilitators = [f for f in session.facilitators if (f.user_id, f.role) in wanted]
     # Flush removals first, so a person changing role does not meet their old row.
     db.session.flush()
-    kept = _facilitator_keys(session)
+    remaining = _facilitator_keys(session)
     for a in assignments:
-        if (a.user.id, str(a.role)) not in kept:
+        if (a.user.id, str(a.role)) not in remaining:
             session.facilitators.append(SessionFacilitator(user=a.user, role=str(a.role)))
     db.session.flush()
     wanted_users = {user_id for user_id, _role in wanted}
@@ -322,7 +322,7 @@ def set_course_pair(
     require_admin(actor)
     _ensure_open_for_changes(course)
     pair = pair_of(peer, professional)
-    previous = {(f.user_id, f.role) for f in course.facilitators}
+    previous = {(f.user_id, str(f.role)) for f in course.facilitators}
     targets = _sessions_following_pair(course, previous) if apply_to_sessions else []
     problems: list[str] = []
     for session in targets:

@@ -226,11 +226,11 @@ def open_request(
 
 def close_request(request: CoverRequest, status: CoverStatus, now: datetime | None = None) -> None:
     """End an open request without a winner; pending offers are closed."""
-    request.status = str(status)
+    request.status = status
     request.closed_at = now or now_utc()
     for offer in request.offers:
         if offer.status == OfferStatus.OFFERED:
-            offer.status = str(OfferStatus.CLOSED)
+            offer.status = OfferStatus.CLOSED
     db.session.flush()
 
 
@@ -287,7 +287,7 @@ def decline_offer(actor: User, offer: CoverOffer) -> CoverOffer:
     if offer.user_id != actor.id:
         raise OfferNotFound()
     if offer.status == OfferStatus.OFFERED:
-        offer.status = str(OfferStatus.DECLINED)
+        offer.status = OfferStatus.DECLINED
         offer.responded_at = now_utc()
         db.session.flush()
     return offer
@@ -342,10 +342,10 @@ def _settle_offers(request: CoverRequest, winner: User, now: datetime) -> None:
     if mine is None:
         mine = CoverOffer(user=winner, rank=0, offered_at=now)
         request.offers.append(mine)
-    mine.status, mine.responded_at = str(OfferStatus.ACCEPTED), now
+    mine.status, mine.responded_at = OfferStatus.ACCEPTED, now
     for offer in request.offers:
         if offer.status == OfferStatus.OFFERED:
-            offer.status = str(OfferStatus.CLOSED)
+            offer.status = OfferStatus.CLOSED
             _send(offer.user, "cover_taken", request, offer=offer)
     db.session.flush()
 
