@@ -17,7 +17,7 @@ from college.auth import roles_required
 from college.errors import DomainError
 from college.extensions import db
 from college.forms import ConfirmForm, RolesForm
-from college.models import OutboxMessage, Role, User, UserRole
+from college.models import OutboxMessage, OutboxStatus, Role, User, UserRole
 from college.page_cache import PERSON, kept
 from college.reports import dashboard_panels
 from college.templating import local_datetime
@@ -172,7 +172,7 @@ def mail_retry_many() -> Any:
 def mail_retry(message_id: int) -> Any:
     """Queue a failed message again."""
     message = db.get_or_404(OutboxMessage, message_id)
-    if message.status == "sent":
+    if message.status == OutboxStatus.SENT:
         abort(409)
     outbox.retry_message(message)
     services.record_audit(current_user, "mail.retry", message)

@@ -65,7 +65,9 @@ def enum_type(enum: type[StrEnum], length: int) -> sa.Enum:
         length=length,
         # Store the values ("published"), not SQLAlchemy's default of the names.
         values_callable=lambda members: [member.value for member in members],
-        validate_strings=True,
+        # A query for a code that does not exist finds nothing rather than failing: a filter
+        # from a URL can never become an error page. Assignments are checked below.
+        validate_strings=False,
     )
 
 

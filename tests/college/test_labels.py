@@ -95,3 +95,9 @@ def test_a_member_without_a_label_is_a_mistake_found_at_import():
         class Colour(LabelledEnum):
             RED = "red", _l("Red")
             BLUE = "blue"
+
+
+def test_a_query_for_an_unknown_code_finds_nothing(app: Flask):
+    make_course(status=CourseStatus.PUBLISHED)
+
+    assert db.session.scalars(sa.select(Course).where(Course.status == "publishd")).all() == []
