@@ -17,7 +17,7 @@ from courses.services.joining import join_state_of_loaded
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
-# Where the enrolment package may answer ``POST /courses/<slug>/enrol``.
+# The endpoints that may handle ``POST /courses/<slug>/enrol`` (the enrolment package's).
 ENROL_ENDPOINTS = ("enrolment.enrol", "courses.enrol")
 
 DetailPanel = Callable[[Course], Markup | None]
