@@ -184,6 +184,12 @@ class Qualification(Base):
 
     __table_args__ = (sa.UniqueConstraint("user_id", "programme", name="uq_qualifications_user"),)
 
+    @property
+    def programme_label(self) -> str:
+        """The college's own programmes by their label; a programme added later by its code
+        (the peers package names those)."""
+        return Programme.label_of(self.programme)
+
     def is_valid_on(self, day: date) -> bool:
         return self.granted_on <= day and (self.expires_on is None or day <= self.expires_on)
 

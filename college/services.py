@@ -256,7 +256,7 @@ def create_user(
         display_name=display_name.strip(),
         password_hash=hash_password(password) if password else None,
         language=language,
-        role_rows=[UserRole(role=str(role)) for role in roles],
+        role_rows=[UserRole(role=role) for role in roles],
     )
     db.session.add(user)
     db.session.flush()
@@ -583,7 +583,7 @@ def set_roles(actor: User, user: User, roles: set[Role]) -> None:
         if Role(row.role) not in roles:
             user.role_rows.remove(row)
     for role in sorted(roles - current):
-        user.role_rows.append(UserRole(role=str(role)))
+        user.role_rows.append(UserRole(role=role))
     db.session.flush()
     if roles != current:
         record_audit(actor, "user.roles", user, ",".join(sorted(roles)))
@@ -611,7 +611,7 @@ def make_admin(email: str, display_name: str, password: str) -> User:
             email=email, display_name=display_name, password=password, roles=(Role.ADMIN,)
         )
     elif Role.ADMIN not in user.roles:
-        user.role_rows.append(UserRole(role=str(Role.ADMIN)))
+        user.role_rows.append(UserRole(role=Role.ADMIN))
     record_audit(None, "user.made_admin", user)
     db.session.flush()
     return user

@@ -80,9 +80,7 @@ def _new_session(
         ends_at=ends_at,
         venue=venue if venue is not None else course.venue,
         status=SessionStatus.SCHEDULED,
-        facilitators=[
-            SessionFacilitator(user=a.user, role=str(a.role)) for a in _default_pair(course)
-        ],
+        facilitators=[SessionFacilitator(user=a.user, role=a.role) for a in _default_pair(course)],
     )
     db.session.add(session)
     return session
@@ -294,7 +292,7 @@ def _write_facilitators(
     remaining = _facilitator_keys(session)
     for a in assignments:
         if (a.user.id, str(a.role)) not in remaining:
-            session.facilitators.append(SessionFacilitator(user=a.user, role=str(a.role)))
+            session.facilitators.append(SessionFacilitator(user=a.user, role=a.role))
     db.session.flush()
     wanted_users = {user_id for user_id, _role in wanted}
     current_users = {user_id for user_id, _role in current}
@@ -350,7 +348,7 @@ def _sessions_following_pair(course: Course, previous: set[tuple[int, str]]) -> 
 def _write_course_pair(course: Course, pair: list[Assignment]) -> None:
     course.facilitators = []
     db.session.flush()
-    course.facilitators = [CourseFacilitator(user=a.user, role=str(a.role)) for a in pair]
+    course.facilitators = [CourseFacilitator(user=a.user, role=a.role) for a in pair]
     db.session.flush()
 
 

@@ -212,7 +212,7 @@ def open_request(
 ) -> CoverRequest:
     """Ask colleagues to cover ``person`` on ``session`` and email every candidate."""
     now = now or now_utc()
-    request = CoverRequest(session=session, absent_user=person, role=str(role), created_at=now)
+    request = CoverRequest(session=session, absent_user=person, role=role, created_at=now)
     db.session.add(request)
     candidates = candidates_for(session, role, now)
     for rank, candidate in enumerate(candidates, start=1):
@@ -309,7 +309,7 @@ def _claim(request: CoverRequest, winner: User, now: datetime) -> bool:
         db.session.execute(
             sa.update(CoverRequest)
             .where(CoverRequest.id == request.id, CoverRequest.status == CoverStatus.OPEN)
-            .values(status=str(CoverStatus.FILLED), filled_by_id=winner.id, closed_at=now)
+            .values(status=CoverStatus.FILLED, filled_by_id=winner.id, closed_at=now)
             .execution_options(synchronize_session=False)
         ),
     )

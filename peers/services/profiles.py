@@ -23,7 +23,7 @@ def profile_of(user: User) -> PeerProfile:
     if profile is None:
         profile = PeerProfile(
             user_id=user.id,
-            status=str(PeerStatus.ACTIVE),
+            status=PeerStatus.ACTIVE,
             max_sessions_per_week=3,
             liked_topics="",
         )

@@ -351,7 +351,7 @@ def confirm_completion(
     )
     qualification.recorded_by_id = actor.id
     if not person.has_role(Role.PEER):
-        person.role_rows.append(UserRole(role=str(Role.PEER)))
+        person.role_rows.append(UserRole(role=Role.PEER))
     db.session.flush()
     record_audit(actor, "training.qualified", person, programme.code)
     notify(
