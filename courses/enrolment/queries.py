@@ -10,7 +10,6 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm
 
-from college.errors import NotFound
 from college.extensions import db
 from college.models import User
 from courses.enrolment.models import Enrolment, EnrolmentStatus
@@ -44,47 +43,24 @@ def find_enrolment(course: Course, student: User) -> Enrolment | None:
     )
 
 
-@dataclass(frozen=True)
-class SignUp:
-    """What a sign-up reads before the course row is locked: the course, with its term and
-    sessions, and the student's row for it if they have one (in any status)."""
+def find_course_for_sign_up(slug: str) -> Course | None:
+    """The course by its slug, unless it is a draft, with its term and sessions.
 
-    course: Course
-    enrolment: Enrolment | None
-
-
-# Built once: every press of "enrol" runs it.
-SIGN_UP = (
-    sa.select(Course, Enrolment)
-    .outerjoin(
-        Enrolment,
-        sa.and_(
-            Enrolment.course_id == Course.id,
-            Enrolment.student_id == sa.bindparam("student_id"),
-        ),
-    )
-    # Drafts do not exist for the people who sign up.
-    .where(Course.slug == sa.bindparam("slug"), Course.status != CourseStatus.DRAFT)
-    .options(sa.orm.joinedload(Course.term, innerjoin=True), sa.orm.joinedload(Course.sessions))
-    .execution_options(populate_existing=True)
-)
-
-
-def find_sign_up(slug: str, student: User) -> SignUp | None:
-    """The course by its slug, unless it is a draft, and the student's row for it, in one trip.
-
-    The term and the sessions come along: enrolment checks the dates and the first session
-    before the lock, and a place sends an invitation for each session ahead, so nothing is
-    left to read while the course row is held.
+    Enrolment checks the dates and the first session, and a seat sends an invitation for
+    each session ahead, so all of it is read before the course row is locked.
     """
-    values = {"slug": slug, "student_id": student.id}
-    row = db.session.execute(SIGN_UP, values).unique().one_or_none()
-    return None if row is None else SignUp(row[0], row[1])
-
-
-def read_sign_up(course: Course, student: User) -> SignUp:
-    """``find_sign_up`` for a course already loaded; its sessions load when first needed."""
-    return SignUp(course, find_enrolment(course, student))
+    return (
+        db.session.scalars(
+            sa.select(Course)
+            # Drafts do not exist for the people who sign up.
+            .where(Course.slug == slug, Course.status != CourseStatus.DRAFT)
+            .options(
+                sa.orm.joinedload(Course.term, innerjoin=True), sa.orm.joinedload(Course.sessions)
+            )
+        )
+        .unique()
+        .first()
+    )
 
 
 def is_enrolled(student_id: int, course_id: int) -> bool:
@@ -178,51 +154,28 @@ class Queue:
         return self.waiting + 1
 
 
-# Sign-ups run these two while the course row is held, so they are built once, not per call.
-LOCK_SEATS = (
-    sa.select(Course.status, Course.capacity, Course.seats_taken)
-    .where(Course.id == sa.bindparam("course_id"))
-    .with_for_update()
-)
-# Two lookups in one trip, each along its own index, so a sign-up does not read the rows of
-# everyone enrolled: the last number handed out, and how many wait (none, while places are free).
-READ_QUEUE = sa.select(
-    sa.select(sa.func.max(Enrolment.waitlist_number))
-    .where(Enrolment.course_id == sa.bindparam("course_id"))
-    .scalar_subquery(),
-    sa.select(sa.func.count())
-    .select_from(Enrolment)
-    .where(
-        Enrolment.course_id == sa.bindparam("course_id"),
-        Enrolment.status == EnrolmentStatus.WAITLISTED,
-    )
-    .scalar_subquery(),
-)
-
-
-def lock_seats(course: Course) -> None:
-    """Lock the course row and read afresh what others change while a person signs up.
-
-    The course is already loaded; whether it is still published, its capacity and the
-    places taken are set on it as the database has them now. Like ``read_queue``, a plain
-    statement that loads no objects, so it goes to the connection, past the ORM.
-    """
-    row = db.session.connection().execute(LOCK_SEATS, {"course_id": course.id}).one_or_none()
-    if row is None:
-        raise NotFound()
-    for name, value in zip(("status", "capacity", "seats_taken"), row, strict=True):
-        sa.orm.attributes.set_committed_value(course, name, value)
-
-
 def read_queue(course: Course) -> Queue:
     """The waiting list as a newcomer finds it; read with the course row already locked.
 
     A statement of its own, after the lock: a locking statement that had to wait sees the
     locked row as it is now, but anything else it reads as it was when it began, so it
-    would miss the places and numbers handed out by the transaction it waited for.
+    would miss the seats and numbers handed out by the transaction it waited for. Two
+    lookups in one trip, each along its own index, so a sign-up does not read the rows
+    of everyone enrolled.
     """
-    last, waiting = db.session.connection().execute(READ_QUEUE, {"course_id": course.id}).one()
-    return Queue(last or 0, waiting)
+    last_number = (
+        sa.select(sa.func.max(Enrolment.waitlist_number))
+        .where(Enrolment.course_id == course.id)
+        .scalar_subquery()
+    )
+    waiting = (
+        sa.select(sa.func.count())
+        .select_from(Enrolment)
+        .where(Enrolment.course_id == course.id, Enrolment.status == EnrolmentStatus.WAITLISTED)
+        .scalar_subquery()
+    )
+    last, count = db.session.execute(sa.select(last_number, waiting)).one()
+    return Queue(last or 0, count)
 
 
 def waiting_counts(course_ids: Iterable[int]) -> dict[int, int]:

@@ -17,7 +17,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_time, get_locale
+from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -31,7 +31,7 @@ from college.views import safe_next
 from courses.enrolment import attendance, feedback, services
 from courses.enrolment.forms import ActionForm, EnrolForm, FeedbackForm
 from courses.enrolment.models import AttendanceStatus, Enrolment, EnrolmentStatus
-from courses.enrolment.queries import find_enrolment, find_sign_up
+from courses.enrolment.queries import find_course_for_sign_up, find_enrolment
 from courses.enrolment.transactions import commit_with_retry
 from courses.models import Course, CourseSession, CourseStatus, SessionStatus
 from courses.prospectus import venues_of
@@ -88,16 +88,13 @@ def enrol(slug: str) -> Any:
         abort(400)
 
     def sign_up() -> tuple[str, int | None]:
-        found = find_sign_up(slug, me())
-        if found is None:
+        course = find_course_for_sign_up(slug)
+        if course is None:
             abort(404)
-        placement = services.place(me(), found, belongs=bool(form.belongs.data))
+        outcome = services.enrol_or_wait(me(), course, belongs=bool(form.belongs.data))
         # Plain values, since the commit expires the row and reading it again costs a query.
-        return placement.enrolment.status, placement.position
+        return outcome.enrolment.status, outcome.waitlist_position
 
-    # The answer is worded after the commit, so not while others wait for the course row;
-    # the person's language is settled first, since the commit expires the person too.
-    get_locale()
     try:
         status, position = commit_with_retry(sign_up)
     except DomainError as error:

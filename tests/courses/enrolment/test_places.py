@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from college import privacy
 from college.db import now_utc
+from college.errors import Forbidden, NotFound
 from college.extensions import db
 from college.models import AuditEvent
 from courses import services as course_services
@@ -230,7 +231,7 @@ def test_accepting_an_offer_gives_the_place_and_a_second_click_changes_nothing(s
 
 def test_an_offer_is_only_for_its_person(small_course):
     _course, (_head, second), (offer, _) = offered_course(small_course)
-    with pytest.raises(services.NotFound):
+    with pytest.raises(NotFound):
         services.accept_offer(second, offer)
     assert offer.status == EnrolmentStatus.OFFERED
 
@@ -306,11 +307,11 @@ def test_only_admins_remove_or_reorder(small_course):
     holder, head = factories.make_students(2)
     place = services.enrol(holder, course)
     waiting = services.enrol(head, course)
-    with pytest.raises(services.Forbidden):
+    with pytest.raises(Forbidden):
         services.remove_by_admin(head, place)
-    with pytest.raises(services.Forbidden):
+    with pytest.raises(Forbidden):
         services.move_in_queue(holder, waiting, -1)
-    with pytest.raises(services.NotFound):
+    with pytest.raises(NotFound):
         services.withdraw(head, place)
     assert place.status == EnrolmentStatus.ENROLLED
 

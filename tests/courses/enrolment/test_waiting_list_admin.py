@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from college.errors import Forbidden
 from college.extensions import db
 from college.models import AuditEvent
 from courses.enrolment import services
@@ -40,7 +41,7 @@ def test_move_to_a_given_place_and_past_the_end(small_course, admin):
 
 def test_only_admins_move_and_only_waiting_people(small_course, admin):
     course, (a, _b) = queue_of(small_course, 2)
-    with pytest.raises(services.Forbidden):
+    with pytest.raises(Forbidden):
         services.move_to_position(a.student, a, 1)
     holder = next(e for e in services.enrolments_of(course))
     with pytest.raises(services.NotWaiting):
