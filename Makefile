@@ -108,7 +108,7 @@ format: install
 
 # Where the rules live, types are checked too.
 TYPED := college/services.py college/outbox.py college/privacy.py college/retention.py college/inbox.py \
-	courses/services $(wildcard college/calendar.py courses/enrolment/services.py \
+	courses/services courses/outcomes $(wildcard college/calendar.py courses/enrolment/services.py \
 	peers/services.py peers/services) bench
 
 # Lint (ruff's rule set includes the bandit security rules, "S") and types; CI runs it.

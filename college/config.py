@@ -139,6 +139,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "RETENTION_MONTHS_AFTER_TERM": _env_int("RETENTION_MONTHS_AFTER_TERM", 12),
         "RETENTION_INACTIVE_YEARS": _env_int("RETENTION_INACTIVE_YEARS", 3),
         "RETENTION_MAIL_DAYS": _env_int("RETENTION_MAIL_DAYS", 90),
+        "INTEREST_KEPT_DAYS": _env_int("INTEREST_KEPT_DAYS", 365),
         "COMPLETION_SHARE": _env_float("COMPLETION_SHARE", 0.75),
         "PEERS_COVER_ALERT_HOURS": _env_int("PEERS_COVER_ALERT_HOURS", 72),
         "PEERS_COVER_ESCALATION_HOURS": _env_int("PEERS_COVER_ESCALATION_HOURS", 24),

@@ -26,6 +26,7 @@ from college.models import public_name_of
 from college.templating import NavItem, add_nav_item
 from courses import models
 from courses.models import FacilitatorRole
+from courses.outcomes.models import Moment
 from courses.services.joining import Joining
 
 
@@ -55,10 +56,12 @@ def init_app(app: Flask) -> None:
         api,
         dashboard,
         demo,
+        dropin,
         enrolment,
         feeds,
         invites,
         mail_descriptions,
+        outcomes,
         replies,
         scaled,
         services,
@@ -82,6 +85,7 @@ def init_app(app: Flask) -> None:
         CourseFormat=models.CourseFormat,
         CourseStatus=models.CourseStatus,
         Joining=Joining,
+        Moment=Moment,
         Topic=models.Topic,
         Weekday=models.Weekday,
     )
@@ -102,3 +106,5 @@ def init_app(app: Flask) -> None:
     # After the courses' own seeders and personal data, so enrolment builds on them.
     enrolment.init_app(app)
     dashboard.init_app(app)
+    dropin.init_app(app)
+    outcomes.init_app(app)

@@ -151,6 +151,8 @@ def course_summary(
         "places_left": course.places_left,
         "joining": state.joining.value,
         "open_for_enrolment": open_for_enrolment_now(course, state),
+        "drop_in": course.drop_in,
+        "room_capacity": course.room_capacity,
         "first_session_at": iso(first_session_at),
         "session_count": session_count,
         "term": term_json(course.term),
@@ -249,13 +251,25 @@ def _schemas() -> dict[str, Any]:
             "enum": _values(Joining),
             "description": (
                 "Whether the course can be joined now: open, not_yet_open (enrolment opens "
-                "later), closed (enrolment has closed), begun, ended or not_published."
+                "later), closed (enrolment has closed), begun, ended, not_published, or "
+                "drop_in (no sign-up: people just come to a session)."
             ),
         },
         "open_for_enrolment": {
             "type": "boolean",
             "description": "Places left and the course can be joined now (joining is open).",
         },
+        "drop_in": {
+            "type": "boolean",
+            "description": "A drop-in course: nobody signs up, people just come.",
+        },
+        "room_capacity": _nullable(
+            {
+                "type": "integer",
+                "minimum": 1,
+                "description": "How many people the room of a drop-in course holds, if told.",
+            }
+        ),
         "first_session_at": _nullable(DATE_TIME),
         "session_count": COUNT,
         "term": _ref("Term"),

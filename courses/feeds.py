@@ -104,6 +104,8 @@ class SessionFacts:
     # (user id, display name, name as the public sees it: see ``courses.public_name``)
     facilitators: tuple[tuple[int, str, str], ...] = ()
     course_id: int = 0
+    # A drop-in: nobody signs up, so the public entry says to just come.
+    drop_in: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,7 @@ def facts_of(session: CourseSession) -> SessionFacts:
             (f.user_id, f.user.display_name, facilitator_name(f)) for f in session.facilitators
         ),
         course_id=session.course_id,
+        drop_in=session.is_drop_in,
     )
 
 
@@ -173,6 +176,8 @@ def entry_description(facts: SessionFacts, viewer: Viewer | None) -> str:
     lines = []
     if viewer is None or not viewer.discreet:
         lines.append(facts.course_summary)
+    if facts.drop_in:
+        lines.append(_("Drop-in: just come — you don't need to sign up."))
     me = viewer.user_id if viewer is not None else None
     teaches = any(uid == me for uid, _name, _public in facts.facilitators)
     if teaches:
@@ -228,6 +233,8 @@ SESSION_COLUMNS = (
     Course.slug,
     Course.title,
     Course.summary,
+    Course.drop_in,
+    CourseSession.drop_in.label("session_drop_in"),
     Venue.name.label("venue_name"),
     Venue.address,
     Venue.is_online,
@@ -281,6 +288,7 @@ def facts_from_row(row: Any, people: dict[int, list[tuple[int, str, str]]]) -> S
         meeting_link=row.meeting_link,
         facilitators=tuple(people.get(row.id, ())),
         course_id=row.course_id,
+        drop_in=bool(row.drop_in or row.session_drop_in),
     )
 
 

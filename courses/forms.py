@@ -258,6 +258,27 @@ class CourseForm(CollegeForm):
         default=16,
         render_kw={"inputmode": "numeric"},
     )
+    drop_in = BooleanField(
+        _l("Drop-in: no sign-up"),
+        description=_l(
+            "People just come, without an account or a sign-up. The teachers count how many"
+            " came instead of keeping a register with names."
+        ),
+    )
+    room_capacity = IntegerField(
+        _l("Room capacity for a drop-in (optional)"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1,
+                max=MAX_CAPACITY,
+                message=_l("The room capacity must be between 1 and %(max)s, or left empty."),
+            ),
+        ],
+        invalid_value_message=_l("Please enter a whole number, like 16."),
+        description=_l("How many people the room holds; shown to people who drop in."),
+        render_kw={"inputmode": "numeric"},
+    )
     required_programme = RadioField(
         _l("Qualification the peer trainer needs"),
         choices=choices_from(Programme),

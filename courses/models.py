@@ -198,6 +198,10 @@ class Course(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Drop-in: people just come, with no sign-up; the teachers keep a head count instead.
+    drop_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # How many the room holds, told to people who drop in; None when it does not matter.
+    room_capacity: Mapped[int | None]
 
     term: Mapped[Term] = relationship()
     venue: Mapped[Venue | None] = relationship()
@@ -224,6 +228,7 @@ class Course(Base):
         sa.CheckConstraint("capacity > 0", name="capacity_positive"),
         sa.CheckConstraint("seats_taken >= 0", name="seats_not_negative"),
         sa.CheckConstraint("seats_taken <= capacity", name="seats_within_capacity"),
+        sa.CheckConstraint("room_capacity > 0", name="room_capacity_positive"),
     )
 
     @validates("title", "summary", "description")
@@ -317,6 +322,8 @@ class CourseSession(Base):
         enum_type(SessionStatus, 16), default=SessionStatus.SCHEDULED
     )
     sequence: Mapped[int] = mapped_column(default=0)
+    # One open session of a course with sign-up (a taster): anyone may just come to it.
+    drop_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     uid: Mapped[str] = mapped_column(sa.String(255), unique=True, default=new_session_uid)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -345,6 +352,11 @@ class CourseSession(Base):
     @property
     def is_cancelled(self) -> bool:
         return self.status == SessionStatus.CANCELLED
+
+    @property
+    def is_drop_in(self) -> bool:
+        """People just come, with no sign-up: the session or its whole course is drop-in."""
+        return self.drop_in or self.course.drop_in
 
     def people(self, role: FacilitatorRole) -> list[User]:
         return [f.user for f in self.facilitators if f.role == role]

@@ -17,6 +17,7 @@ from college.extensions import db
 from college.models import Role
 from college.reports import table_response
 from courses.dashboard import attendance_chart, feedback_chart, places_chart
+from courses.dropin.reports import drop_in_chart, drop_in_figures, drop_in_table
 from courses.enrolment.forms import FEEDBACK_LABELS
 from courses.enrolment.models import FEEDBACK_AREAS
 from courses.models import Course, CourseStatus, Term
@@ -31,7 +32,7 @@ from courses.times import local_date
 
 bp = Blueprint("reports_admin", __name__, url_prefix="/admin/reports")
 
-FIGURE = "any(places, attendance, feedback):figure"
+FIGURE = "any(places, attendance, drop_in, feedback):figure"
 Table = tuple[list[str], Iterable[Sequence[object]]]
 
 
@@ -109,6 +110,7 @@ def feedback_table(term: Term | None, course: Course | None) -> Table:
 TABLES: dict[str, Callable[[Term | None, Course | None], Table]] = {
     "places": places_table,
     "attendance": attendance_table,
+    "drop_in": drop_in_table,
     "feedback": feedback_table,
 }
 
@@ -123,6 +125,7 @@ def term_report() -> str:
         charts = [
             places_chart(places_figures(term)),
             attendance_chart(attendance_figures(term)),
+            drop_in_chart(drop_in_figures(term)),
             feedback_chart(feedback_figures(term)),
         ]
     courses = places_figures(term) if term is not None else []
@@ -147,10 +150,11 @@ def course_report(course_id: int) -> str:
     places = places_figures(course=course)
     sessions = attendance_figures(course=course)
     feedback = feedback_figures(course=course)
-    charts = [
-        attendance_chart(sessions, with_course=False),
-        feedback_chart(feedback),
-    ]
+    attendance = attendance_chart(sessions, with_course=False)
+    if course.drop_in:
+        # Nobody is enrolled on a drop-in: its attendance is the teachers' head count.
+        attendance = drop_in_chart(drop_in_figures(course=course), with_course=False)
+    charts = [attendance, feedback_chart(feedback)]
     return render_template(
         "admin/reports/course.html",
         course=course,

@@ -148,6 +148,8 @@ def attendance_figures(
     held = (
         CourseSession.status == SessionStatus.SCHEDULED,
         CourseSession.starts_at <= (now or now_utc()),
+        # Drop-in sessions have a head count instead (``courses.dropin.reports``).
+        Course.drop_in.is_(False),
     )
     enrolled = (
         sa.select(sa.func.count(Enrolment.id))

@@ -162,6 +162,8 @@ def make_course(
     partners: tuple[Partner, ...] = (),
     pair: tuple[User, User] | None = None,
     slug: str | None = None,
+    drop_in: bool = False,
+    room_capacity: int | None = None,
 ) -> Course:
     number = next(_counter)
     course = Course(
@@ -180,6 +182,8 @@ def make_course(
         term=term or make_term(),
         venue=venue,
         partners=list(partners),
+        drop_in=drop_in,
+        room_capacity=room_capacity,
     )
     if pair is not None:
         course.facilitators = [

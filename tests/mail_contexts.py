@@ -84,6 +84,9 @@ def context_for(
         "courses_url": link,
         "my_courses_url": link,
         "feedback_url": link,
+        # the invitation to rate before or after a course, in both wordings
+        "rating_url": link,
+        "rating_moment": "before" if first else "after",
         "offer_url": link,
         "session": session,
         "expires_at": session.starts_at,

@@ -22,6 +22,7 @@ from college import outbox, page_cache
 from college.db import now_utc
 from college.extensions import db
 from college.models import Qualification, Role, User
+from courses.dropin.models import CourseInterest
 from courses.enrolment.models import EnrolmentStatus
 from tests import factories
 
@@ -151,6 +152,15 @@ ACCESS: dict[str, Row] = {
     "enrolment.apologies_take_back":      post(signed_in(302)),  # refused with a message
     "enrolment.register":                 get(facilitators()),
     "enrolment.register_csv":             get(facilitators()),  # names: audited
+    # --- drop-in: the world's session has enrolment, so its register is the one with names ----
+    "dropin.head_count":                  get(facilitators(302)),  # on to the register
+    "dropin.interest":                    get(facilitators(404)),  # only at a drop-in
+    "dropin_admin.interest_list":         get(admins()),  # people's details: audited
+    "dropin_admin.interest_delete_confirm": get(admins()),
+    "dropin_admin.interest_delete":       post(admins(302)),
+    "dropin_admin.session_drop_in":       post(admins(302)),
+    "outcomes.rate":                      get(signed_in(404)),  # a place only offered: no rating
+    "outcomes.skip":                      post(owner_only(302)),  # refused with a message
     "enrolment_admin.enrolments":         get(admins()),
     "enrolment_admin.move":               post(admins(302)),
     "enrolment_admin.remove":             post(admins(400)),  # a reason is asked first
@@ -159,6 +169,10 @@ ACCESS: dict[str, Row] = {
     "reports_admin.term_csv":             get(admins()),
     "reports_admin.course_report":        get(admins()),
     "reports_admin.course_csv":           get(admins()),
+    "outcomes_admin.report_page":         get(admins()),
+    "outcomes_admin.download":            get(admins()),
+    "outcomes_admin.download_json":       get(admins()),
+    "outcomes_admin.areas":               get(admins()),
     # --- calendars: feeds are public or reached by an unguessable token ------------------------
     "feeds.college_feed":                 get(everyone()),
     "feeds.course_feed":                  get(everyone()),
@@ -235,6 +249,8 @@ def world(app: Flask) -> World:
     enrolment = factories.make_enrolment(course, people["student"], status=EnrolmentStatus.OFFERED)
     enrolment.offer_expires_at = now_utc() + timedelta(days=1)
     peer_work = make_peer_work(people, session)
+    interest = CourseInterest(contact="someone@example.org", consented_at=now_utc())
+    db.session.add(interest)
     message = outbox.enqueue("someone@example.org", "Subject", "Body")
     message.status = "failed"
     db.session.commit()
@@ -247,6 +263,7 @@ def world(app: Flask) -> World:
         "partner_id": partner.id,
         "qualification_id": qualification.id,
         "message_id": message.id,
+        "interest_id": interest.id,
         "enrolment_id": enrolment.id,
         "peer_id": people["peer"].id,
         **peer_work,
@@ -256,6 +273,7 @@ def world(app: Flask) -> World:
         "filename": "css/site.css",
         "figure": "attendance",
         "kind": "csv",
+        "moment": "before",
     }
     return World(people, values)
 

@@ -122,6 +122,8 @@ def course_details(form: CourseForm) -> services.CourseDetails:
         term=db.session.get_one(Term, form.term.data),
         venue=get_venue(form.venue.data),
         partners=list(chosen),
+        drop_in=bool(form.drop_in.data),
+        room_capacity=form.room_capacity.data,
     )
 
 

@@ -32,6 +32,8 @@ from college.urls import absolute_url
 from courses.enrolment.models import SEAT_HOLDING, Enrolment, EnrolmentStatus
 from courses.enrolment.queries import first_session_start
 from courses.models import Course, CourseSession, CourseStatus, SessionStatus
+from courses.outcomes.models import Moment
+from courses.outcomes.services import is_due
 from courses.prospectus import venues_of
 
 log = logging.getLogger(__name__)
@@ -208,8 +210,28 @@ def render_notice(payload: dict[str, Any]) -> Rendered:
         my_courses_url=absolute_url("enrolment.my_courses"),
         courses_url=absolute_url("courses.index"),
         contact=college_contact(),
+        **rating_invitation(enrolment, kind),
         **context,
     )
+
+
+# Messages that invite the student to rate before the course, or after it.
+RATING_KINDS = {
+    "enrolled": Moment.BEFORE,
+    "promoted": Moment.BEFORE,
+    "reminder": Moment.BEFORE,
+    "feedback": Moment.AFTER,
+}
+
+
+def rating_invitation(enrolment: Enrolment, kind: str) -> dict[str, Any]:
+    """The rating link, while it is open and neither answered nor skipped (read when the
+    message is written, so a rating given since is not asked for again)."""
+    moment = RATING_KINDS.get(kind)
+    if moment is None or not is_due(enrolment, moment):
+        return {"rating_url": None, "rating_moment": None}
+    url = absolute_url("outcomes.rate", enrolment_id=enrolment.id, moment=moment.value)
+    return {"rating_url": url, "rating_moment": moment.value}
 
 
 def describe_notice(payload: dict[str, Any]) -> str:

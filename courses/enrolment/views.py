@@ -34,6 +34,8 @@ from courses.enrolment.models import AttendanceStatus, Enrolment, EnrolmentStatu
 from courses.enrolment.queries import find_course_for_sign_up, find_enrolment
 from courses.enrolment.transactions import commit_with_retry
 from courses.models import Course, CourseSession, CourseStatus, SessionStatus
+from courses.outcomes.models import Moment
+from courses.outcomes.services import due_ratings, is_due
 from courses.prospectus import venues_of
 from courses.times import local_date
 
@@ -147,8 +149,13 @@ def withdraw(slug: str) -> Any:
 def my_courses() -> str:
     """Show my upcoming and past courses and waiting lists."""
     upcoming, past = services.my_courses(me())
+    ratings = due_ratings([item.enrolment.id for item in (*upcoming, *past)])
     return render_template(
-        "enrolment/my_courses.html", upcoming=upcoming, past=past, form=ActionForm()
+        "enrolment/my_courses.html",
+        upcoming=upcoming,
+        past=past,
+        form=ActionForm(),
+        ratings=ratings,
     )
 
 
@@ -285,6 +292,8 @@ def give_feedback(enrolment_id: int) -> Any:
         else:
             db.session.commit()
             flash(_("Thank you! Your answers help us make the courses better."), "success")
+            if is_due(enrolment, Moment.AFTER):
+                return redirect(url_for("outcomes.rate", enrolment_id=enrolment.id, moment="after"))
             return redirect(url_for("enrolment.my_courses"))
     status = 400 if form.errors else 200
     return render_template("enrolment/feedback.html", course=course, form=form), status

@@ -39,7 +39,9 @@ from courses.services.errors import (
     CapacityBelowTaken,
     ChangeRefused,
     CourseClosed,
+    DropInWithPlacesTaken,
     InvalidCapacity,
+    InvalidRoomCapacity,
     InvalidSlug,
     SlugTaken,
 )
@@ -64,6 +66,9 @@ class CourseDetails:
     learning_outcomes: str = ""
     partners: list[Partner] = field(default_factory=list)
     slug: str | None = None
+    # No sign-up: people just come; the room's capacity is told to them if given.
+    drop_in: bool = False
+    room_capacity: int | None = None
 
 
 _TRANSLITERATION = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss"})
@@ -109,6 +114,7 @@ def _apply_course(course: Course, details: CourseDetails) -> None:
         raise InvalidCapacity(max=MAX_CAPACITY)
     if details.capacity < (course.seats_taken or 0):
         raise CapacityBelowTaken(taken=course.seats_taken)
+    _check_drop_in(course, details)
     course.slug = _choose_slug(course, details.slug, title)
     course.title = title
     course.summary = summary
@@ -119,6 +125,8 @@ def _apply_course(course: Course, details: CourseDetails) -> None:
     course.format = CourseFormat(details.format)
     course.capacity = details.capacity
     course.required_programme = Programme(details.required_programme)
+    course.drop_in = details.drop_in
+    course.room_capacity = details.room_capacity
     if course.id is not None and details.term is not course.term:
         ensure_sessions_in_term(
             details.term,
@@ -128,6 +136,15 @@ def _apply_course(course: Course, details: CourseDetails) -> None:
     course.venue = details.venue
     course.partners = list(details.partners)
     course.updated_at = now_utc()
+
+
+def _check_drop_in(course: Course, details: CourseDetails) -> None:
+    """A room capacity is a whole number of people; places people hold are never taken away
+    by turning their course into a drop-in."""
+    if details.room_capacity is not None and not 1 <= details.room_capacity <= MAX_CAPACITY:
+        raise InvalidRoomCapacity(max=MAX_CAPACITY)
+    if details.drop_in and not course.drop_in and (course.seats_taken or 0) > 0:
+        raise DropInWithPlacesTaken(taken=course.seats_taken)
 
 
 def create_course(actor: User, details: CourseDetails) -> Course:

@@ -46,6 +46,17 @@ class InvalidCapacity(DomainError):
     message = _l("The number of places must be between 1 and %(max)s.")
 
 
+class InvalidRoomCapacity(DomainError):
+    message = _l("The room capacity must be between 1 and %(max)s, or left empty.")
+
+
+class DropInWithPlacesTaken(Conflict):
+    message = _l(
+        "%(taken)s places on this course are taken, so it cannot become a drop-in:"
+        " people who signed up keep their places."
+    )
+
+
 class CapacityBelowTaken(Conflict):
     message = _l(
         "%(taken)s places are already taken, so the course needs at least %(taken)s places."

@@ -2,7 +2,8 @@
 API and enrolment all ask.
 
 A course can be joined while it is published, its enrolment window is open and its first
-session has not begun. Places are a second question: a full course that can be joined
+session has not begun. A drop-in course is never joined by sign-up: people just come.
+Places are a second question: a full course that can be joined
 still offers its waiting list; "open for enrolment now" (the prospectus's ``available``)
 means both, a place left and joining possible.
 """
@@ -29,6 +30,8 @@ class Joining(LabelledEnum):
     BEGUN = "begun", _l("Begun")
     ENDED = "ended", _l("Ended")
     NOT_PUBLISHED = "not_published", _l("Not published")
+    # No sign-up: people just come (``Course.drop_in``).
+    DROP_IN = "drop_in", _l("Drop-in: no sign-up")
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ def join_state(
         return JoinState(Joining.NOT_PUBLISHED)
     if last_end is not None and last_end <= now:
         return JoinState(Joining.ENDED)
+    if course.drop_in:
+        return JoinState(Joining.DROP_IN)
     if first_start is not None and first_start <= now:
         return JoinState(Joining.BEGUN)
     term: Term = course.term
@@ -111,6 +116,7 @@ def can_join_condition(now: datetime, first_start: Any) -> Any:
     """
     return sa.and_(
         Course.status == CourseStatus.PUBLISHED,
+        Course.drop_in.is_(False),
         sa.or_(first_start.is_(None), first_start > now),
         sa.or_(Term.enrolment_closes_at.is_(None), Term.enrolment_closes_at >= now),
         sa.or_(Term.enrolment_opens_at.is_(None), Term.enrolment_opens_at <= now),
@@ -123,5 +129,6 @@ def open_now_condition(now: datetime, first_start: Any) -> Any:
 
 
 def not_begun_condition(now: datetime, first_start: Any) -> Any:
-    """Courses whose first session is still to come (or not planned yet)."""
-    return sa.or_(first_start.is_(None), first_start > now)
+    """Courses whose first session is still to come (or not planned yet), and drop-in
+    courses, which nobody joins at the start: people come to any session."""
+    return sa.or_(Course.drop_in.is_(True), first_start.is_(None), first_start > now)

@@ -41,6 +41,9 @@ LEFT_OUT = {
     "feeds.course_feed": "an iCalendar feed",
     "feeds.personal_feed": "an iCalendar feed",
     "feeds.session_download": "an iCalendar download",
+    "dropin.interest": "only a drop-in session has it; checked in test_drop_in_journey",
+    "outcomes_admin.download": "a CSV or XLSX download",
+    "outcomes_admin.download_json": "a JSON download",
 }
 
 
@@ -160,6 +163,8 @@ ARGUMENTS: dict[str, Callable[[], Any]] = {
     "absence_id": _own_absence_id,
     "cohort_id": _model_id("peers.models.Cohort"),
     "enrolment_id": _own_enrolment_id,
+    "interest_id": _model_id("courses.dropin.models.CourseInterest"),
+    "moment": lambda: "after",
 }
 
 # Query strings a rule needs to show its page.

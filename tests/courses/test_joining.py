@@ -52,6 +52,7 @@ def kinds(peer, trainer) -> dict[str, Course]:
         "later": course("later", later, now + 30 * DAY),
         "begun": course("begun", open_term, now - 8 * DAY),
         "ended": course("ended", open_term, now - 40 * DAY, sessions=2),
+        "drop-in": course("drop-in", open_term, now - 20 * DAY, sessions=8, drop_in=True),
     }
 
 
@@ -69,6 +70,7 @@ def test_the_rule_says_why_a_course_cannot_be_joined(kinds):
         "later": Joining.NOT_YET_OPEN,
         "begun": Joining.BEGUN,
         "ended": Joining.ENDED,
+        "drop-in": Joining.DROP_IN,
     }
     kinds["open"].status = CourseStatus.CANCELLED
     assert state_of(kinds["open"]) == Joining.NOT_PUBLISHED
@@ -90,14 +92,15 @@ def api_slugs(client, query: str = "") -> list[str]:
 
 
 def test_the_list_leaves_out_begun_courses_and_shows_the_soonest_first(client, kinds):
-    assert api_slugs(client) == ["soon", "open", "full", "closed", "later"]
+    # A drop-in under way is still listed: people come to any of its sessions.
+    assert api_slugs(client) == ["soon", "open", "full", "closed", "later", "drop-in"]
     page = client.get("/courses/").get_data(as_text=True)
     assert "Begun" not in page and ">Ended<" not in page
 
 
 def test_asked_for_begun_courses_come_last_and_are_marked(client, kinds):
     assert api_slugs(client, "?begun=1") == [
-        "soon", "open", "full", "closed", "later", "ended", "begun",
+        "soon", "open", "full", "closed", "later", "ended", "drop-in", "begun",
     ]  # fmt: skip
     items = {i["slug"]: i for i in client.get("/api/v1/courses?begun=1").get_json()["items"]}
     assert items["begun"]["joining"] == "begun"
