@@ -107,8 +107,9 @@ format: install
 	$(BIN)/ruff check --fix .
 
 # Where the rules live, types are checked too.
-TYPED := college/services.py college/outbox.py college/privacy.py college/retention.py college/inbox.py \
-	courses/services courses/outcomes $(wildcard college/calendar.py courses/enrolment/services.py \
+TYPED := college/services college/signals.py college/outbox college/transactions.py college/privacy.py \
+	college/retention.py college/inbox.py courses/invites courses/services courses/outcomes courses/dropin \
+	$(wildcard college/calendar.py courses/enrolment/services \
 	peers/services.py peers/services) bench
 
 # Lint (ruff's rule set includes the bandit security rules, "S") and types; CI runs it.

@@ -131,6 +131,7 @@ def signed_in_browsers(emails: list[str]) -> list[tuple[str, str]]:
     from college.auth import sign_in as open_session
     from college.extensions import db
     from college.models import User
+    from college.transactions import transaction
 
     os.environ.update(bench_environment())
     app = create_app()
@@ -141,11 +142,10 @@ def signed_in_browsers(emails: list[str]) -> list[tuple[str, str]]:
     browsers = []
     for email in emails:
         # A request context of its own each: Flask-WTF keeps the token of the request in g.
-        with app.test_request_context():
+        with app.test_request_context(), transaction():
             open_session(db.session.get_one(User, found[email]))
             body = urlencode({"csrf_token": generate_csrf()})
             browsers.append((serializer.dumps(dict(session)), body))
-            db.session.commit()
     with app.app_context():
         db.engine.dispose()
     return browsers

@@ -8,15 +8,29 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.typing import ResponseReturnValue
 
 from college.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class College(Flask):
+    """Flask, with each view run as one unit of work (``college.transactions``).
+
+    What a view writes is committed when it returns, or rolled back when it raises; when
+    the database is busy, the view runs again.
+    """
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        from college.transactions import run_view
+
+        return run_view(super().dispatch_request)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the Recovery College application."""
-    app = Flask(
+    app = College(
         __name__,
         instance_path=str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
@@ -46,20 +60,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         auth,
         contact,
         i18n,
-        outbox,
         page_cache,
         privacy,
         security,
+        signals,
         templating,
         transactions,
     )
-    from college.db import tune_postgresql_engine
     from college.errors import register_error_handlers
     from college.extensions import csrf, db, mail, migrate
 
+    signals.init_app(app)  # first: every package registers in it
     db.init_app(app)
-    with app.app_context():
-        tune_postgresql_engine(db.engine)
     # First the kept answers: they are only ever given to reads, which neither the write
     # lock nor the CSRF check concern, and a calendar client's "unchanged?" should cost no
     # more than it must.
@@ -74,7 +86,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     contact.init_app(app)
     privacy.init_app(app)
-    outbox.listen_for_queued()
     account_mail.init_app(app)
     register_error_handlers(app)
 

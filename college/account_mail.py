@@ -16,14 +16,14 @@ from flask_babel import lazy_gettext as _l
 
 from college.extensions import db
 from college.models import User
-from college.outbox import (
+from college.outbox.queueing import (
     Rendered,
     Undeliverable,
     enqueue_described,
-    register_description,
     register_renderer,
     render_email,
 )
+from college.outbox.summaries import register_description
 
 RENDERER = "college.account"
 # Each kind's template, and its subject built when the message is written (in its language).

@@ -5,19 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from college import audit as audit_log
-from college import outbox, services
+from college import services
 from college.auth import roles_required
-from college.errors import DomainError
 from college.extensions import db
 from college.forms import ConfirmForm, RolesForm
 from college.models import OutboxMessage, OutboxStatus, Role, User, UserRole
+from college.outbox import delivery, summaries
 from college.page_cache import PERSON, kept
 from college.reports import dashboard_panels
 from college.templating import local_datetime
@@ -35,11 +35,6 @@ def require_admin() -> None:
     """Every admin page is for administrators only."""
 
 
-def admin_sections() -> list[tuple[str, Any]]:
-    """Links that domain packages add to the admin navigation: (endpoint, label)."""
-    return current_app.extensions.setdefault("college.admin_sections", [])
-
-
 @bp.get("/")
 @kept(PERSON)
 def dashboard() -> str:
@@ -51,9 +46,8 @@ def dashboard() -> str:
         "admin/dashboard.html",
         role_counts=role_counts,
         roles=Role,
-        mail=outbox.count_undelivered(),
+        mail=summaries.count_undelivered(),
         panels=dashboard_panels(request.args),
-        sections=admin_sections(),
     )
 
 
@@ -85,7 +79,6 @@ def person(user_id: int) -> str:
     """Show one person's account and roles (the view is audited)."""
     user = db.get_or_404(User, user_id)
     services.record_audit(current_user, "user.viewed", user)
-    db.session.commit()
     return render_template(
         "admin/person.html",
         person=user,
@@ -102,14 +95,8 @@ def person_roles(user_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Please choose valid roles."), "error")
         return redirect(url_for("admin.person", user_id=user.id))
-    try:
-        services.set_roles(current_user, user, {Role(r) for r in form.roles.data})
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Roles saved."), "success")
+    services.set_roles(current_user, user, {Role(r) for r in form.roles.data})
+    flash(_("Roles saved."), "success")
     return redirect(url_for("admin.person", user_id=user.id))
 
 
@@ -118,26 +105,20 @@ def person_status(user_id: int) -> Any:
     """Disable or re-enable an account."""
     user = db.get_or_404(User, user_id)
     active = request.form.get("active") == "1"
-    try:
-        services.set_account_active(current_user, user, active)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("The account is enabled.") if active else _("The account is disabled."), "success")
+    services.set_account_active(current_user, user, active)
+    flash(_("The account is enabled.") if active else _("The account is disabled."), "success")
     return redirect(url_for("admin.person", user_id=user.id))
 
 
 @bp.get("/mail")
 def mail() -> str:
     """Show mail that could not be delivered yet, with why, and a way to send it again."""
-    messages = outbox.failing_messages()
+    messages = summaries.failing_messages()
     return render_template(
         "admin/mail.html",
         messages=messages,
-        descriptions={m.id: outbox.describe_message(m) for m in messages},
-        summary=outbox.summarise_mail(),
+        descriptions={m.id: summaries.describe_message(m) for m in messages},
+        summary=summaries.summarise_mail(),
         form=ConfirmForm(),
     )
 
@@ -148,15 +129,14 @@ def mail_retry_many() -> Any:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if request.form.get("which") == "all":
-        count = outbox.retry_failed()
+        count = delivery.retry_failed()
     else:
         chosen = [int(v) for v in request.form.getlist("message") if v.isdigit() and len(v) < 10]
         if not chosen:
             flash(_("Please tick the messages to send again."), "error")
             return redirect(url_for("admin.mail"))
-        count = outbox.retry_failed(chosen)
+        count = delivery.retry_failed(chosen)
     services.record_audit(current_user, "mail.retry", detail=f"messages={count}")
-    db.session.commit()
     flash(
         ngettext(
             "%(num)s message will be sent again shortly.",
@@ -174,9 +154,8 @@ def mail_retry(message_id: int) -> Any:
     message = db.get_or_404(OutboxMessage, message_id)
     if message.status == OutboxStatus.SENT:
         abort(409)
-    outbox.retry_message(message)
+    delivery.retry_message(message)
     services.record_audit(current_user, "mail.retry", message)
-    db.session.commit()
     flash(_("The message will be sent again shortly."), "success")
     return redirect(url_for("admin.mail"))
 

@@ -1,19 +1,19 @@
 """Reading the audit log: filters, readable action names and the names of what was touched.
 
 The log is append-only: the app has no page or service that edits or deletes an event.
-Packages describe their own actions and targets through ``app.extensions``:
+Packages describe their own actions and targets in the app's registries
+(``college.signals.ExtensionPoints``), each through its helper:
 
-- ``college.audit_actions``: ``{action: lazy label}`` (``register_audit_actions``);
-- ``college.audit_kinds``: ``{target type: lazy label}``, what a kind of target is called,
-  such as "Course" for ``Course`` (``register_audit_kinds``);
-- ``college.audit_targets``: ``{target type: names(ids) -> {id: name}}``, one query per
-  type on a page (``register_audit_target``);
-- ``college.audit_sentences``: ``{action: lazy "%(who)s … %(target)s"}``, how a row reads
-  (``register_audit_sentences``); ``college.audit_detail_words``: words for the values in
-  an event's ``key=value`` detail (``register_audit_detail_words``);
-- ``college.audit_subjects``: ``{target type: ids_of(person_id) -> Select of target ids}``
+- ``register_audit_actions``: ``{action: lazy label}``;
+- ``register_audit_kinds``: ``{target type: lazy label}``, what a kind of target is called,
+  such as "Course" for ``Course``;
+- ``register_audit_target``: ``{target type: names(ids) -> {id: name}}``, one query per
+  type on a page;
+- ``register_audit_sentences``: ``{action: lazy "%(who)s … %(target)s"}``, how a row reads;
+  ``register_audit_detail_words``: words for the values in an event's ``key=value`` detail;
+- ``register_audit_subject``: ``{target type: ids_of(person_id) -> Select of target ids}``
   for targets that belong to a person, such as an enrolment, so that filtering by a
-  person finds them too (``register_audit_subject``).
+  person finds them too.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from college.extensions import db
 from college.forms import CollegeForm
 from college.labels import label_or_code
 from college.models import AuditEvent, OutboxMessage, User
+from college.signals import extension_points
 
 PAGE_SIZE = 50
 
@@ -75,37 +76,37 @@ CORE_KINDS = {
 
 
 def register_audit_actions(app: Flask, labels: Mapping[str, Any]) -> None:
-    app.extensions.setdefault("college.audit_actions", {}).update(labels)
+    extension_points(app).audit_actions.update(labels)
 
 
 def register_audit_kinds(app: Flask, labels: Mapping[str, Any]) -> None:
-    app.extensions.setdefault("college.audit_kinds", {}).update(labels)
+    extension_points(app).audit_kinds.update(labels)
 
 
 def register_audit_target(app: Flask, target_type: str, names: TargetNames) -> None:
-    app.extensions.setdefault("college.audit_targets", {})[target_type] = names
+    extension_points(app).audit_targets[target_type] = names
 
 
 def register_audit_sentences(app: Flask, sentences: Mapping[str, Any]) -> None:
     """``{action: lazy "%(who)s opened the cohort “%(target)s”"}``: how a row reads."""
-    app.extensions.setdefault("college.audit_sentences", {}).update(sentences)
+    extension_points(app).audit_sentences.update(sentences)
 
 
 def register_audit_detail_words(app: Flask, key: str, words: Mapping[str, Any]) -> None:
     """Words for the values of one ``key=value`` part of a detail, e.g. removal reasons."""
-    app.extensions.setdefault("college.audit_detail_words", {})[key] = words
+    extension_points(app).audit_detail_words[key] = words
 
 
 def register_audit_subject(app: Flask, target_type: str, ids_of: SubjectIds) -> None:
-    app.extensions.setdefault("college.audit_subjects", {})[target_type] = ids_of
+    extension_points(app).audit_subjects[target_type] = ids_of
 
 
 def action_labels() -> dict[str, Any]:
-    return current_app.extensions.get("college.audit_actions", {})
+    return extension_points().audit_actions
 
 
 def kind_labels() -> dict[str, Any]:
-    return current_app.extensions.get("college.audit_kinds", {})
+    return extension_points().audit_kinds
 
 
 def describe_action(action: str) -> str:
@@ -233,7 +234,7 @@ def _about_people(person_ids: tuple[int, ...]) -> sa.ColumnElement[bool]:
         AuditEvent.actor_id.in_(ids),
         sa.and_(AuditEvent.target_type == "User", AuditEvent.target_id.in_(ids)),
     ]
-    subjects: dict[str, SubjectIds] = current_app.extensions.get("college.audit_subjects", {})
+    subjects = extension_points().audit_subjects
     for target_type, ids_of in subjects.items():
         targets = sa.union(*(ids_of(person_id) for person_id in ids))
         conditions.append(
@@ -345,7 +346,7 @@ def target_names(
     for event in events:
         if event.target_type and event.target_id is not None:
             wanted[event.target_type].append(event.target_id)
-    namers: dict[str, TargetNames] = current_app.extensions.get("college.audit_targets", {})
+    namers = extension_points().audit_targets
     names: dict[tuple[str, int], str] = {}
     for target_type, ids in wanted.items():
         namer = namers.get(target_type)
@@ -363,7 +364,7 @@ def unnamed_target(event: AuditEvent) -> str:
 
 
 def sentence_labels() -> dict[str, Any]:
-    return current_app.extensions.get("college.audit_sentences", {})
+    return extension_points().audit_sentences
 
 
 def who_did(event: AuditEvent) -> str:
@@ -396,7 +397,7 @@ DETAIL_TARGETS = {"course": "Course", "user": "User"}
 
 
 def detail_words() -> dict[str, Mapping[str, Any]]:
-    return current_app.extensions.get("college.audit_detail_words", {})
+    return extension_points().audit_detail_words
 
 
 def describe_detail(detail: str | None, names: dict[tuple[str, int], str]) -> str:

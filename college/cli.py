@@ -10,24 +10,26 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
 from werkzeug.datastructures import MultiDict
 
-from college import demo, outbox, services
+from college import demo, services
 from college.db import checkpoint_sqlite_wal
 from college.errors import DomainError
 from college.extensions import db
 from college.forms import AdminAccountForm, CollegeForm
 from college.models import Role
+from college.outbox import delivery
+from college.signals import extension_points
+from college.transactions import CommandGroup, transaction
 
 log = logging.getLogger(__name__)
 
-college_cli = AppGroup("college", help="Recovery College tasks.")
+college_cli = CommandGroup("college", help="Recovery College tasks.")
 
 
 def worker_tasks() -> list[Callable[[], object]]:
     """Periodic jobs that domain packages add to the mail worker's loop."""
-    return current_app.extensions.setdefault("college.worker_tasks", [])
+    return extension_points().worker_tasks
 
 
 def validated(form_class: type[CollegeForm], **values: str) -> CollegeForm:
@@ -50,15 +52,15 @@ def create_admin(email: str, name: str, password: str) -> None:
         user = services.make_admin(form.email.data, form.display_name.data, password)
     except DomainError as error:
         raise click.ClickException(str(error)) from error
-    db.session.commit()
     click.echo(f"{user.email} is an administrator.")
 
 
-def run_worker_round() -> outbox.DeliveryReport:
+def run_worker_round() -> delivery.DeliveryReport:
+    """Run each periodic task in a transaction of its own, then send what is due."""
     for task in worker_tasks():
-        task()
-        db.session.commit()
-    return outbox.deliver_due()
+        with transaction(writes=True):
+            task()
+    return delivery.deliver_due()
 
 
 @college_cli.command("deliver-mail")
@@ -73,7 +75,6 @@ def deliver_mail(once: bool, interval: float) -> None:
             if once:
                 raise
             log.exception("mail worker round failed; trying again")
-            db.session.rollback()
             db.session.remove()
             time.sleep(interval)
             continue
@@ -114,8 +115,9 @@ def apply_retention_command() -> None:
     """Remove personal details the college no longer needs (safe to run daily from cron)."""
     from college.retention import apply_retention
 
-    counts = apply_retention()
-    db.session.commit()
+    with transaction(writes=True):
+        counts = apply_retention()
+    # Only once the erasures are committed can the old pages leave SQLite's log.
     checkpoint_sqlite_wal(db.engine)
     for what, count in counts.items():
         click.echo(f"{what}: {count}")
@@ -146,7 +148,6 @@ def demo_command(force: bool, if_empty: bool, scale: float | None, verbose: bool
             demo.seed_scaled(scale)
         else:
             demo.seed()
-        db.session.commit()
     click.echo("Demo college created.")
 
 

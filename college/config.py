@@ -66,8 +66,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "PRODUCTION": production,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        # PostgreSQL pings only idle connections (``college.db.tune_postgresql_engine``).
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("postgresql")},
+        # A connection is checked before use, so a restarted database costs no error page.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "COLLEGE_NAME": os.environ.get("COLLEGE_NAME", "Recovery College"),
         "COLLEGE_TIMEZONE": os.environ.get("COLLEGE_TIMEZONE", "Europe/Copenhagen"),
         "COLLEGE_DOMAIN": os.environ.get("COLLEGE_DOMAIN", "recovery-college.example"),

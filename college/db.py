@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import time
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -12,7 +10,6 @@ import sqlalchemy.orm
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 # Named constraints make Alembic migrations deterministic on every engine.
 NAMING_CONVENTION = {
@@ -118,103 +115,3 @@ def changed_rows(result: sa.Result[Any]) -> int:
 
 def is_sqlite(bind: Engine | sa.Connection) -> bool:
     return bind.dialect.name == "sqlite"
-
-
-def start_write_transaction(session: sa.orm.Session) -> None:
-    """Begin a transaction that will write to contended rows.
-
-    On SQLite the write lock is taken up front (``BEGIN IMMEDIATE``), so concurrent
-    writers queue behind the busy timeout instead of failing on a stale snapshot.
-    On PostgreSQL this is a plain transaction; callers lock the rows they change. When
-    what came before only read (outside a transaction, see ``tune_postgresql_engine``)
-    and nothing waits to be written, there is nothing to end: committing would only
-    expire what was loaded, and the signed-in person would be read a second time.
-    """
-    bind = session.get_bind()
-    if session.in_transaction() and not _only_read_so_far(session, bind):
-        session.commit()
-    if isinstance(bind, Engine) and is_sqlite(bind):
-        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-
-
-def _only_read_so_far(session: sa.orm.Session, bind: Engine | sa.Connection) -> bool:
-    """True on PostgreSQL when no database transaction is open and no change waits."""
-    if bind.dialect.name != "postgresql" or session.new or session.dirty or session.deleted:
-        return False
-    dbapi_connection = session.connection().connection.dbapi_connection
-    return bool(getattr(dbapi_connection, "autocommit", False))
-
-
-# --- PostgreSQL connections ----------------------------------------------------------------
-
-# A connection given back this recently is taken to be alive; one idle longer is pinged first.
-PING_AFTER_IDLE_SECONDS = 1.0
-LOCKING_READ = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.I)
-
-
-def is_plain_read(statement: str) -> bool:
-    """A SELECT that locks no rows, so it needs no transaction at READ COMMITTED.
-
-    A SELECT of a function that only lasts as long as its transaction (an advisory
-    ``_xact_`` lock, ``set_config(..., true)``) would lose its effect here: take a
-    transaction explicitly for those, with a write or ``FOR UPDATE`` first.
-    """
-    return statement.lstrip()[:6].upper() == "SELECT" and not LOCKING_READ.search(statement)
-
-
-def tune_postgresql_engine(engine: Engine) -> None:
-    """Spare each request the round trips to PostgreSQL that it does not need.
-
-    Reads run outside a transaction: a connection leaves the pool in autocommit, and its
-    first statement that is not a plain read (a write, a locking read, a savepoint, DDL)
-    opens a transaction that this statement and everything after it belong to, committed
-    or rolled back as before. At READ COMMITTED every statement takes a fresh snapshot even
-    inside a transaction, so the reads see what they always did; a page that only reads is
-    spared BEGIN and ROLLBACK.
-
-    A connection given back less than ``PING_AFTER_IDLE_SECONDS`` ago is used as it is;
-    one idle longer is pinged first, so a restarted database costs no error page.
-    """
-    if engine.dialect.name != "postgresql" or event.contains(engine, "checkout", _on_checkout):
-        return
-    event.listen(engine, "checkin", _on_checkin)
-    event.listen(engine, "checkout", _on_checkout)
-    event.listen(engine, "before_cursor_execute", _begin_before_writing)
-
-
-def _on_checkin(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
-    record.info["given_back_at"] = time.monotonic()
-
-
-def _on_checkout(
-    dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
-) -> None:
-    import psycopg
-
-    given_back_at = record.info.get("given_back_at")
-    try:
-        if dbapi_connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-            dbapi_connection.autocommit = True
-        if given_back_at is None or time.monotonic() - given_back_at >= PING_AFTER_IDLE_SECONDS:
-            dbapi_connection.execute("SELECT 1")
-    except psycopg.Error as error:
-        # The pool drops this connection (and the others as old) and tries a new one.
-        raise sa.exc.InvalidatePoolError() from error
-
-
-def _begin_before_writing(
-    connection: sa.Connection,
-    cursor: Any,
-    statement: str,
-    parameters: Any,
-    context: Any,
-    executemany: bool,
-) -> None:
-    import psycopg
-
-    dbapi_connection = cursor.connection
-    if not dbapi_connection.autocommit:
-        return
-    # A server-side cursor lives in a transaction too.
-    if isinstance(cursor, psycopg.ServerCursor) or not is_plain_read(statement):
-        dbapi_connection.autocommit = False

@@ -15,6 +15,7 @@ from college import services
 from college.db import now_utc
 from college.extensions import db
 from college.models import OutboxMessage, Programme, Qualification, Role, User, UserRole
+from college.signals import extension_points
 
 DEMO_DOMAIN = "demo.recovery-college.example"
 DEMO_PASSWORD = "college-demo"  # noqa: S105 - published in the README on purpose
@@ -90,7 +91,7 @@ class DemoCollege:
 
 
 def demo_seeders() -> list[Callable[[DemoCollege], None]]:
-    return current_app.extensions.setdefault("college.demo_seeders", [])
+    return extension_points().demo_seeders
 
 
 def database_is_empty() -> bool:
@@ -234,7 +235,7 @@ class ScaledCollege:
 
 
 def scale_seeders() -> list[Callable[[ScaledCollege], None]]:
-    return current_app.extensions.setdefault("college.scale_seeders", [])
+    return extension_points().scale_seeders
 
 
 def _bulk_people(prefix: str, count: int, role: Role, password_hash: str) -> list[int]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, flash, jsonify, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -84,10 +85,35 @@ def render_error(status: int, message: Any = None) -> tuple[Any, int]:
     return page, status
 
 
+def page_sent_from() -> str | None:
+    """The page of this site a form was sent from (browsers say so: ``same-origin``)."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc != request.host or parts.scheme != request.scheme:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def show_domain_error(error: DomainError) -> Any:
+    """A refused form post goes back to its page with the message; anything else shows it.
+
+    What does not exist or is not theirs (404, 403), and a busy database (503), get their
+    error page, as does a post whose page the browser did not name.
+
+    By the time this runs the request's transaction has been rolled back
+    (``college.transactions``), so nothing of the refused change remains.
+    """
+    back = page_sent_from() if request.method == "POST" and not wants_json() else None
+    if back and error.status_code < 500 and error.status_code not in (403, 404):
+        flash(str(error), "error")
+        return redirect(back, code=303)
+    return render_error(error.status_code, str(error))
+
+
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(DomainError)
-    def handle_domain_error(error: DomainError) -> tuple[Any, int]:
-        return render_error(error.status_code, str(error))
+    app.register_error_handler(DomainError, show_domain_error)
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError) -> tuple[Any, int]:

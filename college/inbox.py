@@ -37,9 +37,10 @@ import icalendar
 import sqlalchemy as sa
 from flask import current_app
 
+from college import signals
 from college.extensions import db
 from college.models import ReceivedMail, User
-from college.signals import calendar_reply_received
+from college.transactions import transaction
 
 log = logging.getLogger(__name__)
 
@@ -144,8 +145,7 @@ def act_on(reply: CalendarReply) -> Outcome:
         return Outcome.NOTHING_TO_DO
     if reply.partstat != "DECLINED":
         return Outcome.UNKNOWN_ANSWER
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    answers = calendar_reply_received.send(app, reply=reply)
+    answers = signals.calendar_reply_received.send(signals.sender(), reply=reply)
     return Outcome.ACTED_ON if any(result for _receiver, result in answers) else Outcome.UNKNOWN_UID
 
 
@@ -241,11 +241,10 @@ def receive_mail() -> ReceiveReport | None:
                 continue
             report.read += 1
             try:
-                outcome = handle_message(raw)
-                db.session.commit()
+                with transaction(writes=True):
+                    outcome = handle_message(raw)
             except Exception:
                 # Left in the inbox for the next round; the log names no one.
-                db.session.rollback()
                 log.exception("received mail could not be handled; it stays in the inbox")
                 continue
             if outcome is None:

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app, url_for
 
 from college.models import Role, User
-
-EXTENSION = "college.landing_pages"
+from college.signals import extension_points
 
 
 @dataclass(frozen=True)
@@ -25,14 +24,14 @@ class LandingPage:
 
 
 def add_landing_page(app: Flask, role: Role, endpoint: str, priority: int) -> None:
-    pages = app.extensions.setdefault(EXTENSION, [])
+    pages = extension_points(app).landing_pages
     pages.append(LandingPage(role, endpoint, priority))
     pages.sort(key=lambda page: page.priority)
 
 
 def landing_endpoint(user: User) -> str:
     """The endpoint of the page ``user`` starts on; the front page when none fits."""
-    for page in current_app.extensions.get(EXTENSION, []):
+    for page in extension_points().landing_pages:
         if user.has_role(page.role) and page.endpoint in current_app.view_functions:
             return page.endpoint
     return "main.index"

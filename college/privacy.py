@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask
 from flask_babel import format_date, format_time
 from flask_babel import lazy_gettext as _l
 
@@ -37,7 +37,14 @@ from college.models import (
     User,
     UserRole,
 )
-from college.services import InvalidCredentials, end_all_sessions, record_audit, verify_password
+from college.services import (
+    InvalidCredentials,
+    count_admins,
+    end_all_sessions,
+    record_audit,
+    verify_password,
+)
+from college.signals import extension_points
 from college.templating import LANGUAGE_NAMES
 
 log = logging.getLogger(__name__)
@@ -100,11 +107,11 @@ class LastAdminCannotLeave(DomainError):
 
 
 def register_personal_data(app: Flask, entry: PersonalData) -> None:
-    app.extensions.setdefault("college.personal_data", []).append(entry)
+    extension_points(app).personal_data.append(entry)
 
 
 def registered() -> list[PersonalData]:
-    return current_app.extensions.get("college.personal_data", [])
+    return extension_points().personal_data
 
 
 # Names that more than one package's export uses.
@@ -235,9 +242,7 @@ def erase_person(actor: User | None, user: User, password: str | None = None) ->
         and (password is None or not verify_password(user, password))
     ):
         raise InvalidCredentials(_l("Your password is not right."))
-    from college.services import _admin_count
-
-    if user.is_admin and _admin_count() <= 1:
+    if user.is_admin and count_admins() <= 1:
         raise LastAdminCannotLeave()
     user_id = user.id
     # Packages first (they may still need the person, e.g. to withdraw enrolments).

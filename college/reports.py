@@ -27,6 +27,7 @@ from flask_babel import get_locale
 
 from college.models import User
 from college.services import record_audit
+from college.signals import extension_points
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,12 @@ PanelProvider = Callable[[Mapping[str, str]], Panel | None]
 
 
 def add_dashboard_panel(app: Flask, provider: PanelProvider) -> None:
-    app.extensions.setdefault("college.dashboard_panels", []).append(provider)
+    extension_points(app).dashboard_panels.append(provider)
 
 
 def dashboard_panels(args: Mapping[str, str]) -> list[Panel]:
     """Every package's panel for this request, in display order."""
-    providers: list[PanelProvider] = current_app.extensions.get("college.dashboard_panels", [])
+    providers = extension_points().dashboard_panels
     panels = [panel for provider in providers if (panel := provider(args)) is not None]
     return sorted(panels, key=lambda panel: panel.order)
 

@@ -4,7 +4,7 @@
 The core removes what it keeps itself: mail sent or cancelled (it carries names and titles),
 expired sign-in sessions and reset links, and accounts of students who have not signed in
 for years. Domain packages add their own rules (e.g. enrolments a while after their term
-ends) to ``app.extensions["college.retention_tasks"]``: callables ``task(now) -> int``
+ends) to ``extension_points(app).retention_tasks``: callables ``task(now) -> int``
 returning how many records they cleared.
 """
 
@@ -29,6 +29,7 @@ from college.models import (
     UserRole,
 )
 from college.privacy import erase_person
+from college.signals import extension_points
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ STAFF_ROLES = (Role.PEER, Role.TRAINER, Role.ADMIN)
 
 
 def retention_tasks() -> list[RetentionTask]:
-    return current_app.extensions.setdefault("college.retention_tasks", [])
+    return extension_points().retention_tasks
 
 
 def purge_sent_mail(now: datetime) -> int:

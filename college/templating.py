@@ -13,6 +13,8 @@ from flask_babel import format_date, format_time, get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from college.signals import extension_points
+
 LANGUAGE_NAMES = {"en": "English", "da": "Dansk"}
 
 
@@ -27,11 +29,11 @@ class NavItem:
 
 def add_nav_item(app: Flask, menu: str, item: NavItem) -> None:
     """Register a link in ``menu``: "main", "admin" or "me"."""
-    app.extensions.setdefault(f"college.nav.{menu}", []).append(item)
+    extension_points(app).nav[menu].append(item)
 
 
 def _visible_items(menu: str) -> list[NavItem]:
-    items = current_app.extensions.get(f"college.nav.{menu}", [])
+    items = extension_points().nav[menu]
     user = current_user if has_request_context() else None
     held = {str(r) for r in user.roles} if user is not None and user.is_authenticated else set()
     return [item for item in items if not item.roles or held.intersection(item.roles)]

@@ -7,7 +7,9 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Response,
     abort,
+    after_this_request,
     current_app,
     flash,
     jsonify,
@@ -40,6 +42,7 @@ from college.forms import (
 )
 from college.landing import landing_url
 from college.security import comes_from_this_site
+from college.signals import extension_points
 from college.urls import absolute_url, subscription_links
 
 bp = Blueprint("main", __name__)
@@ -118,7 +121,6 @@ def set_language() -> Any:
     session["language"] = language
     if current_user.is_authenticated:
         services.set_language(current_user, language)
-        db.session.commit()
     return redirect(safe_next(form.next.data))
 
 
@@ -145,10 +147,8 @@ def register() -> Any:
                 address=client_address(),
             )
         except DomainError as error:
-            db.session.commit()  # keep the counted request
             form.form_errors.append(str(error))
             return render_template("auth/register.html", form=form), error.status_code
-        db.session.commit()
         # Logging in from here goes back to where signing up began (a course's enrol step).
         return render_template("auth/register_sent.html", next=local_path(form.next.data))
     return render_template("auth/register.html", form=form), 200 if not form.errors else 400
@@ -162,11 +162,9 @@ def login() -> Any:
         try:
             user = services.authenticate(form.email.data, form.password.data, client_address())
         except DomainError as error:
-            db.session.commit()  # keep the counted failure
             form.form_errors.append(str(error))
             return render_template("auth/login.html", form=form), error.status_code
         auth.sign_in(user)
-        db.session.commit()
         flash(_("You are logged in."), "success")
         return redirect(after_sign_in(user, form.next.data))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
@@ -177,7 +175,6 @@ def logout() -> Any:
     """Log out and end the session on the server."""
     if LanguageForm().validate():
         auth.sign_out()
-        db.session.commit()
         flash(_("You are logged out. Take care."), "success")
     return redirect(url_for("main.index"))
 
@@ -190,10 +187,8 @@ def reset_request() -> Any:
         try:
             services.create_password_reset(form.email.data, client_address())
         except DomainError as error:
-            db.session.commit()
             form.form_errors.append(str(error))
             return render_template("auth/reset_request.html", form=form), error.status_code
-        db.session.commit()
         return render_template("auth/reset_sent.html")
     return render_template("auth/reset_request.html", form=form), 200 if not form.errors else 400
 
@@ -213,7 +208,6 @@ def reset_password(token: str) -> Any:
             form.password.errors = [str(error)]
         else:
             auth.sign_in(user)
-            db.session.commit()
             flash(_("Your password has been changed and you are logged in."), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/reset_password.html", form=form), 200 if not form.errors else 400
@@ -234,12 +228,10 @@ def change_password() -> Any:
                 client_address(),
             )
         except DomainError as error:
-            db.session.commit()  # keep the counted failure
             form.form_errors.append(str(error))
             status = 429 if error.status_code == 429 else 400
             return render_template("auth/change_password.html", form=form), status
         else:
-            db.session.commit()
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("me.settings"))
     return render_template("auth/change_password.html", form=form), 200 if not form.errors else 400
@@ -286,7 +278,6 @@ def consent() -> Any:
     form = ConsentForm()
     if form.validate_on_submit():
         services.record_consent(current_user, version)
-        db.session.commit()
         flash(_("Thank you. You can carry on where you were."), "success")
         return redirect(safe_next(request.args.get("next")))
     return render_template("me/consent.html", form=form, version=version), (
@@ -307,7 +298,6 @@ def settings() -> Any:
             current_user, language=form.language.data, discreet=form.discreet.data
         )
         session["language"] = form.language.data
-        db.session.commit()
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("me.settings"))
     return render_template("me/settings.html", form=form), 200 if not form.errors else 400
@@ -339,7 +329,6 @@ def delete_account() -> Any:
         try:
             services.check_current_password(current_user, form.password.data, client_address())
         except DomainError as error:
-            db.session.commit()  # keep the counted failure
             form.form_errors.append(str(error))
             return render_template("me/delete.html", form=form), (
                 429 if error.status_code == 429 else 400
@@ -351,22 +340,25 @@ def delete_account() -> Any:
             form.form_errors.append(str(error))
         else:
             auth.sign_out()
-            db.session.commit()
-            checkpoint_sqlite_wal(db.engine)
+            after_this_request(forget_erased_pages)
             flash(_("Your account has been erased. Take good care of yourself."), "success")
             return redirect(url_for("main.index"))
     return render_template("me/delete.html", form=form), 200 if not form.errors else 400
 
 
-# --- my calendar -----------------------------------------------------------------------------
+def forget_erased_pages(response: Response) -> Response:
+    """Once the erasure is committed, fold SQLite's log so the old pages leave it too."""
+    checkpoint_sqlite_wal(db.engine)
+    return response
 
-# A domain package that serves personal feeds names its endpoint here (it takes ``token``).
-PERSONAL_FEED_ENDPOINT = "college.personal_feed_endpoint"
+
+# --- my calendar -----------------------------------------------------------------------------
 
 
 def feed_links(token: str | None) -> dict[str, str] | None:
     """The ways to subscribe to a personal feed: https, webcal, Google and Outlook."""
-    endpoint = current_app.extensions.get(PERSONAL_FEED_ENDPOINT)
+    # A domain package that serves personal feeds names its endpoint (it takes ``token``).
+    endpoint = extension_points().personal_feed_endpoint
     if not token or not endpoint:
         return None
     name = _("My sessions — %(college)s", college=current_app.config["COLLEGE_NAME"])
@@ -398,7 +390,6 @@ def choose_calendar() -> Any:
     if not form.validate_on_submit():
         return render_calendar(form)
     if services.choose_calendar(current_user, form.choice.data):
-        db.session.commit()
         flash(
             _("Invitations come by email again, one for each session.")
             if current_user.wants_invitations
@@ -419,7 +410,6 @@ def renew_calendar() -> Any:
     if ConfirmForm().validate_on_submit():
         had_one = current_user.calendar_token is not None
         services.renew_calendar_token(current_user)
-        db.session.commit()
         flash(
             _("You have a new calendar address. The old one no longer works.")
             if had_one
@@ -435,6 +425,5 @@ def revoke_calendar() -> Any:
     """Switch my calendar address off."""
     if ConfirmForm().validate_on_submit():
         services.revoke_calendar_token(current_user)
-        db.session.commit()
         flash(_("Your calendar address is switched off."), "success")
     return redirect(url_for("me.calendar"))

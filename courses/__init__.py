@@ -1,16 +1,9 @@
 """Courses: terms, venues, partners, courses and sessions, enrolment, prospectus and feeds.
 
-Other packages follow what happens here through ``app.extensions`` lists:
-
-- ``courses.session_change_listeners``: ``listener(session, kind, **details)`` after a
-  session of a published course is added, rescheduled, cancelled or given other
-  facilitators (its ``sequence`` is already bumped);
-- ``courses.course_change_listeners``: ``listener(course, kind, **details)`` when a
-  course is published, updated while public, cancelled or archived;
-- ``courses.detail_panels``: ``panel(course) -> Markup | None``, boxes on a course page;
-- ``courses.admin_course_links``: ``NavItem`` links on a course's admin page;
-- ``courses.teacher_home``: the endpoint of the page teachers work from, where a saved
-  register returns to.
+Other packages follow what happens here through the signals ``session_changed``,
+``course_changed``, ``enrolment_changed`` and ``personal_feed_requested``, and add to its
+pages through the registries ``course_page_panels``, ``course_admin_links`` and
+``teaching_page_endpoint`` (all in ``college.signals``).
 """
 
 from __future__ import annotations
@@ -23,6 +16,7 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from college.models import public_name_of
+from college.signals import extension_points
 from college.templating import NavItem, add_nav_item
 from courses import models
 from courses.models import FacilitatorRole
@@ -90,8 +84,9 @@ def init_app(app: Flask) -> None:
         Weekday=models.Weekday,
     )
     app.jinja_env.filters["month_name"] = month_name
-    app.extensions.setdefault("college.demo_seeders", []).append(demo.seed)
-    app.extensions.setdefault("college.scale_seeders", []).append(scaled.seed_scaled)
+    points = extension_points(app)
+    points.demo_seeders.append(demo.seed)
+    points.scale_seeders.append(scaled.seed_scaled)
     register_personal_data(
         app,
         PersonalData(

@@ -45,6 +45,7 @@ from college.db import now_utc
 from college.extensions import db
 from college.models import Qualification, User
 from college.reports import Attention, Panel, add_dashboard_panel
+from college.signals import extension_points
 from college.templating import NavItem, add_nav_item
 from courses.enrolment.admin import DEMAND_HINT_FROM
 from courses.enrolment.forms import FEEDBACK_LABELS
@@ -568,10 +569,10 @@ def init_app(app: Flask) -> None:
     from courses.enrolment.demo import seed_term_figures
 
     app.register_blueprint(report_pages.bp)
-    app.extensions.setdefault("college.demo_seeders", []).append(seed_term_figures)
+    extension_points(app).demo_seeders.append(seed_term_figures)
     add_nav_item(app, "admin", NavItem("reports_admin.term_report", _l("Reports")))
     add_dashboard_panel(app, term_panel)
-    app.extensions.setdefault("courses.admin_course_links", []).append(
+    extension_points(app).course_admin_links.append(
         NavItem("reports_admin.course_report", _l("Figures and downloads"))
     )
     register_audit_actions(app, AUDIT_ACTIONS)

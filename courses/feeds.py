@@ -3,7 +3,7 @@
 - ``/calendar/college.ics``: every public session from 90 days back to 12 months ahead;
 - ``/courses/<slug>/calendar.ics``: one course;
 - ``/calendar/u/<token>.ics``: one person's own sessions, those they facilitate and those
-  other packages add through ``courses.personal_feed_sources`` (e.g. enrolment);
+  other packages add by answering ``personal_feed_requested`` (``college.signals``);
 - ``/courses/<slug>/sessions/<id>.ics``: one session, for people who do not enrol.
 
 Every feed is read with the same two queries (sessions, then their facilitators), however
@@ -31,6 +31,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.http import is_resource_modified
 
+from college import signals
 from college.calendar import CalendarEvent, build_feed
 from college.db import now_utc
 from college.extensions import db
@@ -38,6 +39,7 @@ from college.languages import force_language
 from college.models import Role, User
 from college.page_cache import ANYONE, kept, no_language
 from college.services import find_user_by_calendar_token
+from college.signals import extension_points
 from college.templating import NavItem, add_nav_item
 from college.urls import absolute_url
 from courses import facilitator_name, public_name
@@ -67,17 +69,6 @@ MAX_SLUG_LENGTH = 80
 SLUG_CHARS = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_ID = 2_147_483_647  # PostgreSQL's integer; larger ids cannot exist
 SIGNED_IN = tuple(str(role) for role in Role)
-
-PersonalFeedSource = Callable[[User], sa.Select[Any]]
-
-
-def personal_feed_sources() -> list[PersonalFeedSource]:
-    """Callables ``source(user)`` returning a SELECT of session ids for the person's feed.
-
-    Facilitated sessions are always included; other packages (enrolment) add theirs.
-    """
-    return current_app.extensions.setdefault("courses.personal_feed_sources", [])
-
 
 # --- what a calendar says about one session -----------------------------------------------------
 
@@ -330,7 +321,9 @@ def personal_session_ids(user: User) -> sa.CompoundSelect[Any]:
     facilitated = sa.select(SessionFacilitator.session_id).where(
         SessionFacilitator.user_id == user.id
     )
-    return sa.union(facilitated, *(source(user) for source in personal_feed_sources()))
+    # Facilitated sessions are always theirs; other packages (enrolment) answer with theirs.
+    theirs = signals.personal_feed_requested.send(signals.sender(), user=user)
+    return sa.union(facilitated, *(select for _receiver, select in theirs))
 
 
 # --- answering with a feed -----------------------------------------------------------------------
@@ -551,5 +544,5 @@ def course_details(course_id: int) -> Any:
 def init_app(app: Flask) -> None:
     """Serve the feeds, and name the personal one for the core's Calendar page."""
     app.register_blueprint(bp)
-    app.extensions["college.personal_feed_endpoint"] = "feeds.personal_feed"
+    extension_points(app).personal_feed_endpoint = "feeds.personal_feed"
     add_nav_item(app, "main", NavItem("me.calendar", _l("Calendar"), SIGNED_IN))

@@ -14,7 +14,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from college.extensions import db
-from college.outbox import register_description
+from college.outbox.summaries import register_description
 from courses.models import CourseSession
 
 # Invitations queued by description, one per session, before the worker wrote them whole.

@@ -4,9 +4,9 @@ The core reads the reply and checks who sent it; here its UID is turned into the
 it answers for:
 
 - a session's own UID (each session is its own invitation) names that session;
-- a UID that names a whole course (a recurring invitation: packages that send one register
-  ``courses.series_lookups``, callables ``lookup(uid) -> Course | None``) names the one
-  occurrence its RECURRENCE-ID gives, or, without one, the whole series.
+- a UID that names a whole course (a recurring invitation: packages that send one add to
+  the registry ``series_lookups`` in ``college.signals`` a ``lookup(uid) -> Course | None``)
+  names the one occurrence its RECURRENCE-ID gives, or, without one, the whole series.
 
 A student's DECLINED for one session sends apologies for it, as the button on My courses
 does. For the whole series they are asked by mail whether they want to give up their
@@ -23,11 +23,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask
 
 from college.errors import DomainError
 from college.extensions import db
-from college.signals import calendar_reply_received
+from college.signals import calendar_reply_received, extension_points
 from courses.models import Course, CourseSession
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ SeriesLookup = Callable[[str], Course | None]
 
 def series_lookups() -> list[SeriesLookup]:
     """Callables naming the course a recurring invitation's UID stands for, if any."""
-    return current_app.extensions.setdefault("courses.series_lookups", [])
+    return extension_points().series_lookups
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from college.db import now_utc
 from college.page_cache import VISITORS, kept
+from college.signals import extension_points
 from college.urls import absolute_url, subscription_links
 from courses import prospectus
 from courses.enrolment.queries import waiting_counts
@@ -28,7 +29,7 @@ def detail_panels() -> list[DetailPanel]:
 
     Each returns ready HTML as ``Markup`` (plain strings are escaped) or ``None``.
     """
-    return current_app.extensions.setdefault("courses.detail_panels", [])
+    return extension_points().course_page_panels
 
 
 def enrol_endpoint() -> str | None:

@@ -1,10 +1,10 @@
 """Peers: training programmes and cohorts, availability, and cover between colleagues.
 
-Peers follow the courses package through ``courses.session_change_listeners``: a session
-cancelled or moved by the office closes or reopens its cover requests, and a facilitator
-changed by hand settles the request they were the subject of. Through
-``courses.availability_sources`` they tell the office who is resting, away or in training
-when it chooses a course's pair.
+Peers follow the courses package through the ``session_changed`` signal
+(``college.signals``): a session cancelled or moved by the office closes or reopens its
+cover requests, and a facilitator changed by hand settles the request they were the
+subject of. Answering ``availability_requested`` they tell the office who is resting,
+away or in training when it chooses a course's pair.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from college import signals
 from college.landing import add_landing_page
+from college.signals import extension_points
 from college.templating import NavItem, add_nav_item
 
 
@@ -45,22 +47,18 @@ def init_app(app: Flask) -> None:
         NavItem("peers.schedule", _l("My schedule"), roles=(str(Role.PEER), str(Role.TRAINER))),
     )
     add_nav_item(app, "main", NavItem("peers.training", _l("My training"), roles=(str(Role.PEER),)))
-    app.extensions["courses.teacher_home"] = "peers.schedule"
     for item in admin.NAV:
         add_nav_item(app, "admin", item)
     for role in (Role.PEER, Role.TRAINER):
         add_landing_page(app, role, "peers.schedule", priority=20)
-    # Invitations lead teachers here to say they cannot come.
-    app.extensions["courses.teaching_page_endpoint"] = "peers.schedule"
+    # Registers return here, and invitations lead teachers here to say they cannot come.
+    points = extension_points(app)
+    points.teaching_page_endpoint = "peers.schedule"
     app.jinja_env.globals["programme_name"] = programme_name
-    app.extensions.setdefault("courses.session_change_listeners", []).append(
-        services.on_session_change
-    )
-    app.extensions.setdefault("courses.availability_sources", []).append(
-        services.availability.candidate_notes
-    )
-    app.extensions.setdefault("college.demo_seeders", []).append(demo.seed)
-    app.extensions.setdefault("college.scale_seeders", []).append(scaled.seed_scaled)
+    signals.session_changed.connect(services.on_session_change, sender=app)
+    signals.availability_requested.connect(services.availability.candidate_notes, sender=app)
+    points.demo_seeders.append(demo.seed)
+    points.scale_seeders.append(scaled.seed_scaled)
     cli.init_app(app)
     dashboard.init_app(app)
     register_peer_mail(app)

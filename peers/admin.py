@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from college.auth import roles_required
-from college.db import now_utc, start_write_transaction
+from college.db import now_utc
 from college.errors import DomainError
 from college.extensions import db
 from college.models import Role, User
@@ -52,15 +52,10 @@ def require_admin() -> None:
     """Every page here is for administrators only."""
 
 
-def _commit_or_flash(write: Any, done: str, target: str) -> Response:
-    try:
-        write()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(done, "success")
+def _act(write: Any, done: str, target: str) -> Response:
+    """Call a service, say it is done and go to ``target`` (a refusal goes back to its page)."""
+    write()
+    flash(done, "success")
     return redirect(target)
 
 
@@ -86,7 +81,6 @@ def cover_board() -> str:
 @bp.post(f"/cover/<{ID}:request_id>/assign")
 def cover_assign(request_id: int) -> Response:
     """Give an open request to a colleague by hand."""
-    start_write_transaction(db.session())
     request = db.get_or_404(CoverRequest, request_id)
     form = AssignForm(prefix=f"r{request.id}")
     form.colleague.choices = None  # any id; the service checks the person is a candidate
@@ -95,7 +89,7 @@ def cover_assign(request_id: int) -> Response:
     if colleague is None:
         flash(_("Please choose a colleague."), "error")
         return redirect(target)
-    return _commit_or_flash(
+    return _act(
         lambda: services.assign_cover(current_user, request, colleague),
         _("%(name)s now covers the session.", name=colleague.display_name),
         target,
@@ -151,7 +145,6 @@ def training() -> Any:
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("The cohort is open."), "success")
             return redirect(url_for("peers_admin.cohort", cohort_id=cohort.id))
     cohorts = db.session.scalars(sa.select(Cohort).order_by(Cohort.created_at.desc())).all()
@@ -186,7 +179,6 @@ def programme_new() -> Any:
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("The programme is added."), "success")
             return redirect(url_for("peers_admin.training"))
     status = 400 if form.errors or form.form_errors else 200
@@ -226,7 +218,6 @@ def cohort(cohort_id: int) -> str:
         p.user_id: services.completion_of(cohort.programme, p.user) for p in cohort.placed
     }
     record_audit(current_user, "training.cohort_viewed", cohort)
-    db.session.commit()
     return render_template(
         "admin/peers/cohort.html",
         cohort=cohort,
@@ -253,7 +244,7 @@ def cohort_register(cohort_id: int) -> Response:
         meeting_id, _sep, user_id = value.partition("-")
         if meeting_id.isdigit() and user_id.isdigit() and len(value) < 24:
             present.add((int(meeting_id), int(user_id)))
-    return _commit_or_flash(
+    return _act(
         lambda: services.record_registers(current_user, cohort, present),
         _("The register is saved."),
         target,
@@ -271,7 +262,7 @@ def cohort_place(cohort_id: int) -> Response:
     if person is None:
         flash(_("Please choose a person."), "error")
         return redirect(target)
-    return _commit_or_flash(
+    return _act(
         lambda: services.place_in_cohort(current_user, cohort, person),
         _("%(name)s has a place.", name=person.display_name),
         target,
@@ -285,7 +276,7 @@ def meeting_register(meeting_id: int) -> Response:
 
     meeting = db.get_or_404(CohortMeeting, meeting_id)
     present = {int(v) for v in request.form.getlist("present") if v.isdigit()}
-    return _commit_or_flash(
+    return _act(
         lambda: services.record_register(current_user, meeting, present),
         _("The register is saved."),
         url_for("peers_admin.cohort", cohort_id=meeting.cohort_id),
@@ -308,7 +299,7 @@ def cohort_confirm(cohort_id: int) -> Any:
         return render_template(
             "admin/peers/confirm_peer_role.html", cohort=cohort, person=person, form=form
         )
-    return _commit_or_flash(
+    return _act(
         lambda: services.confirm_completion(
             current_user, cohort.programme, person, give_peer_role=bool(form.give_peer_role.data)
         ),
@@ -330,7 +321,6 @@ def person(peer_id: int) -> str:
         sa.select(Absence).where(Absence.user_id == person.id).order_by(Absence.starts_at.desc())
     ).all()
     record_audit(current_user, "peer.viewed", person)
-    db.session.commit()
     return render_template(
         "admin/peers/person.html",
         person=person,
@@ -359,5 +349,4 @@ def teaching_csv(term_id: int, kind: str) -> Response:
         _("Covering for a colleague"),
     ]
     record_export(current_user, "peer_teaching", term)
-    db.session.commit()
     return table_response(f"term-{term.id}-peer-teaching", kind, header, rows)

@@ -6,7 +6,7 @@ import click
 from flask import Flask
 
 from college.cli import college_cli
-from college.extensions import db
+from college.signals import extension_points
 from peers.services import tasks
 
 
@@ -16,7 +16,6 @@ def cover_alerts() -> None:
     expired = tasks.expire_cover_requests()
     alerted = tasks.alert_unfilled_cover()
     escalated = tasks.escalate_unstaffed()
-    db.session.commit()
     click.echo(f"expired {expired}, alerted {alerted}, escalated {escalated}")
 
 
@@ -24,10 +23,9 @@ def cover_alerts() -> None:
 def qualification_reminders() -> None:
     """Remind peers and admins 60 days before a qualification lapses."""
     count = tasks.remind_lapsing_qualifications()
-    db.session.commit()
     click.echo(f"reminded {count}")
 
 
 def init_app(app: Flask) -> None:
     """The commands join the ``flask college`` group; the worker runs the same tasks."""
-    app.extensions.setdefault("college.worker_tasks", []).append(tasks.run_periodic_tasks)
+    extension_points(app).worker_tasks.append(tasks.run_periodic_tasks)

@@ -11,7 +11,6 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from college.auth import roles_required
-from college.db import start_write_transaction
 from college.errors import DomainError
 from college.extensions import db
 from college.models import PublicVisibility, Role
@@ -37,16 +36,8 @@ def _to_schedule() -> Response:
 
 
 def _act(write: Callable[[], Any], done: str) -> Response:
-    """Call a service, commit and go back to the schedule; a refusal is flashed."""
-    try:
-        write()
-    except DomainError as error:
-        db.session.rollback()
-        if error.status_code == 404:
-            raise
-        flash(str(error), "error")
-        return _to_schedule()
-    db.session.commit()
+    """Call a service and go back to the schedule; a refusal goes back to its page."""
+    write()
     flash(done, "success")
     return _to_schedule()
 
@@ -110,7 +101,6 @@ def _save_absence(form: AbsenceForm, write: Callable[[], Any]) -> Response | Non
         db.session.rollback()
         form.form_errors.append(str(error))
         return None
-    db.session.commit()
     flash(_("Your absence is saved."), "success")
     return _to_schedule()
 
@@ -196,8 +186,6 @@ def unavailability_remove(item_id: int) -> Response:
 @bp.post(f"/offers/<{ID}:offer_id>/accept")
 def offer_accept(offer_id: int) -> Response:
     """Accept a cover offer; the first colleague to accept takes the session."""
-    # On SQLite the write lock is taken first, so acceptances queue instead of racing.
-    start_write_transaction(db.session())
     offer = services.find_offer(current_user, offer_id)
     return _act(
         lambda: services.accept_offer(current_user, offer),
@@ -237,7 +225,6 @@ def profile() -> Any:
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("Your profile is saved."), "success")
             return _to_schedule()
     status = 400 if form.errors or form.form_errors else 200

@@ -17,7 +17,7 @@ from jinja2 import meta
 
 from college.extensions import db
 from college.models import Qualification
-from college.outbox import Rendered, render_email
+from college.outbox.queueing import Rendered, render_email
 from courses.models import CourseSession
 
 EMAIL = Path(__file__).parents[1] / "templates" / "email"

@@ -4,7 +4,8 @@
 uses, and what each person gets. A route that is not in the table fails
 ``test_every_route_has_a_row``, so a new page cannot ship without a decision about who may
 open it. Object-level rows use things that belong to "student" or "peer" and are opened by
-"other_student" or "other_peer".
+"other_student" or "other_peer". The posts name no page they were sent from, so a refusal
+answers with its error page and status rather than going back to a page with the message.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from college import outbox, page_cache
+from college import page_cache
 from college.db import now_utc
 from college.extensions import db
 from college.models import Qualification, Role, User
+from college.outbox import queueing
 from courses.dropin.models import CourseInterest
 from courses.enrolment.models import EnrolmentStatus
 from tests import factories
@@ -124,7 +126,7 @@ ACCESS: dict[str, Row] = {
     "courses_admin.session_series":       get(admins()),
     "courses_admin.session_reschedule":   get(admins()),
     "courses_admin.session_cancel":       get(admins()),
-    "courses_admin.session_delete":       post(admins(302)),
+    "courses_admin.session_delete":       post(admins(409)),  # refused, as the world has it
     "courses_admin.session_facilitators": get(admins()),
     "courses_admin.terms":                get(admins()),
     "courses_admin.term_new":             get(admins()),
@@ -139,7 +141,7 @@ ACCESS: dict[str, Row] = {
     "courses_admin.qualification_delete": post(admins(302)),
     # --- enrolment: "student" holds an offered place; others must not see or touch it --------
     "enrolment.enrol":                    post(signed_in(302)),
-    "enrolment.withdraw":                 post(signed_in(302)),
+    "enrolment.withdraw":                 post({**signed_in(400), "student": 302}),  # no place
     "enrolment.withdraw_confirm":         get({**signed_in(302), "student": 200}),  # has a place
     "enrolment.my_courses":               get(signed_in()),
     "enrolment.offer":                    get(owner_only()),
@@ -147,9 +149,9 @@ ACCESS: dict[str, Row] = {
     "enrolment.decline":                  post(owner_only(302)),
     "enrolment.certificate":              get(owner_only(404)),  # no certificate before the end
     "enrolment.give_feedback":            get(owner_only()),  # says when it opens
-    "enrolment.apologies":                post(signed_in(302)),
+    "enrolment.apologies":                post(signed_in(404)),  # nobody is enrolled on it
     "enrolment.apologies_confirm":        get(signed_in(404)),  # nobody is enrolled on it
-    "enrolment.apologies_take_back":      post(signed_in(302)),  # refused with a message
+    "enrolment.apologies_take_back":      post(signed_in(404)),  # nobody is enrolled on it
     "enrolment.register":                 get(facilitators()),
     "enrolment.register_csv":             get(facilitators()),  # names: audited
     # --- drop-in: the world's session has enrolment, so its register is the one with names ----
@@ -162,7 +164,7 @@ ACCESS: dict[str, Row] = {
     "outcomes.rate":                      get(signed_in(404)),  # a place only offered: no rating
     "outcomes.skip":                      post(owner_only(302)),  # refused with a message
     "enrolment_admin.enrolments":         get(admins()),
-    "enrolment_admin.move":               post(admins(302)),
+    "enrolment_admin.move":               post(admins(400)),  # refused, as the world has it
     "enrolment_admin.remove":             post(admins(400)),  # a reason is asked first
     # --- reports: counts and anonymous averages, for administrators -----------------------------
     "reports_admin.term_report":          get(admins()),
@@ -195,7 +197,7 @@ ACCESS: dict[str, Row] = {
     "peers.unavailability_remove":        post(peer_owns(302)),
     "peers.cannot_make_it":               post({**staff(302), "other_peer": 404}),  # not theirs
     "peers.cannot_make_it_confirm":       get({**staff(), "other_peer": 404}),
-    "peers.offer_accept":                 post(peer_owns(302)),
+    "peers.offer_accept":                 post(peer_owns(409)),  # refused, as the world has it
     "peers.offer_decline":                post(peer_owns(302)),
     "peers_admin.training":               get(admins()),
     "peers_admin.programme_new":          get(admins()),
@@ -251,7 +253,7 @@ def world(app: Flask) -> World:
     peer_work = make_peer_work(people, session)
     interest = CourseInterest(contact="someone@example.org", consented_at=now_utc())
     db.session.add(interest)
-    message = outbox.enqueue("someone@example.org", "Subject", "Body")
+    message = queueing.enqueue("someone@example.org", "Subject", "Body")
     message.status = "failed"
     db.session.commit()
     values = {

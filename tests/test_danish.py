@@ -10,12 +10,13 @@ English show no Danish of the catalogue outside what is marked ``lang="da"``.
 from __future__ import annotations
 
 import pytest
-from flask import Flask, current_app
+from flask import Flask
 from flask.testing import FlaskClient
 
 from college.extensions import db
 from college.models import OutboxMessage
 from college.services import record_audit
+from college.signals import extension_points
 from tests.danish_text import (
     danish_in,
     english_in,
@@ -80,7 +81,7 @@ def add_training_and_history(world: World) -> None:
     meeting = db.session.get_one(CohortMeeting, world.values["meeting_id"])
     db.session.add(TrainingPlace(cohort_id=world.values["cohort_id"], user_id=peer.id))
     db.session.add(TrainingAttendance(meeting_id=meeting.id, user_id=peer.id, present=True))
-    for action in current_app.extensions["college.audit_actions"]:
+    for action in extension_points().audit_actions:
         record_audit(admin, action, world.people["student"])
 
 

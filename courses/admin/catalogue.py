@@ -224,6 +224,5 @@ def qualification_delete(qualification_id: int) -> Any:
     if not StatusForm().validate_on_submit():
         abort(400)
     services.remove_qualification(current_user, qualification)
-    db.session.commit()
     flash(_("The qualification is removed."), "success")
     return redirect(url_for("courses_admin.qualifications"))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -14,6 +14,7 @@ from college.auth import roles_required
 from college.errors import DomainError
 from college.extensions import db
 from college.models import Role, User, UserRole
+from college.signals import extension_points
 from college.templating import NavItem
 from courses import services
 from courses.models import Course, CourseFacilitator, CourseSession, SessionFacilitator, Venue
@@ -33,14 +34,14 @@ def require_admin() -> None:
 
 def course_links() -> list[NavItem]:
     """Links other packages add to a course's admin page; each endpoint takes ``course_id``."""
-    return current_app.extensions.setdefault("courses.admin_course_links", [])
+    return extension_points().course_admin_links
 
 
 # --- helpers ---------------------------------------------------------------------------------
 
 
 def save(form: FlaskForm, write: Handler, done: str, target: Callable[[Any], str]) -> Any:
-    """Validate, call the service, commit and redirect; on a refusal keep the form filled in."""
+    """Validate, call the service and redirect; a refusal is rolled back and shown on the form."""
     if not form.validate_on_submit():
         return None
     try:
@@ -53,7 +54,6 @@ def save(form: FlaskForm, write: Handler, done: str, target: Callable[[Any], str
         db.session.rollback()
         form.form_errors.append(str(error))
         return None
-    db.session.commit()
     flash(done, "success")
     return redirect(target(result))
 

@@ -205,7 +205,6 @@ def course_status(course_id: int) -> Any:
     except DomainError as error:
         db.session.rollback()
         return render_course(load_course(course_id), str(error)), error.status_code
-    db.session.commit()
     flash(_("The course is now %(status)s.", status=services.status_word(wanted)), "success")
     return redirect(to_course(course))
 
@@ -419,12 +418,6 @@ def session_delete(session_id: int) -> Any:
     course = session.course
     if not StatusForm().validate_on_submit():
         abort(400)
-    try:
-        services.delete_session(current_user, session)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("The session is deleted."), "success")
+    services.delete_session(current_user, session)
+    flash(_("The session is deleted."), "success")
     return redirect(to_course(course))

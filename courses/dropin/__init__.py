@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from college.audit import register_audit_actions, register_audit_kinds
 from college.reports import add_dashboard_panel
+from college.signals import extension_points
 from college.templating import NavItem, add_nav_item
 
 AUDIT_ACTIONS = {
@@ -34,7 +35,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.admin_bp)
     add_nav_item(app, "admin", NavItem("dropin_admin.interest_list", _l("Hear about courses")))
     add_dashboard_panel(app, reports.drop_in_panel)
-    app.extensions.setdefault("college.retention_tasks", []).append(services.forget_old_interest)
-    app.extensions.setdefault("college.demo_seeders", []).append(demo.seed)
+    points = extension_points(app)
+    points.retention_tasks.append(services.forget_old_interest)
+    points.demo_seeders.append(demo.seed)
     register_audit_actions(app, AUDIT_ACTIONS)
     register_audit_kinds(app, {"CourseInterest": _l("Wish to hear about courses")})

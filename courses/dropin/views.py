@@ -67,7 +67,6 @@ def head_count(session_id: int) -> Any:
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("The head count is saved. Thank you."), "success")
             return redirect(back)
     status = 400 if form.errors or form.form_errors else 200
@@ -92,7 +91,6 @@ def interest(session_id: int) -> Any:
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("Thank you. We will tell you about our courses."), "success")
             # A fresh sheet for the next person.
             return redirect(url_for("dropin.interest", session_id=session.id))
@@ -122,7 +120,6 @@ def session_drop_in(session_id: int) -> Any:
         db.session.rollback()
         flash(str(error), "error")
     else:
-        db.session.commit()
         done = (
             _("The session is open as a drop-in.")
             if opening
@@ -136,7 +133,6 @@ def session_drop_in(session_id: int) -> Any:
 def interest_list() -> str:
     """List who asked at a drop-in to hear about courses (reading it is audited)."""
     rows = services.interest_list(me())
-    db.session.commit()
     return render_template(
         "dropin/interest_list.html", rows=rows, form=ActionForm(), kept=services.interest_kept_for()
     )
@@ -148,9 +144,7 @@ def interest_delete_confirm(interest_id: int) -> Any:
     try:
         interest = services.interest_to_delete(me(), interest_id)
     except DomainError:
-        db.session.rollback()
         abort(404)
-    db.session.commit()
     return render_template("dropin/interest_delete.html", interest=interest, form=ActionForm())
 
 
@@ -165,6 +159,5 @@ def interest_delete(interest_id: int) -> Any:
         db.session.rollback()
         flash(str(error), "error")
     else:
-        db.session.commit()
         flash(_("The entry is deleted."), "success")
     return redirect(url_for("dropin_admin.interest_list"))

@@ -9,19 +9,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from college.auth import roles_required
-from college.errors import DomainError
 from college.extensions import db
 from college.models import Role, User
 from college.services import record_audit
+from college.transactions import Busy
 from courses.enrolment import services
+from courses.enrolment.busy import show_busy
 from courses.enrolment.feedback import feedback_summary
 from courses.enrolment.forms import FEEDBACK_LABELS, ActionForm, PositionForm, RemoveForm
 from courses.enrolment.models import Enrolment, RemovalReason
 from courses.enrolment.queries import waiting_list
-from courses.enrolment.transactions import commit_with_retry
 from courses.models import Course
 
 bp = Blueprint("enrolment_admin", __name__, url_prefix="/admin/courses")
+bp.register_error_handler(Busy, show_busy)
 
 # Show the "plan another run" hint from this many people waiting.
 DEMAND_HINT_FROM = 5
@@ -44,7 +45,6 @@ def enrolments(course_id: int) -> str:
     enrolled = services.enrolments_of(course)
     waiting = waiting_list(course)
     record_audit(me(), "enrolments.viewed", course)
-    db.session.commit()
     return render_template(
         "admin/enrolment/enrolments.html",
         course=course,
@@ -81,12 +81,8 @@ def move(course_id: int, enrolment_id: int, direction: str) -> Any:
             return redirect(target)
         abort(400)
     enrolment = _course_enrolment_or_404(course_id, enrolment_id)
-    try:
-        commit_with_retry(lambda: _move(enrolment, direction, form))
-    except DomainError as error:
-        flash(str(error), "error")
-    else:
-        flash(_("The waiting list is updated."), "success")
+    _move(enrolment, direction, form)
+    flash(_("The waiting list is updated."), "success")
     return redirect(target)
 
 
@@ -107,12 +103,8 @@ def remove(course_id: int, enrolment_id: int) -> Any:
     name = enrolment.student.display_name if enrolment.student else ""
     if form.validate_on_submit():
         reason = RemovalReason(form.reason.data)
-        try:
-            commit_with_retry(lambda: services.remove_by_admin(me(), enrolment, reason))
-        except DomainError as error:
-            flash(str(error), "error")
-        else:
-            flash(_("%(name)s is no longer on this course.", name=name), "success")
+        services.remove_by_admin(me(), enrolment, reason)
+        flash(_("%(name)s is no longer on this course.", name=name), "success")
         return redirect(url_for("enrolment_admin.enrolments", course_id=course_id))
     status = 400 if form.errors else 200
     page = render_template(

@@ -22,12 +22,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
 from college.db import now_utc
 from college.extensions import db
-from college.outbox import Rendered, Undeliverable, enqueue_described, render_email
+from college.outbox.queueing import Rendered, Undeliverable, enqueue_described, render_email
 from college.urls import absolute_url
 from courses.enrolment.models import SEAT_HOLDING, Enrolment, EnrolmentStatus
 from courses.enrolment.queries import first_session_start
@@ -337,7 +337,7 @@ def _people_offered_a_place(course_id: int) -> list[Enrolment]:
     )
 
 
-def on_session_change(session: CourseSession, kind: str, **details: Any) -> None:
+def on_session_change(_app: Flask, *, session: CourseSession, kind: str, **details: Any) -> None:
     """Tell people offered a place when one of the sessions is cancelled or moved.
 
     Enrolled students hear it from their calendar invitation for that session
@@ -355,7 +355,7 @@ def on_session_change(session: CourseSession, kind: str, **details: Any) -> None
             send(enrolment, "session_moved", session=session, before=before.get("starts_at"))
 
 
-def on_course_change(course: Course, kind: str, **details: Any) -> None:
+def on_course_change(_app: Flask, *, course: Course, kind: str, **details: Any) -> None:
     """A cancelled course: everyone with a place or in the queue hears it once."""
     if kind != "cancelled":
         return

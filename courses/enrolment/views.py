@@ -10,7 +10,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -27,12 +26,14 @@ from college.extensions import db
 from college.models import Role, User
 from college.page_cache import PERSON, kept
 from college.reports import table_response
+from college.signals import extension_points
+from college.transactions import Busy
 from college.views import safe_next
 from courses.enrolment import attendance, feedback, services
+from courses.enrolment.busy import show_busy
 from courses.enrolment.forms import ActionForm, EnrolForm, FeedbackForm
 from courses.enrolment.models import AttendanceStatus, Enrolment, EnrolmentStatus
 from courses.enrolment.queries import find_course_for_sign_up, find_enrolment
-from courses.enrolment.transactions import commit_with_retry
 from courses.models import Course, CourseSession, CourseStatus, SessionStatus
 from courses.outcomes.models import Moment
 from courses.outcomes.services import due_ratings, is_due
@@ -40,6 +41,7 @@ from courses.prospectus import venues_of
 from courses.times import local_date
 
 bp = Blueprint("enrolment", __name__)
+bp.register_error_handler(Busy, show_busy)
 
 
 def me() -> User:
@@ -88,21 +90,11 @@ def enrol(slug: str) -> Any:
     form = EnrolForm()
     if not form.validate_on_submit():
         abort(400)
-
-    def sign_up() -> tuple[str, int | None]:
-        course = find_course_for_sign_up(slug)
-        if course is None:
-            abort(404)
-        outcome = services.enrol_or_wait(me(), course, belongs=bool(form.belongs.data))
-        # Plain values, since the commit expires the row and reading it again costs a query.
-        return outcome.enrolment.status, outcome.waitlist_position
-
-    try:
-        status, position = commit_with_retry(sign_up)
-    except DomainError as error:
-        flash(str(error), "error")
-        return redirect(url_for("courses.detail", slug=slug))
-    flash(outcome_message(status, position), "success")
+    course = find_course_for_sign_up(slug)
+    if course is None:
+        abort(404)
+    outcome = services.enrol_or_wait(me(), course, belongs=bool(form.belongs.data))
+    flash(outcome_message(outcome.enrolment.status, outcome.waitlist_position), "success")
     return redirect(url_for("enrolment.my_courses"))
 
 
@@ -127,18 +119,10 @@ def withdraw(slug: str) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     course = course_or_404(slug)
-
-    def leave() -> None:
-        enrolment = find_enrolment(course, me())
-        if enrolment is None:
-            raise services.NothingToWithdraw()
-        services.withdraw(me(), enrolment)
-
-    try:
-        commit_with_retry(leave)
-    except DomainError as error:
-        flash(str(error), "error")
-        return redirect(url_for("enrolment.my_courses"))
+    enrolment = find_enrolment(course, me())
+    if enrolment is None:
+        raise services.NothingToWithdraw()
+    services.withdraw(me(), enrolment)
     flash(_("You have withdrawn. You are always welcome to sign up again."), "success")
     return redirect(url_for("enrolment.my_courses"))
 
@@ -181,11 +165,7 @@ def accept(enrolment_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     enrolment = own_enrolment_or_404(enrolment_id)
-    try:
-        commit_with_retry(lambda: services.accept_offer(me(), enrolment))
-    except DomainError as error:
-        flash(str(error), "error")
-        return redirect(url_for("enrolment.my_courses"))
+    services.accept_offer(me(), enrolment)
     flash(_("The place is yours. Welcome!"), "success")
     return redirect(url_for("enrolment.my_courses"))
 
@@ -197,11 +177,7 @@ def decline(enrolment_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     enrolment = own_enrolment_or_404(enrolment_id)
-    try:
-        commit_with_retry(lambda: services.decline_offer(me(), enrolment))
-    except DomainError as error:
-        flash(str(error), "error")
-        return redirect(url_for("enrolment.my_courses"))
+    services.decline_offer(me(), enrolment)
     flash(
         _("That is fine. The place goes to the next person, and you can sign up again any time."),
         "success",
@@ -227,14 +203,8 @@ def apologies(session_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     session = db.get_or_404(CourseSession, session_id)
-    try:
-        attendance.send_apologies(me(), session)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Thank you for letting us know. We hope to see you next time."), "success")
+    attendance.send_apologies(me(), session)
+    flash(_("Thank you for letting us know. We hope to see you next time."), "success")
     return redirect(url_for("enrolment.my_courses"))
 
 
@@ -245,14 +215,8 @@ def apologies_take_back(session_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     session = db.get_or_404(CourseSession, session_id)
-    try:
-        attendance.take_back_apologies(me(), session)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Good to hear you can come after all. See you there!"), "success")
+    attendance.take_back_apologies(me(), session)
+    flash(_("Good to hear you can come after all. See you there!"), "success")
     return redirect(url_for("enrolment.my_courses"))
 
 
@@ -290,7 +254,6 @@ def give_feedback(enrolment_id: int) -> Any:
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("Thank you! Your answers help us make the courses better."), "success")
             if is_due(enrolment, Moment.AFTER):
                 return redirect(url_for("outcomes.rate", enrolment_id=enrolment.id, moment="after"))
@@ -321,8 +284,8 @@ def after_register(session: CourseSession) -> str:
     teaches = any(f.user_id == me().id for f in session.facilitators)
     if not teaches and me().has_role(Role.ADMIN):
         return url_for("courses_admin.course", course_id=session.course_id)
-    # The page teachers work from belongs to another package, which names it here.
-    endpoint = current_app.extensions.get("courses.teacher_home")
+    # The page teachers work from belongs to another package, which names it.
+    endpoint = extension_points().teaching_page_endpoint
     return url_for(endpoint) if endpoint else url_for("main.index")
 
 
@@ -351,7 +314,6 @@ def register(session_id: int) -> Any:
             flash(str(error), "error")
             status = 400
         else:
-            db.session.commit()
             flash(_("The register is saved."), "success")
             return redirect(after_register(session))
     back = after_register(session)
@@ -369,7 +331,6 @@ def register(session_id: int) -> Any:
             not_open=str(error),
         )
         return html, status
-    db.session.commit()
     html = render_template(
         "enrolment/register.html", session=session, rows=rows, form=form, back=back
     )
@@ -385,7 +346,6 @@ def register_csv(session_id: int, kind: str) -> Response:
     if not attendance.can_keep_register(me(), session):
         abort(403)
     rows = attendance.export_register(me(), session)
-    db.session.commit()
     day, clock = local_date(session.starts_at), format_time(session.starts_at, "HH:mm")
     header = [_("Course"), _("Date"), _("Time"), _("Name"), _("Attendance")]
     lines = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from college.signals import extension_points
 from college.templating import NavItem, add_nav_item
 
 
@@ -24,9 +25,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     add_nav_item(app, "admin", NavItem("outcomes_admin.report_page", _l("Outcomes")))
     add_dashboard_panel(app, admin.change_panel)
-    app.extensions.setdefault("college.retention_tasks", []).append(services.forget_closed_pairings)
-    app.extensions.setdefault("college.demo_seeders", []).append(demo.seed)
-    app.extensions.setdefault("college.scale_seeders", []).append(demo.seed_scaled)
+    points = extension_points(app)
+    points.retention_tasks.append(services.forget_closed_pairings)
+    points.demo_seeders.append(demo.seed)
+    points.scale_seeders.append(demo.seed_scaled)
     register_personal_data(
         app,
         PersonalData(

@@ -60,12 +60,7 @@ from courses.services.errors import (
     StatusChangeNotAllowed,
     WrongRole,
 )
-from courses.services.events import (
-    CourseChange,
-    SessionChange,
-    course_change_listeners,
-    session_change_listeners,
-)
+from courses.services.events import CourseChange, SessionChange
 from courses.services.personal_data import erase_teaching, export_teaching
 from courses.services.qualifications import record_qualification, remove_qualification
 from courses.services.sessions import (
@@ -139,7 +134,6 @@ __all__ = [
     "cancel_course",
     "cancel_session",
     "change_course_status",
-    "course_change_listeners",
     "create_course",
     "create_partner",
     "create_term",
@@ -157,7 +151,6 @@ __all__ = [
     "remove_qualification",
     "replace_session_facilitator",
     "reschedule_session",
-    "session_change_listeners",
     "set_course_pair",
     "set_session_facilitators",
     "slugify",

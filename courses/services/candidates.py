@@ -3,23 +3,24 @@
 Every person who may facilitate is offered, the best first; nobody is hidden. A hint says
 whether they hold the course's qualification on the session dates, whether they already
 teach at one of those times and how many sessions they have this term. Other packages
-add what only they know (a peer resting or away) through ``courses.availability_sources``:
-callables ``source(user_ids, slots) -> {user_id: [CandidateNote, ...]}`` where ``slots``
-are the sessions' ``(starts_at, ends_at)`` in UTC.
+add what only they know (a peer resting or away) by answering the signal
+``availability_requested`` (``college.signals``) with ``{user_id: [CandidateNote, ...]}``
+for the ``user_ids`` and ``slots`` it is sent with (the sessions' ``(starts_at, ends_at)``
+in UTC).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from college import signals
 from college.db import now_utc
 from college.extensions import db
 from college.models import User, UserRole
@@ -43,13 +44,6 @@ class CandidateNote:
 
     text: str
     blocking: bool = True
-
-
-AvailabilitySource = Callable[[list[int], list[Slot]], dict[int, list[CandidateNote]]]
-
-
-def availability_sources() -> list[AvailabilitySource]:
-    return current_app.extensions.setdefault("courses.availability_sources", [])
 
 
 @dataclass
@@ -187,8 +181,9 @@ def rank_candidates(
         else {}
     )
     notes: dict[int, list[CandidateNote]] = defaultdict(list)
-    for source in availability_sources():
-        for user_id, found in source(ids, slots).items():
+    answers = signals.availability_requested.send(signals.sender(), user_ids=ids, slots=slots)
+    for _receiver, known in answers:
+        for user_id, found in known.items():
             notes[user_id].extend(found)
     candidates = [
         Candidate(

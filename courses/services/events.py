@@ -1,13 +1,15 @@
-"""Listeners other packages register to follow changes to courses and sessions."""
+"""Changes to courses and sessions that other packages follow.
+
+They are told through the signals ``session_changed`` and ``course_changed``
+(``college.signals``), whose docs say what each receiver gets.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from flask import current_app
-
+from college import signals
 from college.db import now_utc
 from college.extensions import db
 from courses.models import Course, CourseSession, CourseStatus
@@ -27,22 +29,6 @@ class CourseChange(StrEnum):
     ARCHIVED = "archived"
 
 
-SessionListener = Callable[..., None]
-
-
-def session_change_listeners() -> list[SessionListener]:
-    """Called as ``listener(session, kind, **details)`` after a published session changes.
-
-    A session cancelled because its whole course is gets ``with_course=True``.
-    """
-    return current_app.extensions.setdefault("courses.session_change_listeners", [])
-
-
-def course_change_listeners() -> list[Callable[..., None]]:
-    """Called as ``listener(course, kind, **details)`` when a course goes public or ends."""
-    return current_app.extensions.setdefault("courses.course_change_listeners", [])
-
-
 def session_changed(session: CourseSession, kind: SessionChange, **details: Any) -> None:
     """Note a change; calendars that saw a published session must learn about it."""
     session.updated_at = now_utc()
@@ -51,12 +37,10 @@ def session_changed(session: CourseSession, kind: SessionChange, **details: Any)
     if kind != SessionChange.ADDED:
         session.sequence += 1
     db.session.flush()
-    for listener in session_change_listeners():
-        listener(session, kind, **details)
+    signals.session_changed.send(signals.sender(), session=session, kind=kind, **details)
 
 
 def course_changed(course: Course, kind: CourseChange, **details: Any) -> None:
     course.updated_at = now_utc()
     db.session.flush()
-    for listener in course_change_listeners():
-        listener(course, kind, **details)
+    signals.course_changed.send(signals.sender(), course=course, kind=kind, **details)

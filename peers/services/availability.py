@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask import Flask
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -251,11 +252,11 @@ def in_training_user_ids(
 
 
 def candidate_notes(
-    user_ids: list[int], slots: list[tuple[datetime, datetime]]
+    _app: Flask, *, user_ids: list[int], slots: list[tuple[datetime, datetime]]
 ) -> dict[int, list[CandidateNote]]:
     """What the office should know about each person when choosing who teaches these slots.
 
-    Courses asks through ``courses.availability_sources``; the reason for an absence is
+    Courses asks through the signal ``availability_requested``; the reason for an absence is
     never shown, only that the person is away.
     """
     ids = sorted(set(user_ids))

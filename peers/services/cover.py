@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
+from flask import Flask
 from flask_babel import gettext as _
 
 from college.db import now_utc
@@ -234,7 +235,7 @@ def close_request(request: CoverRequest, status: CoverStatus, now: datetime | No
     db.session.flush()
 
 
-def on_session_change(session: CourseSession, kind: str, **details: Any) -> None:
+def on_session_change(_app: Flask, *, session: CourseSession, kind: str, **details: Any) -> None:
     """Keep cover in step with changes made to sessions by the office."""
     now = now_utc()
     requests = db.session.scalars(

@@ -33,15 +33,15 @@ from college.db import now_utc
 from college.extensions import db
 from college.languages import force_language
 from college.models import Qualification, Role, User, UserRole
-from college.outbox import (
+from college.outbox.queueing import (
     NoLongerNeeded,
     Rendered,
     Undeliverable,
     enqueue_described,
-    register_description,
     register_renderer,
     render_email,
 )
+from college.outbox.summaries import register_description
 from college.urls import absolute_url
 from courses.models import CourseSession
 from courses.times import to_local

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from college.outbox import queueing
 from tests.browser.helpers import assert_accessible, expect, login, unique
 
 pytestmark = pytest.mark.browser
@@ -16,7 +17,7 @@ PASSWORD = "a calm river at dawn"
 def test_an_admin_sees_failed_mail_in_plain_danish_and_retries_it_all(
     page: Any, live_server: Any
 ) -> None:
-    from college import outbox, services
+    from college import services
     from college.models import MailFailure, OutboxMessage, OutboxStatus, Role
 
     admin_email = f"{unique('mail-admin')}@example.org"
@@ -33,7 +34,7 @@ def test_an_admin_sees_failed_mail_in_plain_danish_and_retries_it_all(
             (poison, MailFailure.ADDRESS_UNSENDABLE),
             (f"{unique('down')}@example.org", MailFailure.SERVER_UNREACHABLE),
         ):
-            message: OutboxMessage = outbox.enqueue(recipient, "Velkommen", "Hej")
+            message: OutboxMessage = queueing.enqueue(recipient, "Velkommen", "Hej")
             message.status = OutboxStatus.FAILED
             message.failure = reason
             message.attempts = 1

@@ -8,6 +8,7 @@ from flask.testing import FlaskClient
 
 from college.extensions import db
 from college.models import AuditEvent, LoginSession, Role, User
+from college.outbox import delivery, queueing
 from tests import factories
 
 
@@ -47,7 +48,7 @@ def test_register_creates_a_student_with_consent_who_then_logs_in(client: FlaskC
 
 
 def test_register_queues_a_welcome_email_that_the_worker_writes(client: FlaskClient):
-    from college import outbox
+
     from college.models import OutboxMessage
 
     register(client)
@@ -55,14 +56,14 @@ def test_register_queues_a_welcome_email_that_the_worker_writes(client: FlaskCli
     assert message is not None
     assert message.recipient == "rikke@example.org"
     assert message.text_body is None  # nothing rendered while the person waited
-    assert outbox.render_pending() == 1
+    assert queueing.render_pending() == 1
     db.session.refresh(message)
     assert message.subject == "Velkommen til Recovery College"  # the language chosen
     assert "Rikke" in (message.text_body or "")
 
 
 def test_an_account_erased_before_its_welcome_is_written_gets_none(client: FlaskClient):
-    from college import outbox
+
     from college.db import now_utc
     from college.models import OutboxMessage, OutboxStatus, User
 
@@ -70,7 +71,7 @@ def test_an_account_erased_before_its_welcome_is_written_gets_none(client: Flask
     user = db.session.scalar(sa.select(User).where(User.email == "rikke@example.org"))
     user.anonymised_at = now_utc()
     db.session.commit()
-    report = outbox.deliver_due()
+    report = delivery.deliver_due()
     assert (report.sent, report.failed) == (0, 1)
     message = db.session.scalar(sa.select(OutboxMessage))
     assert message.status == OutboxStatus.FAILED and message.text_body is None

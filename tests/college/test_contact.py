@@ -12,7 +12,7 @@ from college.account_mail import queue_account_mail
 from college.errors import ERROR_TITLES, render_error
 from college.extensions import db
 from college.models import OutboxMessage
-from college.outbox import render_pending
+from college.outbox.queueing import render_pending
 from tests import factories
 
 TEMPLATES = Path(__file__).parents[2] / "templates" / "email"

@@ -9,15 +9,16 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 
-from college import outbox, page_cache
+from college import page_cache
 from college.db import now_utc
 from college.extensions import db
 from college.models import DataVersion, OutboxMessage, OutboxStatus
+from college.outbox import delivery, queueing
 
 
 def test_enqueue_then_deliver_writes_an_eml_file(app: Flask):
-    outbox.enqueue("someone@example.org", "Hej æøå", "Plain body", "<p>Html body</p>")
-    report = outbox.deliver_due()
+    queueing.enqueue("someone@example.org", "Hej æøå", "Plain body", "<p>Html body</p>")
+    report = delivery.deliver_due()
     assert report.sent == 1
     files = list(Path(app.config["MAIL_FILE_DIR"]).glob("*.eml"))
     parsed = [message_from_bytes(f.read_bytes(), policy=default) for f in files]
@@ -27,17 +28,17 @@ def test_enqueue_then_deliver_writes_an_eml_file(app: Flask):
     assert "Plain body" in mine[-1].get_body(("plain",)).get_content()
     message = db.session.scalar(sa.select(OutboxMessage))
     assert message.status == OutboxStatus.SENT
-    assert outbox.deliver_due().sent == 0
+    assert delivery.deliver_due().sent == 0
 
 
 def test_nothing_is_queued_when_the_cause_rolls_back(app: Flask):
-    outbox.enqueue("someone@example.org", "Subject", "Body")
+    queueing.enqueue("someone@example.org", "Subject", "Body")
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
 
 
 def queue_described(recipient: str) -> None:
-    outbox.enqueue_described(recipient, "tests.unused", {"n": 1}, summary=f"For {recipient}")
+    queueing.enqueue_described(recipient, "tests.unused", {"n": 1}, summary=f"For {recipient}")
 
 
 def described_recipients() -> list[str]:
@@ -50,15 +51,16 @@ def described_recipients() -> list[str]:
     )
 
 
-def test_messages_queued_by_description_are_written_together_at_the_commit(
-    app: Flask, count_queries
+def test_messages_queued_by_description_are_written_with_the_change_in_one_batch(
+    app: Flask, count_queries, engine_name: str
 ):
     with count_queries() as counter:
         for name in ("a", "b", "c"):
             queue_described(f"{name}@example.org")
         db.session.commit()
     inserts = [s for s in counter.statements if "INSERT INTO outbox_messages" in s]
-    assert len(inserts) == 1
+    # The session batches them; SQLite's driver is sent one row at a time.
+    assert len(inserts) == (1 if engine_name == "postgresql" else 3)
     assert described_recipients() == ["a@example.org", "b@example.org", "c@example.org"]
 
 
@@ -91,13 +93,13 @@ def test_a_message_queued_by_description_raises_the_data_version(app: Flask):
 
 
 def test_deliver_mail_command_once(runner):
-    outbox.enqueue("someone@example.org", "Subject", "Body")
+    queueing.enqueue("someone@example.org", "Subject", "Body")
     result = runner.invoke(args=["college", "deliver-mail", "--once"])
     assert result.exit_code == 0, result.output
     assert "sent 1" in result.output
 
 
 def test_backoff_grows_and_is_capped(app: Flask):
-    delays = [outbox.backoff_delay(n).total_seconds() for n in range(1, 12)]
+    delays = [delivery.backoff_delay(n).total_seconds() for n in range(1, 12)]
     assert delays[:3] == [60, 120, 240]
     assert max(delays) == 6 * 3600

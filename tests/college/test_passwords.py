@@ -8,16 +8,16 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from college import outbox
 from college.db import now_utc
 from college.extensions import db
 from college.models import OutboxMessage, PasswordResetToken
+from college.outbox import queueing
 from tests import factories
 
 
 def reset_link(recipient: str) -> str:
     """The link in the last message to ``recipient``, once the mail worker has written it."""
-    outbox.render_pending()
+    queueing.render_pending()
     message = db.session.scalars(
         sa.select(OutboxMessage)
         .where(OutboxMessage.recipient == recipient)
@@ -118,7 +118,7 @@ def test_reset_requests_are_throttled_per_account_and_per_requester(client: Flas
 def test_reset_email_is_in_the_persons_language(client: FlaskClient):
     user = factories.make_student(language="da")
     client.post("/auth/reset", data={"email": user.email})
-    assert outbox.render_pending() == 1
+    assert queueing.render_pending() == 1
     message = db.session.scalar(sa.select(OutboxMessage))
     assert message is not None
     assert message.subject == "Nulstil din adgangskode"

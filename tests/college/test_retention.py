@@ -7,12 +7,13 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import Flask
 
-from college import outbox
 from college.db import now_utc
 from college.extensions import db
 from college.models import AuditEvent, LoginSession, OutboxMessage, OutboxStatus, User
+from college.outbox import queueing
 from college.privacy import ERASED_NAME
 from college.retention import apply_retention
+from college.signals import extension_points
 from tests import factories
 
 YEAR = timedelta(days=365)
@@ -51,15 +52,15 @@ def test_students_inactive_for_years_are_anonymised_and_staff_are_not(app: Flask
 def test_old_sent_mail_and_expired_sign_ins_are_removed(app: Flask):
     now = now_utc()
     student = factories.make_student()
-    old = outbox.enqueue(student.email, "Old", "Body")
+    old = queueing.enqueue(student.email, "Old", "Body")
     old.status, old.sent_at = OutboxStatus.SENT, now - timedelta(days=120)
-    fresh = outbox.enqueue(student.email, "Fresh", "Body")
+    fresh = queueing.enqueue(student.email, "Fresh", "Body")
     fresh.status, fresh.sent_at = OutboxStatus.SENT, now - timedelta(days=10)
-    failed = outbox.enqueue(student.email, "Failed", "Body")
+    failed = queueing.enqueue(student.email, "Failed", "Body")
     failed.status = OutboxStatus.FAILED
-    unneeded = outbox.enqueue(student.email, "Old, never needed", "Body")
+    unneeded = queueing.enqueue(student.email, "Old, never needed", "Body")
     unneeded.status, unneeded.created_at = OutboxStatus.CANCELLED, now - timedelta(days=120)
-    recent = outbox.enqueue(student.email, "Lately not needed", "Body")
+    recent = queueing.enqueue(student.email, "Lately not needed", "Body")
     recent.status = OutboxStatus.CANCELLED
     db.session.add(LoginSession(token_hash="a" * 64, user=student, expires_at=now - YEAR))
     db.session.add(LoginSession(token_hash="b" * 64, user=student, expires_at=now + YEAR))
@@ -93,7 +94,7 @@ def test_domain_rules_run_with_the_same_clock(app: Flask, monkeypatch):
         seen.append(now)
         return 3
 
-    monkeypatch.setitem(app.extensions, "college.retention_tasks", [clear_old_registers])
+    monkeypatch.setattr(extension_points(app), "retention_tasks", [clear_old_registers])
     now = now_utc()
     counts = apply_retention(now)
     assert seen == [now]

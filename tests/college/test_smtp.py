@@ -15,11 +15,11 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 
 from bench.run import free_port
-from college import outbox
 from college.account_mail import queue_account_mail
 from college.db import now_utc
 from college.extensions import db
 from college.models import MailFailure, OutboxMessage, OutboxStatus
+from college.outbox import delivery, queueing
 from tests import factories
 
 
@@ -79,11 +79,11 @@ def smtp(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
 
 
 def queue(count: int) -> list[int]:
-    ids = [
-        outbox.enqueue(f"p{n}@example.org", f"Message {n}", f"Body {n}").id for n in range(count)
+    messages = [
+        queueing.enqueue(f"p{n}@example.org", f"Message {n}", f"Body {n}") for n in range(count)
     ]
     db.session.flush()
-    return ids
+    return [message.id for message in messages]
 
 
 def statuses() -> list[str]:
@@ -94,7 +94,7 @@ def test_messages_arrive_on_a_real_smtp_server(app: Flask, smtp: SmtpServer):
     smtp.start()
     user = factories.make_student(language="da", name="Åse Ærø")
     queue_account_mail(user, "welcome")  # written by the worker as it sends
-    report = outbox.deliver_due()
+    report = delivery.deliver_due()
     assert report.sent == 1
     (received,) = smtp.inbox.messages
     assert received["To"] == user.email
@@ -105,16 +105,16 @@ def test_messages_arrive_on_a_real_smtp_server(app: Flask, smtp: SmtpServer):
 
 def test_a_server_that_is_down_then_back_gets_every_message_exactly_once(smtp: SmtpServer):
     queue(5)
-    down = outbox.deliver_due()
+    down = delivery.deliver_due()
     assert (down.sent, down.retrying, down.failed) == (0, 5, 0)
     rows = db.session.scalars(sa.select(OutboxMessage)).all()
     assert all(r.attempts == 1 and r.last_error for r in rows)
     # Nothing is due again before the backoff has passed, even with the server back.
     smtp.start()
-    assert outbox.deliver_due().sent == 0
+    assert delivery.deliver_due().sent == 0
     later = now_utc() + timedelta(minutes=2)
-    assert outbox.deliver_due(now=later).sent == 5
-    assert outbox.deliver_due(now=later + timedelta(hours=1)).sent == 0
+    assert delivery.deliver_due(now=later).sent == 5
+    assert delivery.deliver_due(now=later + timedelta(hours=1)).sent == 0
     assert smtp.inbox.subjects() == [f"Message {n}" for n in range(5)]
     assert statuses() == [OutboxStatus.SENT] * 5
 
@@ -127,7 +127,7 @@ def test_a_server_that_stays_down_marks_mail_failed_for_admins(
     moment = now_utc()
     reports = []
     for _ in range(3):
-        reports.append(outbox.deliver_due(now=moment))
+        reports.append(delivery.deliver_due(now=moment))
         moment += timedelta(hours=7)
     assert [(r.retrying, r.failed) for r in reports] == [(1, 0), (1, 0), (0, 1)]
     assert statuses() == [OutboxStatus.FAILED]
@@ -152,8 +152,8 @@ def test_a_refused_recipient_is_retried_and_then_delivered(smtp: SmtpServer):
 
     smtp.inbox.handle_DATA = refuse_once  # type: ignore[method-assign]
     queue(1)
-    assert outbox.deliver_due().retrying == 1
-    assert outbox.deliver_due(now=now_utc() + timedelta(minutes=5)).sent == 1
+    assert delivery.deliver_due().retrying == 1
+    assert delivery.deliver_due(now=now_utc() + timedelta(minutes=5)).sent == 1
     assert len(smtp.inbox.messages) == 1
 
 
@@ -161,11 +161,13 @@ def test_a_refused_recipient_is_retried_and_then_delivered(smtp: SmtpServer):
 
 
 def queue_between_two_good(recipient: str, subject: str = "Poison") -> list[int]:
-    first = outbox.enqueue("first@example.org", "Good 1", "Body").id
-    poison = outbox.enqueue(recipient, subject, "Body").id
-    last = outbox.enqueue("last@example.org", "Good 2", "Body").id
+    messages = [
+        queueing.enqueue("first@example.org", "Good 1", "Body"),
+        queueing.enqueue(recipient, subject, "Body"),
+        queueing.enqueue("last@example.org", "Good 2", "Body"),
+    ]
     db.session.commit()
-    return [first, poison, last]
+    return [message.id for message in messages]
 
 
 def outcome(message_id: int) -> tuple[str, str | None, int]:
@@ -179,7 +181,7 @@ def test_a_non_ascii_mailbox_without_smtputf8_fails_at_once_and_the_others_arriv
 ):
     smtp.start(smtputf8=False)
     first, poison, last = queue_between_two_good("jøns@example.dk")
-    report = outbox.deliver_due()
+    report = delivery.deliver_due()
     assert (report.sent, report.failed, report.retrying) == (2, 1, 0)
     assert smtp.inbox.subjects() == ["Good 1", "Good 2"]
     assert outcome(first)[0] == outcome(last)[0] == OutboxStatus.SENT
@@ -189,7 +191,7 @@ def test_a_non_ascii_mailbox_without_smtputf8_fails_at_once_and_the_others_arriv
 def test_a_non_ascii_mailbox_is_sent_with_smtputf8_when_the_server_offers_it(smtp: SmtpServer):
     smtp.start(smtputf8=True)
     _first, poison, _last = queue_between_two_good("jøns@example.dk", "Til Jøns")
-    report = outbox.deliver_due()
+    report = delivery.deliver_due()
     assert (report.sent, report.failed) == (3, 0)
     assert outcome(poison)[0] == OutboxStatus.SENT
     assert ["jøns@example.dk"] in smtp.inbox.envelopes
@@ -199,9 +201,9 @@ def test_a_non_ascii_mailbox_is_sent_with_smtputf8_when_the_server_offers_it(smt
 
 def test_a_domain_beyond_ascii_travels_in_its_idna_form(smtp: SmtpServer):
     smtp.start(smtputf8=False)
-    outbox.enqueue("ole@blåbær.dk", "Hej", "Body")
+    queueing.enqueue("ole@blåbær.dk", "Hej", "Body")
     db.session.commit()
-    assert outbox.deliver_due().sent == 1
+    assert delivery.deliver_due().sent == 1
     assert smtp.inbox.envelopes == [["ole@xn--blbr-roah.dk"]]
 
 
@@ -214,7 +216,7 @@ def test_a_message_that_cannot_be_built_fails_at_once_between_two_good_ones(
 ):
     smtp.start()
     _first, poison, _last = queue_between_two_good(recipient)
-    report = outbox.deliver_due()
+    report = delivery.deliver_due()
     assert (report.sent, report.failed) == (2, 1)
     assert smtp.inbox.subjects() == ["Good 1", "Good 2"]
     status, failure, attempts = outcome(poison)
@@ -224,9 +226,9 @@ def test_a_message_that_cannot_be_built_fails_at_once_between_two_good_ones(
 
 def test_a_subject_with_a_line_break_is_sent_on_one_line(smtp: SmtpServer):
     smtp.start()
-    outbox.enqueue("p@example.org", "Angst\nog depression\r", "Body")
+    queueing.enqueue("p@example.org", "Angst\nog depression\r", "Body")
     db.session.commit()
-    assert outbox.deliver_due().sent == 1
+    assert delivery.deliver_due().sent == 1
     assert smtp.inbox.subjects() == ["Angst og depression"]
 
 
@@ -243,7 +245,7 @@ def test_a_permanently_refused_address_fails_at_once(smtp: SmtpServer):
 
     smtp.inbox.handle_RCPT = refuse  # type: ignore[attr-defined]
     _first, poison, _last = queue_between_two_good("gone@example.org")
-    assert outbox.deliver_due().sent == 2
+    assert delivery.deliver_due().sent == 2
     assert outcome(poison) == (OutboxStatus.FAILED, MailFailure.ADDRESS_REFUSED, 1)
 
 
@@ -264,9 +266,9 @@ def test_anything_a_transport_raises_is_recorded_and_the_worker_goes_on(
                 raise KeyError("something no one foresaw")
             sent.append(message.subject)
 
-    monkeypatch.setattr(outbox, "make_transport", Exploding)
+    monkeypatch.setattr(delivery, "make_transport", Exploding)
     _first, poison, _last = queue_between_two_good("p@example.org")
-    report = outbox.deliver_due()
+    report = delivery.deliver_due()
     assert (report.sent, report.retrying) == (2, 1)
     assert sent == ["Good 1", "Good 2"]
     assert outcome(poison) == (OutboxStatus.PENDING, MailFailure.UNEXPECTED, 1)
@@ -281,9 +283,9 @@ def test_the_mail_page_says_what_went_wrong_in_plain_words_and_retries_all(
     queue_account_mail(user, "welcome")
     db.session.commit()
     smtp.stop()
-    outbox.deliver_due()  # the welcome meets a server that is down; the poison is never tried
+    delivery.deliver_due()  # the welcome meets a server that is down; the poison is never tried
     smtp.start(smtputf8=False)
-    outbox.deliver_due(now=now_utc() + timedelta(hours=7))
+    delivery.deliver_due(now=now_utc() + timedelta(hours=7))
     admin = factories.make_admin(language="en")
     db.session.commit()
     auth.login(admin)
@@ -306,11 +308,11 @@ def test_the_mail_page_names_a_message_in_the_admins_language_and_counts_agree(
 ):
     student = factories.make_student(language="da")
     queue_account_mail(student, "welcome")
-    outbox.enqueue("waiting@example.org", "Not yet due", "Body").next_attempt_at = now_utc() + (
+    queueing.enqueue("waiting@example.org", "Not yet due", "Body").next_attempt_at = now_utc() + (
         timedelta(hours=1)
     )
     db.session.commit()
-    outbox.deliver_due()  # the server is down: the welcome is retried, never written
+    delivery.deliver_due()  # the server is down: the welcome is retried, never written
     admin = factories.make_admin(language="en")
     db.session.commit()
     auth.login(admin)
@@ -327,7 +329,7 @@ def test_the_mail_page_says_all_is_delivered_only_when_nothing_waits(client, aut
     db.session.commit()
     auth.login(admin)
     assert "All mail has been delivered." in client.get("/admin/mail").get_data(as_text=True)
-    outbox.enqueue("waiting@example.org", "Soon", "Body")
+    queueing.enqueue("waiting@example.org", "Soon", "Body")
     db.session.commit()
     page = client.get("/admin/mail").get_data(as_text=True)
     assert "All mail has been delivered." not in page

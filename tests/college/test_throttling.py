@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from college import outbox, services
+from college import services
 from college.extensions import db
 from college.models import OutboxMessage, User
+from college.outbox import queueing
 from tests import factories
 
 WRONG = "not the password at all"
@@ -28,7 +29,7 @@ def login(client: FlaskClient, email: str, password: str, address: str = "10.0.0
 
 
 def written_mail() -> list[OutboxMessage]:
-    outbox.render_pending()
+    queueing.render_pending()
     return list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from courses import services
+from college import signals
 
 
 @pytest.fixture(autouse=True)
@@ -22,10 +22,8 @@ def listen(app: Flask) -> Iterator[Callable[[], list[tuple[int, str, dict[str, A
     """Record what the session-change listeners hear during a test."""
     heard: list[tuple[int, str, dict[str, Any]]] = []
 
-    def listener(session: Any, kind: str, **details: Any) -> None:
+    def listener(_app: Flask, *, session: Any, kind: str, **details: Any) -> None:
         heard.append((session.id, str(kind), details))
 
-    listeners = services.session_change_listeners()
-    listeners.append(listener)
-    yield lambda: heard
-    listeners.remove(listener)
+    with signals.session_changed.connected_to(listener, sender=app):
+        yield lambda: heard

@@ -10,9 +10,9 @@ from email.policy import default
 
 import sqlalchemy as sa
 
-from college import outbox
 from college.extensions import db
 from college.models import OutboxMessage
+from college.outbox import mime, queueing
 from tests.calendar_checks import ParsedCalendar, ParsedEvent, check_calendars
 
 
@@ -90,13 +90,13 @@ def read_invites(messages: list[EmailMessage]) -> list[Invite]:
 
 def queued_invites(after_id: int = 0) -> list[Invite]:
     """Every queued calendar message, built as the mail worker would build it."""
-    outbox.render_pending()
+    queueing.render_pending()
     messages = db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.id > after_id).order_by(OutboxMessage.id)
     )
     return read_invites(
         [
-            message_from_bytes(outbox.build_mime(m).as_bytes(), policy=default)  # type: ignore[misc]
+            message_from_bytes(mime.build_mime(m).as_bytes(), policy=default)  # type: ignore[misc]
             for m in messages
         ]
     )

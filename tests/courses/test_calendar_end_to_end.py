@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from flask.testing import FlaskClient
 
-from college import outbox
 from college import services as college_services
 from college.extensions import db
 from college.models import Programme, User
+from college.outbox import delivery
 from courses import feeds
 from courses import services as course_services
 from courses.enrolment import services as enrolment_services
@@ -20,7 +20,7 @@ from tests.courses.invite_mail import Invite, assert_sequences_rise, read_invite
 
 
 def delivered(server: SmtpServer, start: int) -> list[Invite]:
-    report = outbox.deliver_due()
+    report = delivery.deliver_due()
     assert report.failed == 0 and report.retrying == 0
     return read_invites(server.inbox.messages[start:])  # type: ignore[arg-type]
 
@@ -38,7 +38,7 @@ def test_enrol_reschedule_withdraw_and_replace_reach_calendars_over_smtp(
 
     # Enrol: one mail, the confirmation, carrying the weekly invitation.
     enrolment = enrolment_services.enrol(student, course)
-    outbox.deliver_due()
+    delivery.deliver_due()
     to_student = [m for m in smtp.inbox.messages if m["To"] == student.email]
     assert len(to_student) == 1
     (enrolled,) = read_invites(to_student)  # type: ignore[arg-type]
@@ -98,7 +98,7 @@ def test_leaving_and_coming_back_in_one_round_sends_what_is_true_at_the_end(
     enrolment = enrolment_services.enrol(student, course)
     enrolment_services.withdraw(student, enrolment)
     enrolment_services.enrol(student, course)
-    outbox.deliver_due()
+    delivery.deliver_due()
     mine = read_invites([m for m in smtp.inbox.messages if m["To"] == student.email])  # type: ignore[misc]
     # Three mails about the place; the calendar needs one invitation, and gets one.
     assert [(i.method, i.event.sequence) for i in mine] == [("REQUEST", 0)]

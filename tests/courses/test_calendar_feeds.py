@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from college import services as college_services
+from college import signals
 from college.db import now_utc
 from college.extensions import db
 from college.models import User
@@ -375,14 +376,11 @@ def test_other_packages_can_add_sessions_to_my_feed(app: Flask, client: FlaskCli
     peer, _trainer, _taught, (_online, other) = teaching
     chosen = other.sessions[0].id
 
-    def source(user: User) -> sa.Select:
+    def source(_app: Flask, *, user: User) -> sa.Select:
         return sa.select(CourseSession.id).where(CourseSession.id == chosen)
 
-    feeds.personal_feed_sources().append(source)
-    try:
+    with signals.personal_feed_requested.connected_to(source, sender=app):
         response = client.get(f"/calendar/u/{token_for(peer)}.ics")
-    finally:
-        feeds.personal_feed_sources().remove(source)
     assert feeds.feed_uid(other.sessions[0].uid) in check_calendar(response.data).by_uid()
 
 

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from college import outbox
 from college.db import now_utc
 from college.extensions import db
 from college.models import Programme, User
+from college.outbox import queueing
 from courses import invites, services
+from courses.invites import rounds
 from courses.models import CalendarEntry, Course
 from courses.services import VenueDetails
 from tests import factories
@@ -321,7 +322,7 @@ def test_weekly_invitations_keep_the_local_time_across_both_clock_changes(admin,
     assert invite.event.rrule == "FREQ=WEEKLY;COUNT=25"
     assert not invite.overrides and not invite.event.excluded
     assert starts(invite) == moments
-    assert outbox.render_pending() == 0
+    assert queueing.render_pending() == 0
 
 
 def test_a_moved_and_a_cancelled_week_read_alike_in_three_parsers_across_both_clock_changes(
@@ -367,14 +368,14 @@ def test_a_moved_and_a_cancelled_week_read_alike_in_three_parsers_across_both_cl
 def test_the_worker_checks_calendars_again_only_after_a_write(app, published, peer, monkeypatch):
     _course, start = published
     monkeypatch.setitem(app.config, "CALENDAR_CHECK_ONLY_AFTER_WRITES", True)
-    monkeypatch.delitem(app.extensions, invites.RECONCILED_AT, raising=False)
+    monkeypatch.delitem(rounds.reconciled_at, app, raising=False)
     checks: list[object] = []
-    read = invites.read_occurrences
-    monkeypatch.setattr(invites, "read_occurrences", lambda now: checks.append(now) or read(now))
+    read = rounds.read_occurrences
+    monkeypatch.setattr(rounds, "read_occurrences", lambda now: checks.append(now) or read(now))
     db.session.commit()
-    outbox.render_pending()
+    queueing.render_pending()
     db.session.commit()
-    outbox.render_pending()
+    queueing.render_pending()
     assert len(checks) == 1  # nothing was written in between
     peer.language = "da"
     db.session.commit()

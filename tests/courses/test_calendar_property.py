@@ -24,11 +24,11 @@ from flask_babel import force_locale
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from college import outbox
 from college.db import now_utc
 from college.errors import DomainError
 from college.extensions import db
 from college.models import OutboxMessage, Programme, User
+from college.outbox import queueing
 from courses import services
 from courses.enrolment import services as enrolment_services
 from courses.enrolment.models import Enrolment, EnrolmentStatus
@@ -194,7 +194,7 @@ steps = st.lists(
 
 def apply_new_mail(college: College) -> None:
     """Let the worker prepare and write mail; apply each calendar part to its person."""
-    outbox.render_pending()
+    queueing.render_pending()
     by_address = {person.email: person.id for person in college.people}
     messages = db.session.scalars(
         sa.select(OutboxMessage)

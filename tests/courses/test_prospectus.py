@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from college.extensions import db
+from college.signals import extension_points
 from courses.models import (
     Audience,
     Course,
@@ -329,7 +330,7 @@ def test_enrolment_placeholder_until_enrolment_exists(client, catalogue, app, au
 def test_detail_panels_from_other_packages_replace_the_placeholder(client, catalogue, app):
     from markupsafe import Markup
 
-    panels = app.extensions.setdefault("courses.detail_panels", [])
+    panels = extension_points(app).course_page_panels
     panels.append(lambda course: Markup(f"<p>Panel for {course.slug}</p>"))  # noqa: S704
     try:
         page = client.get("/courses/angst").get_data(as_text=True)

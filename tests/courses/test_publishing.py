@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from college import signals
 from college.errors import Forbidden
 from college.extensions import db
 from college.models import AuditEvent, Programme, Qualification, User
@@ -208,13 +209,13 @@ def test_cancelling_a_course_cancels_its_coming_sessions_and_tells_calendars(adm
 
 def test_course_listeners_hear_publication(app, admin, peer, trainer):
     heard = []
-    listeners = services.course_change_listeners()
-    listeners.append(lambda course, kind, **details: heard.append((course.id, str(kind))))
-    try:
+
+    def hear(_app, *, course, kind, **details):
+        heard.append((course.id, str(kind)))
+
+    with signals.course_changed.connected_to(hear, sender=app):
         course = draft_with_sessions(peer, trainer)
         services.publish_course(admin, course)
-    finally:
-        listeners.pop()
     assert heard == [(course.id, "published")]
 
 

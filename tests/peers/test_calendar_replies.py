@@ -21,6 +21,9 @@ from college import inbox
 from college.db import now_utc
 from college.extensions import db
 from college.models import OutboxMessage, ReceivedMail, User
+from college.outbox import queueing
+from college.signals import extension_points
+from courses import invites
 from courses.enrolment import services as enrolment_services
 from courses.enrolment.models import Attendance, AttendanceStatus, Enrolment, EnrolmentStatus
 from courses.models import Course, CourseSession
@@ -59,7 +62,11 @@ def mailbox(app: Flask, imap: ImapServer, monkeypatch: pytest.MonkeyPatch) -> Im
 @pytest.fixture
 def upcoming(peer: User, trainer: User) -> Course:
     course = factories.make_published_course(
-        peer=peer, trainer=trainer, first_start=now_utc() + timedelta(days=4), title="Voices"
+        peer=peer,
+        trainer=trainer,
+        # Whole minutes, as a session's times are: a RECURRENCE-ID names the instant exactly.
+        first_start=now_utc().replace(second=0, microsecond=0) + timedelta(days=4),
+        title="Voices",
     )
     db.session.commit()
     return course
@@ -92,7 +99,8 @@ def outlook_reply(
         f"SUMMARY;LANGUAGE=en-GB:{partstat.title()}: Course session\r\n"
         f"DTSTART:{ics_time(session)}\r\n"
         f"UID:{uid}\r\n"
-        "CLASS:PUBLIC\r\nPRIORITY:5\r\n"
+        + (f"RECURRENCE-ID:{ics_time(session)}\r\n" if kw.get("one_week") else "")
+        + "CLASS:PUBLIC\r\nPRIORITY:5\r\n"
         "DTSTAMP:20301001T101010Z\r\nTRANSP:OPAQUE\r\nSTATUS:CONFIRMED\r\nSEQUENCE:0\r\n"
         "X-MICROSOFT-CDO-APPT-SEQUENCE:0\r\n"
         "END:VEVENT\r\nEND:VCALENDAR\r\n"
@@ -176,14 +184,46 @@ def test_a_teachers_decline_in_outlook_is_i_cant_make_it(mailbox: ImapServer, up
         )
     ).all()
     assert [m.payload["template"] for m in told] == ["declined_session"]
-    from college import outbox
 
-    outbox.render_pending()
+    queueing.render_pending()
     db.session.refresh(told[0])
     assert "take it back on your schedule" in told[0].text_body
     assert "http://college.test/peers/schedule" in told[0].text_body
     assert "Voices" not in told[0].subject
     assert (mailbox.count("INBOX"), mailbox.count(DONE)) == (0, 1)
+
+
+def test_a_teachers_decline_of_one_week_of_a_weekly_invitation_is_i_cant_make_it(
+    mailbox: ImapServer, upcoming, peer
+):
+    session = upcoming.sessions[1]
+    uid = invites.series_uid(upcoming.id)  # the UID of the weekly invitation the peer holds
+    mailbox.deliver(outlook_reply(peer, uid, "DECLINED", session, one_week="yes"))
+    report = inbox.receive_mail()
+    assert report is not None and report.outcomes == {"acted_on": 1}
+    (absence,) = absences_of(peer)
+    assert (absence.starts_at, absence.ends_at) == (session.starts_at, session.ends_at)
+
+
+@pytest.mark.parametrize(
+    "uid",
+    [
+        "course-{id}-weekly@elsewhere.example",
+        "course-{id}x-weekly@{domain}",
+        "course-99999999999999999999-weekly@{domain}",
+        "course--weekly@{domain}",
+        "course-{id}-weekly@{domain}.example",
+    ],
+)
+def test_replies_to_uids_that_only_look_like_a_weekly_invitation_are_unknown(
+    app: Flask, mailbox: ImapServer, upcoming, peer, uid: str
+):
+    session = upcoming.sessions[1]
+    forged = uid.format(id=upcoming.id, domain=app.config["COLLEGE_DOMAIN"])
+    mailbox.deliver(outlook_reply(peer, forged, "DECLINED", session, one_week="yes"))
+    report = inbox.receive_mail()
+    assert report is not None and report.outcomes == {"unknown_uid": 1}
+    assert absences_of(peer) == []
 
 
 def test_a_students_decline_in_gmail_sends_apologies_for_that_session(
@@ -211,7 +251,7 @@ def test_declining_a_whole_series_asks_the_student_and_never_withdraws(
     enrolment_services.enrol(student, upcoming)
     db.session.commit()
     series_uid = f"course-{upcoming.id}@recovery-college.example"
-    lookups = app.extensions.setdefault("courses.series_lookups", [])
+    lookups = extension_points(app).series_lookups
 
     def lookup(uid: str) -> Course | None:
         return upcoming if uid == series_uid else None

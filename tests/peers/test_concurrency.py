@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from flask import Flask
 
 from college import create_app
-from college.db import start_write_transaction
 from college.extensions import db
 from college.models import User
+from college.transactions import run_in_transaction
 from courses.models import CourseSession, FacilitatorRole
 from peers import services
 from peers.models import CoverOffer, CoverRequest, CoverStatus, OfferStatus
@@ -30,17 +30,17 @@ def accept_in_thread(app: Flask, offer_id: int, barrier: threading.Barrier, out:
     with app.app_context():
         try:
             barrier.wait(timeout=30)
-            start_write_transaction(db.session())
-            offer = db.session.get_one(CoverOffer, offer_id)
-            actor = db.session.get_one(User, offer.user_id)
-            services.accept_offer(actor, offer)
-            db.session.commit()
+
+            def accept() -> None:
+                offer = db.session.get_one(CoverOffer, offer_id)
+                actor = db.session.get_one(User, offer.user_id)
+                services.accept_offer(actor, offer)
+
+            run_in_transaction(accept)
             out.append("won")
         except services.CoverTaken:
-            db.session.rollback()
             out.append("taken")
         except Exception as error:
-            db.session.rollback()
             out.append(f"error: {error!r}")
         finally:
             db.session.remove()

@@ -6,10 +6,12 @@ from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
-from college import outbox
+from college import signals
 from college.extensions import db
 from college.models import OutboxMessage, Programme, Qualification, User
+from college.outbox import delivery, queueing, summaries
 from courses import services as courses
 from courses.models import Course, CourseStatus, FacilitatorRole, Topic
 from peers import services
@@ -40,7 +42,7 @@ def requests_for(session) -> list[CoverRequest]:
 
 
 def mail_to(user: User) -> list[OutboxMessage]:
-    outbox.render_pending()
+    queueing.render_pending()
     return list(
         db.session.scalars(
             sa.select(OutboxMessage)
@@ -250,7 +252,7 @@ def test_an_offer_to_an_account_erased_before_it_is_written_is_given_up(course: 
     )
     db.session.delete(db.session.get(User, colleague.id))
     db.session.flush()
-    with pytest.raises(outbox.Undeliverable):
+    with pytest.raises(queueing.Undeliverable):
         render_peer_mail(dict(queued.payload))
 
 
@@ -288,15 +290,16 @@ def test_accepting_makes_the_colleague_the_peer_facilitator(course: Course, peer
     other = factories.make_peer()
     session = first(course)
     heard = []
-    courses.session_change_listeners().append(lambda s, kind, **d: heard.append((kind, d)))
-    try:
+
+    def hear(_app, *, session, kind, **details):
+        heard.append((kind, details))
+
+    with signals.session_changed.connected_to(hear, sender=current_app._get_current_object()):
         absent_over(peer, session)
-        outbox.render_pending()  # the worker writes the offers before anyone answers
+        queueing.render_pending()  # the worker writes the offers before anyone answers
         [request] = requests_for(session)
         offer = next(o for o in request.offers if o.user_id == colleague.id)
         services.accept_offer(colleague, offer)
-    finally:
-        courses.session_change_listeners().pop()
     assert session.people(FacilitatorRole.PEER) == [colleague]
     assert session.people(FacilitatorRole.PROFESSIONAL) == [trainer]
     assert request.status == CoverStatus.FILLED and request.filled_by_id == colleague.id
@@ -325,7 +328,7 @@ def test_an_offer_taken_before_it_is_written_is_not_sent_nor_its_covered_note(
     services.accept_offer(colleague, next(o for o in request.offers if o.user_id == colleague.id))
     db.session.commit()
 
-    report = outbox.deliver_due()
+    report = delivery.deliver_due()
 
     [offer_mail, note] = mail_to(other)
     assert (offer_mail.status, note.status) == ("cancelled", "cancelled")
@@ -335,8 +338,8 @@ def test_an_offer_taken_before_it_is_written_is_not_sent_nor_its_covered_note(
     [offer] = [o for o in request.offers if o.user_id == other.id]
     assert offer.mailed_at is None
     # Nothing for admins to look at, and the colleague's own data says what happened.
-    assert outbox.count_undelivered() == {}
-    assert outbox.failing_messages() == []
+    assert summaries.count_undelivered() == {}
+    assert summaries.failing_messages() == []
     auth.login(other)
     page = client.get("/me/data").get_data(as_text=True)
     assert page.count("Ikke sendt, da den ikke længere var nødvendig") == 2
@@ -350,12 +353,12 @@ def test_an_offer_written_before_it_is_taken_is_followed_by_the_covered_note(
     session = first(course)
     absent_over(peer, session)
     db.session.commit()
-    outbox.deliver_due()
+    delivery.deliver_due()
     [request] = requests_for(session)
     assert all(o.mailed_at is not None for o in request.offers)
     services.accept_offer(colleague, next(o for o in request.offers if o.user_id == colleague.id))
     db.session.commit()
-    outbox.deliver_due()
+    delivery.deliver_due()
     assert [m.status for m in mail_to(other)] == ["sent", "sent"]
     assert "covered" in mail_to(other)[1].subject
 
@@ -458,7 +461,7 @@ def test_cover_moves_the_session_in_both_calendars(course: Course, peer: User):
     """The colleague who covers is invited; the absent peer's calendar drops that session."""
     colleague = factories.make_peer()
     session = first(course)
-    outbox.render_pending()  # the course is in everyone's calendar
+    queueing.render_pending()  # the course is in everyone's calendar
     absent_over(peer, session)
     [request] = requests_for(session)
     offer = next(o for o in request.offers if o.user_id == colleague.id)

@@ -7,10 +7,11 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from college import outbox
 from college.extensions import db
 from college.models import OutboxMessage, Programme, Qualification, Role, User
+from college.outbox import queueing, summaries
 from college.privacy import erase_person, export_person
+from college.signals import extension_points
 from peers import services
 from peers.models import CoverRequest, CoverStatus
 from peers.services import tasks
@@ -26,7 +27,7 @@ def open_request(course, peer) -> CoverRequest:
 
 
 def subjects_to(user: User) -> list[str]:
-    outbox.render_pending()
+    queueing.render_pending()
     return list(
         db.session.scalars(
             sa.select(OutboxMessage.subject).where(OutboxMessage.recipient == user.email)
@@ -46,7 +47,7 @@ def test_admins_are_alerted_once_72_hours_before_an_uncovered_session(course, pe
 
 
 def alert_to(admin: User) -> OutboxMessage:
-    outbox.render_pending()
+    queueing.render_pending()
     return db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.recipient == admin.email)
     ).one()
@@ -59,7 +60,7 @@ def test_an_alert_about_sessions_covered_before_it_is_written_is_not_sent(course
     services.accept_offer(colleague, request.offers[0])
     alert = alert_to(admin)
     assert alert.status == "cancelled" and alert.text_body is None
-    assert "cancelled" not in outbox.count_undelivered()  # not a delivery for admins to see
+    assert "cancelled" not in summaries.count_undelivered()  # not a delivery for admins to see
 
 
 def test_an_alert_lists_only_the_sessions_still_without_cover_when_written(
@@ -132,7 +133,7 @@ def test_lapse_reminders_go_once_60_days_ahead(admin):
 def test_worker_round_runs_the_peers_tasks(app):
     from peers.services.tasks import run_periodic_tasks
 
-    assert run_periodic_tasks in app.extensions["college.worker_tasks"]
+    assert run_periodic_tasks in extension_points(app).worker_tasks
 
 
 def test_cli_commands(runner):

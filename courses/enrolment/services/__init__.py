@@ -1,8 +1,8 @@
 """Rules for seats on a course: enrolment, the waiting list and its offers.
 
 Every change to who holds a seat runs with the course row locked (``FOR UPDATE`` on
-PostgreSQL; on SQLite, which ignores that, the caller holds the database write lock from
-``start_write_transaction`` — see ``courses.enrolment.transactions``). ``Course.seats_taken``
+PostgreSQL; on SQLite, which ignores that, the request holds the database write lock from
+its start — see ``college.transactions``). ``Course.seats_taken``
 moves only through a conditional update that CHECK constraints back, so capacity holds
 whatever the concurrency. A freed seat goes to the head of the waiting list in the same
 transaction, so no one can take it in between. Callers import from here; the modules
@@ -48,8 +48,6 @@ from courses.enrolment.services.offers import (
     on_course_change,
 )
 from courses.enrolment.services.seats import (
-    EnrolmentListener,
-    enrolment_listeners,
     lock_course,
     seats_left,
 )
@@ -71,7 +69,6 @@ __all__ = [
     "CourseEnded",
     "CourseNotOpen",
     "EnrolmentClosed",
-    "EnrolmentListener",
     "EnrolmentNotYetOpen",
     "MyCourse",
     "NotWaiting",
@@ -84,7 +81,6 @@ __all__ = [
     "decline_offer",
     "enrol",
     "enrol_or_wait",
-    "enrolment_listeners",
     "enrolments_of",
     "expire_offers",
     "fill_free_seats",

@@ -6,6 +6,7 @@ import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import Flask
 
 from college.db import now_utc
 from college.errors import NotFound
@@ -78,7 +79,7 @@ def fill_free_seats(course: Course, *, now: datetime | None = None) -> int:
     return offered
 
 
-def on_course_change(course: Course, kind: str, **details: object) -> None:
+def on_course_change(_app: Flask, *, course: Course, kind: str, **details: object) -> None:
     """Courses tell us a public course changed; more seats may now be free for the queue."""
     if kind == "updated" and course.status == CourseStatus.PUBLISHED:
         fill_free_seats(course)

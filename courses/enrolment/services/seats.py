@@ -8,34 +8,22 @@ statement without the condition would produce, so capacity holds whatever the co
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm
-from flask import current_app
 
+from college import signals
 from college.errors import NotFound
 from college.extensions import db
 from courses.enrolment.models import Enrolment, EnrolmentStatus
 from courses.models import Course
 
-# --- listeners (calendar invites subscribe here) ---------------------------------------------
-
-EnrolmentListener = Callable[[str, Enrolment], None]
-
-
-def enrolment_listeners() -> list[EnrolmentListener]:
-    """Called as ``listener(kind, enrolment)`` when someone gets or loses a seat.
-
-    ``kind`` is ``"enrolled"`` or ``"withdrawn"``; invites and calendar feeds hang here.
-    """
-    return current_app.extensions.setdefault("courses.enrolment_listeners", [])
+# --- telling other packages (``college.signals.enrolment_changed``) ---------------------------
 
 
 def notify_listeners(kind: str, enrolment: Enrolment) -> None:
-    for listener in enrolment_listeners():
-        listener(kind, enrolment)
+    signals.enrolment_changed.send(signals.sender(), enrolment=enrolment, kind=kind)
 
 
 # --- the course row's lock -----------------------------------------------------------------------
@@ -45,7 +33,7 @@ def lock_course(course_id: int) -> Course:
     """Load the course (and its term) afresh with its row locked for the rest of the transaction.
 
     On PostgreSQL ``FOR UPDATE`` holds the row; SQLite ignores it, and the caller holds the
-    database's write lock instead (``courses.enrolment.transactions``).
+    database's write lock instead (``college.transactions``).
     """
     course = db.session.execute(
         sa.select(Course)
@@ -78,13 +66,17 @@ def _move_seats(course: Course, condition: sa.ColumnElement[bool], step: int) ->
     """Add ``step`` to the seats taken if ``condition`` holds now; whether it did.
 
     The condition is checked by the database in the same statement that changes the
-    count, so no other transaction can slip in between a check and a write.
+    count, so no other transaction can slip in between a check and a write. The loaded
+    course is not updated in Python (the condition cannot be evaluated there); its count
+    is expired instead, and read again if anyone asks.
     """
     result = db.session.execute(
         sa.update(Course)
         .where(Course.id == course.id, condition)
         .values(seats_taken=Course.seats_taken + step)
+        .execution_options(synchronize_session=False)
     )
+    db.session.expire(course, ["seats_taken"])
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from college.db import now_utc
 from college.extensions import db
 from college.models import AuditEvent
+from college.signals import extension_points
 from courses.dropin import services
 from courses.dropin.models import CourseInterest, HeadCount
 from courses.dropin.services import Visits
@@ -164,4 +165,4 @@ def test_retention_forgets_what_is_older_than_a_year(peer, today):
 
 
 def test_the_retention_task_is_registered(app):
-    assert services.forget_old_interest in app.extensions["college.retention_tasks"]
+    assert services.forget_old_interest in extension_points(app).retention_tasks

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pytest
 import sqlalchemy as sa
 
-from college import outbox
 from college.extensions import db
 from college.models import OutboxMessage, User
+from college.outbox import queueing
 from courses.models import Course
 from tests import factories
 
@@ -20,7 +20,7 @@ def mail_to(user: User, *, invitations: bool = False) -> list[OutboxMessage]:
     Mail is written by the worker, so what is due is rendered first, as it would be. A
     mail about a place may carry an invitation; it is counted either way.
     """
-    outbox.render_pending()
+    queueing.render_pending()
     statement = sa.select(OutboxMessage).where(OutboxMessage.recipient == user.email)
     if not invitations:
         statement = statement.where(

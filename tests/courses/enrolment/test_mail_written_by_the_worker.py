@@ -16,12 +16,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from college import outbox
 from college.db import now_utc
 from college.extensions import db
 from college.models import OutboxMessage, OutboxStatus
-from courses import invites
+from college.outbox import delivery, mime, queueing, summaries
 from courses.enrolment import notices, services
+from courses.invites import messages as invite_messages
 from tests import factories
 from tests.courses.invite_mail import last_message_id, queued_invites
 
@@ -53,13 +53,13 @@ def test_enrolling_renders_no_template_and_builds_no_invitation(
 ):
     course = small_course(capacity=1)
     student, waiting = factories.make_students(2)
-    outbox.render_pending()  # the teachers' invitations
+    queueing.render_pending()  # the teachers' invitations
     rendered_templates.clear()
 
     def no_calendar(*args: object, **kwargs: object) -> bytes:
         raise AssertionError("an invitation was built on the request path")
 
-    monkeypatch.setattr(invites, "build_invite", no_calendar)
+    monkeypatch.setattr(invite_messages, "build_invite", no_calendar)
     services.enrol(student, course)
     services.enrol(waiting, course)
     queued = unrendered()
@@ -69,7 +69,7 @@ def test_enrolling_renders_no_template_and_builds_no_invitation(
         [(student.email, ""), (waiting.email, "")]
     )
     monkeypatch.undo()
-    assert outbox.render_pending() == len(queued)
+    assert queueing.render_pending() == len(queued)
     assert "email/courses/enrolled.txt" in rendered_templates
     assert "email/courses/waitlisted.html" in rendered_templates
     # The confirmation carries the invitation itself: no mail of its own.
@@ -82,7 +82,7 @@ def test_enrolling_through_the_site_renders_no_email(
     client, auth, small_course, rendered_templates
 ):
     course = small_course()
-    outbox.render_pending()  # the teachers' invitations
+    queueing.render_pending()  # the teachers' invitations
     rendered_templates.clear()
     student = factories.make_student()
     auth.login(student)
@@ -141,7 +141,7 @@ def test_a_sign_up_message_names_the_place_by_course_and_student(small_course):
     assert confirmation.payload["course_id"] == course.id
     assert confirmation.payload["student_id"] == student.id
     assert "enrolment_id" not in confirmation.payload
-    assert outbox.render_pending() >= 1
+    assert queueing.render_pending() >= 1
     assert course.title in confirmation.subject
     assert "confirmed" in confirmation.subject
 
@@ -152,8 +152,8 @@ def test_a_message_queued_with_the_enrolment_number_is_still_written(small_cours
     student = factories.make_student()
     student.discreet = False
     enrolment = services.enrol(student, course)
-    outbox.render_pending()
-    outbox.enqueue_described(
+    queueing.render_pending()
+    queueing.enqueue_described(
         student.email,
         notices.RENDERER,
         {
@@ -165,7 +165,7 @@ def test_a_message_queued_with_the_enrolment_number_is_still_written(small_cours
         },
         summary=f"Enrolment {enrolment.id}: withdrawn",
     )
-    assert outbox.render_pending() == 1
+    assert queueing.render_pending() == 1
     legacy = db.session.get_one(OutboxMessage, last_message_id())
     assert legacy.subject == f"You have withdrawn: {course.title}"
     assert legacy.text_body
@@ -182,14 +182,14 @@ class RecordingTransport:
         return None
 
     def send(self, message: OutboxMessage) -> None:
-        outbox.build_mime(message)
+        mime.build_mime(message)
         self.sent.append(message.id)
 
 
 @pytest.fixture
 def transport(monkeypatch: pytest.MonkeyPatch) -> RecordingTransport:
     recording = RecordingTransport()
-    monkeypatch.setattr(outbox, "make_transport", lambda: recording)
+    monkeypatch.setattr(delivery, "make_transport", lambda: recording)
     return recording
 
 
@@ -197,30 +197,30 @@ def transport(monkeypatch: pytest.MonkeyPatch) -> RecordingTransport:
 def flaky(app: Flask) -> Iterator[dict[str, int]]:
     state = {"failures_left": 0, "calls": 0}
 
-    def render(payload: dict[str, Any]) -> outbox.Rendered:
+    def render(payload: dict[str, Any]) -> queueing.Rendered:
         state["calls"] += 1
         if payload.get("gone"):
-            raise outbox.Undeliverable("nobody to write to")
+            raise queueing.Undeliverable("nobody to write to")
         if state["failures_left"] > 0:
             state["failures_left"] -= 1
             raise RuntimeError("template exploded")
-        return outbox.Rendered(f"Hello {payload['n']}", "Body", "<p>Body</p>")
+        return queueing.Rendered(f"Hello {payload['n']}", "Body", "<p>Body</p>")
 
-    outbox.register_renderer(app, "tests.flaky", render)
+    queueing.register_renderer(app, "tests.flaky", render)
     yield state
-    outbox.renderers(app).pop("tests.flaky")
+    queueing.renderers(app).pop("tests.flaky")
 
 
 def test_a_renderer_that_fails_is_retried_with_backoff_and_sent_once(
     flaky, transport: RecordingTransport, client, auth
 ):
     flaky["failures_left"] = 1
-    outbox.enqueue_described(
+    queueing.enqueue_described(
         "someone@example.org", "tests.flaky", {"n": 1}, summary="Test message 1"
     )
     message = db.session.get_one(OutboxMessage, last_message_id())
     moment = now_utc()
-    report = outbox.deliver_due(now=moment)
+    report = delivery.deliver_due(now=moment)
     assert (report.sent, report.retrying, report.failed) == (0, 1, 0)
     assert transport.sent == []
     db.session.refresh(message)
@@ -228,8 +228,8 @@ def test_a_renderer_that_fails_is_retried_with_backoff_and_sent_once(
     assert message.attempts == 1
     assert message.text_body is None
     assert "RuntimeError: template exploded" in (message.last_error or "")
-    assert message.next_attempt_at == moment + outbox.backoff_delay(1)
-    assert message in outbox.failing_messages()
+    assert message.next_attempt_at == moment + delivery.backoff_delay(1)
+    assert message in summaries.failing_messages()
     admin = factories.make_admin()
     db.session.commit()
     auth.login(admin)
@@ -237,10 +237,10 @@ def test_a_renderer_that_fails_is_retried_with_backoff_and_sent_once(
     assert "someone@example.org" in page and "template exploded" in page
     assert "not written yet" in page
     # Not due again before the backoff has passed; then written and sent, once.
-    assert outbox.deliver_due(now=moment + timedelta(seconds=30)).sent == 0
+    assert delivery.deliver_due(now=moment + timedelta(seconds=30)).sent == 0
     later = moment + timedelta(minutes=2)
-    assert outbox.deliver_due(now=later).sent == 1
-    assert outbox.deliver_due(now=later + timedelta(hours=7)).sent == 0
+    assert delivery.deliver_due(now=later).sent == 1
+    assert delivery.deliver_due(now=later + timedelta(hours=7)).sent == 0
     assert transport.sent == [message.id]
     db.session.refresh(message)
     assert (message.status, message.subject, message.last_error) == (
@@ -256,13 +256,13 @@ def test_a_renderer_that_keeps_failing_gives_up_and_nothing_is_sent(
 ):
     monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 3)
     flaky["failures_left"] = 100
-    outbox.enqueue_described("a@example.org", "tests.flaky", {"n": 1}, summary="Failing")
-    outbox.enqueue_described("b@example.org", "tests.flaky", {"gone": True}, summary="Gone")
-    outbox.enqueue_described("c@example.org", "tests.nobody", {}, summary="Unknown renderer")
+    queueing.enqueue_described("a@example.org", "tests.flaky", {"n": 1}, summary="Failing")
+    queueing.enqueue_described("b@example.org", "tests.flaky", {"gone": True}, summary="Gone")
+    queueing.enqueue_described("c@example.org", "tests.nobody", {}, summary="Unknown renderer")
     db.session.flush()
     moment = now_utc()
     for _ in range(3):
-        outbox.deliver_due(now=moment)
+        delivery.deliver_due(now=moment)
         moment += timedelta(hours=7)
     rows = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert [(r.status, r.attempts) for r in rows] == [
@@ -273,11 +273,11 @@ def test_a_renderer_that_keeps_failing_gives_up_and_nothing_is_sent(
     assert "Undeliverable" in (rows[1].last_error or "")
     assert "tests.nobody" in (rows[2].last_error or "")
     assert transport.sent == []
-    assert set(outbox.failing_messages()) == set(rows)
+    assert set(summaries.failing_messages()) == set(rows)
     # An admin's retry puts it back; once the renderer works it goes out exactly once.
     flaky["failures_left"] = 0
-    outbox.retry_message(rows[0])
+    delivery.retry_message(rows[0])
     db.session.commit()
-    assert outbox.deliver_due(now=moment).sent == 1
-    assert outbox.deliver_due(now=moment + timedelta(hours=7)).sent == 0
+    assert delivery.deliver_due(now=moment).sent == 1
+    assert delivery.deliver_due(now=moment + timedelta(hours=7)).sent == 0
     assert transport.sent == [rows[0].id]
