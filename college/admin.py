@@ -16,7 +16,7 @@ from college import services
 from college.auth import roles_required
 from college.extensions import db
 from college.forms import ConfirmForm, RolesForm
-from college.models import ROLE_LABELS, OutboxMessage, Role, User, UserRole
+from college.models import OutboxMessage, OutboxStatus, Role, User, UserRole
 from college.outbox import delivery, summaries
 from college.page_cache import PERSON, cached_response
 from college.reports import dashboard_panels
@@ -45,7 +45,7 @@ def dashboard() -> str:
     return render_template(
         "admin/dashboard.html",
         role_counts=role_counts,
-        role_labels=ROLE_LABELS,
+        roles=Role,
         mail=summaries.count_undelivered(),
         panels=dashboard_panels(request.args),
     )
@@ -65,16 +65,12 @@ def people() -> str:
     if role in {str(r) for r in Role}:
         statement = statement.where(User.role_rows.any(UserRole.role == role))
     page = db.paginate(statement, per_page=PAGE_SIZE, page=requested_page(), error_out=False)
-    return render_template(
-        "admin/people.html", page=page, q=query, role=role, role_labels=ROLE_LABELS
-    )
+    return render_template("admin/people.html", page=page, q=query, role=role, roles=Role)
 
 
 def _roles_form(user: User) -> RolesForm:
     form = RolesForm(roles=[str(r) for r in user.roles])
-    form.roles.choices = [
-        SelectChoice(str(role), str(label)) for role, label in ROLE_LABELS.items()
-    ]
+    form.roles.choices = [SelectChoice(role.value, str(role.label)) for role in Role]
     return form
 
 
@@ -88,7 +84,6 @@ def person(user_id: int) -> str:
         person=user,
         form=_roles_form(user),
         status_form=ConfirmForm(),
-        role_labels=ROLE_LABELS,
     )
 
 
@@ -157,7 +152,7 @@ def mail_retry_many() -> Any:
 def mail_retry(message_id: int) -> Any:
     """Queue a failed message again."""
     message = db.get_or_404(OutboxMessage, message_id)
-    if message.status == "sent":
+    if message.status == OutboxStatus.SENT:
         abort(409)
     delivery.retry_message(message)
     services.record_audit(current_user, "mail.retry", message)

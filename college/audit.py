@@ -34,6 +34,7 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from college.extensions import db
 from college.forms import CollegeForm
+from college.labels import label_or_code
 from college.models import AuditEvent, OutboxMessage, User
 from college.signals import extension_points
 
@@ -108,19 +109,13 @@ def kind_labels() -> dict[str, Any]:
     return extension_points().audit_kinds
 
 
-def in_words(labels: Mapping[str, Any], code: str) -> str:
-    """The code's label in the reader's language; a code nobody described shows as it is."""
-    label = labels.get(code)
-    return str(label) if label is not None else code
-
-
 def describe_action(action: str) -> str:
-    return in_words(action_labels(), action)
+    return label_or_code(action_labels(), action)
 
 
 def describe_target_type(target_type: str) -> str:
     """What a kind of target is called, such as "Course" for ``Course``."""
-    return in_words(kind_labels(), target_type)
+    return label_or_code(kind_labels(), target_type)
 
 
 def user_names(ids: list[int]) -> dict[int, str]:

@@ -109,8 +109,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = None
     # The college never sets Flask-Login's remember cookie (a sign-in lives in its
-    # server-side session), yet this hook reads the session on every answer, which makes
-    # every answer "Vary: Cookie", the public feeds and the API too, so no shared cache
-    # could keep them.
+    # server-side session), yet this hook reads the session on every response, which makes
+    # every response "Vary: Cookie", the public feeds and the API too, so no shared cache
+    # could store them.
     app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
     app.permanent_session_lifetime = timedelta(days=app.config["SESSION_LIFETIME_DAYS"])

@@ -99,7 +99,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "MAIL_TIMEOUT": _env_int("MAIL_TIMEOUT", 10),
         "MAIL_MAX_ATTEMPTS": _env_int("MAIL_MAX_ATTEMPTS", 8),
         "MAIL_RETRY_BASE_SECONDS": _env_int("MAIL_RETRY_BASE_SECONDS", 60),
-        # A form larger than this is answered 413; the largest the college has is far smaller.
+        # A form larger than this gets a 413 response; the largest the college has is far smaller.
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 1024 * 1024),
         # The college's mailbox, read for the replies calendar apps send (off without a host).
         "INBOX_HOST": os.environ.get("INBOX_HOST", ""),

@@ -125,7 +125,7 @@ def _person(email: str, name: str, roles: tuple[Role, ...], password_hash: str) 
         language="da",
         consent_version=current_app.config["PRIVACY_NOTICE_VERSION"],
         consented_at=now_utc(),
-        role_rows=[UserRole(role=str(role)) for role in roles],
+        role_rows=[UserRole(role=role) for role in roles],
     )
     db.session.add(user)
     return user

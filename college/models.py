@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,31 +11,24 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from college.db import Base, UTCDateTime, now_utc
+from college.labels import LabelledEnum, enum_type
 
 
-class Role(StrEnum):
-    STUDENT = "student"
-    PEER = "peer"
-    TRAINER = "trainer"
-    ADMIN = "admin"
+class Role(LabelledEnum):
+    STUDENT = "student", _l("Student")
+    PEER = "peer", _l("Peer worker")
+    TRAINER = "trainer", _l("Professional trainer")
+    ADMIN = "admin", _l("Administrator")
 
 
-ROLE_LABELS = {
-    Role.STUDENT: _l("Student"),
-    Role.PEER: _l("Peer worker"),
-    Role.TRAINER: _l("Professional trainer"),
-    Role.ADMIN: _l("Administrator"),
-}
-
-
-class Programme(StrEnum):
+class Programme(LabelledEnum):
     """Peer training programmes whose completion qualifies a peer to teach."""
 
-    FIVE_DAY = "five_day"
-    FIVE_WEEK = "five_week"
+    FIVE_DAY = "five_day", _l("Five-day programme for peer workers")
+    FIVE_WEEK = "five_week", _l("Five-week programme for peer support")
 
 
-class PublicVisibility(StrEnum):
+class PublicVisibility(LabelledEnum):
     """What the public pages (prospectus, course pages, JSON API, public calendar) show of
     someone who teaches: their display name, or only their role (e.g. "Peer trainer").
 
@@ -44,22 +36,18 @@ class PublicVisibility(StrEnum):
     courses package, which draws the public pages, can honour it without importing peers.
     """
 
-    NAME = "name"
-    ROLE_ONLY = "role_only"
+    # Labels as a peer chooses; a professional trainer is offered their own wording
+    # (``peers.forms``).
+    NAME = "name", _l("My display name")
+    ROLE_ONLY = "role_only", _l("Only \u201cpeer trainer\u201d, without my name")
 
 
-class CalendarChoice(StrEnum):
+class CalendarChoice(LabelledEnum):
     """How a person wants their sessions in their calendar: invitations by mail, or the
     personal feed they subscribe to. Never both, so no session shows twice."""
 
-    INVITATIONS = "invitations"
-    FEED = "feed"
-
-
-CALENDAR_CHOICE_LABELS = {
-    CalendarChoice.INVITATIONS: _l("Invitations by email"),
-    CalendarChoice.FEED: _l("My calendar address (subscription)"),
-}
+    INVITATIONS = "invitations", _l("Invitations by email")
+    FEED = "feed", _l("My calendar address (subscription)")
 
 
 def public_name_of(display_name: str, visibility: str) -> str | None:
@@ -84,11 +72,13 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    public_visibility: Mapped[str] = mapped_column(
-        sa.String(16), default=PublicVisibility.NAME, server_default=PublicVisibility.NAME
+    public_visibility: Mapped[PublicVisibility] = mapped_column(
+        enum_type(PublicVisibility, 16),
+        default=PublicVisibility.NAME,
+        server_default=PublicVisibility.NAME,
     )
-    calendar_choice: Mapped[str] = mapped_column(
-        sa.String(16),
+    calendar_choice: Mapped[CalendarChoice] = mapped_column(
+        enum_type(CalendarChoice, 16),
         default=CalendarChoice.INVITATIONS,
         server_default=CalendarChoice.INVITATIONS,
     )
@@ -131,7 +121,7 @@ class UserRole(Base):
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    role: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role, 16), primary_key=True)
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     user: Mapped[User] = relationship(back_populates="role_rows")
@@ -194,6 +184,12 @@ class Qualification(Base):
 
     __table_args__ = (sa.UniqueConstraint("user_id", "programme", name="uq_qualifications_user"),)
 
+    @property
+    def programme_label(self) -> str:
+        """The college's own programmes by their label; a programme added later by its code
+        (the peers package names those)."""
+        return Programme.label_of(self.programme)
+
     def is_valid_on(self, day: date) -> bool:
         return self.granted_on <= day and (self.expires_on is None or day <= self.expires_on)
 
@@ -216,60 +212,55 @@ class AuditEvent(Base):
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
 
-class OutboxStatus(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
+class OutboxStatus(LabelledEnum):
+    """The state of a message; the labels are what a person's data export calls it."""
+
+    PENDING = "pending", _l("Waiting to be sent")
+    SENT = "sent", _l("Sent")
+    FAILED = "failed", _l("Could not be delivered")
     # What it was about passed before it was written (a cover offer a colleague took first).
-    CANCELLED = "cancelled"
+    CANCELLED = "cancelled", _l("Not sent, as it was no longer needed")
 
 
-# What a person's data export calls the state of a message to them.
-OUTBOX_STATUS_LABELS = {
-    OutboxStatus.PENDING: _l("Waiting to be sent"),
-    OutboxStatus.SENT: _l("Sent"),
-    OutboxStatus.FAILED: _l("Could not be delivered"),
-    OutboxStatus.CANCELLED: _l("Not sent, as it was no longer needed"),
-}
-
-
-class MailFailure(StrEnum):
+class MailFailure(LabelledEnum):
     """Why a message was not sent, stored so the mail page can say it in plain words."""
 
-    SERVER_UNREACHABLE = "server_unreachable"
-    SERVER_BUSY = "server_busy"
-    ADDRESS_UNSENDABLE = "address_unsendable"
-    ADDRESS_REFUSED = "address_refused"
-    MESSAGE_REFUSED = "message_refused"
-    CANNOT_BUILD = "cannot_build"
-    CANNOT_WRITE = "cannot_write"
-    NO_RECIPIENT = "no_recipient"
-    UNEXPECTED = "unexpected"
-
-
-MAIL_FAILURE_LABELS = {
-    MailFailure.SERVER_UNREACHABLE: _l(
-        "The college could not reach its mail server. It tries again by itself."
-    ),
-    MailFailure.SERVER_BUSY: _l("The mail server asked to try again later. It will."),
-    MailFailure.ADDRESS_UNSENDABLE: _l(
-        "The address has letters that the college's mail server cannot send to "
-        "(such as æ, ø or å before the @). Ask the person for another address."
-    ),
-    MailFailure.ADDRESS_REFUSED: _l(
-        "The receiving mail server does not know this address. Check it with the person."
-    ),
-    MailFailure.MESSAGE_REFUSED: _l("The mail server refused the message."),
-    MailFailure.CANNOT_BUILD: _l(
-        "The message could not be put together, for example because of a line break in a "
-        "title. Correct the text and try again."
-    ),
-    MailFailure.CANNOT_WRITE: _l(
-        "The message could not be written from its template. It is tried again by itself."
-    ),
-    MailFailure.NO_RECIPIENT: _l("There is nobody left to write to: the account was erased."),
-    MailFailure.UNEXPECTED: _l("Something unexpected went wrong. It is tried again by itself."),
-}
+    SERVER_UNREACHABLE = (
+        "server_unreachable",
+        _l("The college could not reach its mail server. It tries again by itself."),
+    )
+    SERVER_BUSY = "server_busy", _l("The mail server asked to try again later. It will.")
+    ADDRESS_UNSENDABLE = (
+        "address_unsendable",
+        _l(
+            "The address has letters that the college's mail server cannot send to "
+            "(such as æ, ø or å before the @). Ask the person for another address."
+        ),
+    )
+    ADDRESS_REFUSED = (
+        "address_refused",
+        _l("The receiving mail server does not know this address. Check it with the person."),
+    )
+    MESSAGE_REFUSED = "message_refused", _l("The mail server refused the message.")
+    CANNOT_BUILD = (
+        "cannot_build",
+        _l(
+            "The message could not be put together, for example because of a line break in a "
+            "title. Correct the text and try again."
+        ),
+    )
+    CANNOT_WRITE = (
+        "cannot_write",
+        _l("The message could not be written from its template. It is tried again by itself."),
+    )
+    NO_RECIPIENT = (
+        "no_recipient",
+        _l("There is nobody left to write to: the account was erased."),
+    )
+    UNEXPECTED = (
+        "unexpected",
+        _l("Something unexpected went wrong. It is tried again by itself."),
+    )
 
 
 class OutboxMessage(Base):
@@ -286,17 +277,23 @@ class OutboxMessage(Base):
     html_body: Mapped[str | None] = mapped_column(sa.Text)
     calendar_method: Mapped[str | None] = mapped_column(sa.String(16))
     calendar_body: Mapped[str | None] = mapped_column(sa.Text)
-    status: Mapped[str] = mapped_column(sa.String(16), default=OutboxStatus.PENDING)
+    status: Mapped[OutboxStatus] = mapped_column(
+        enum_type(OutboxStatus, 16), default=OutboxStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The technical text, for whoever looks into it; ``failure`` says why in a word.
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
-    failure: Mapped[str | None] = mapped_column(sa.String(32))
+    failure: Mapped[MailFailure | None] = mapped_column(enum_type(MailFailure, 32))
     # A message queued by description: which registered renderer writes its bodies, and
     # the values frozen when it was queued (ids, iTIP METHOD and SEQUENCE, language...).
     renderer: Mapped[str | None] = mapped_column(sa.String(64))
     payload: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+    @property
+    def has_failed(self) -> bool:
+        return self.status == OutboxStatus.FAILED
 
     @property
     def needs_rendering(self) -> bool:
@@ -305,9 +302,9 @@ class OutboxMessage(Base):
     @property
     def failure_label(self) -> Any:
         """Why it was not sent, in plain words (old rows without a reason say "unexpected")."""
-        if self.failure in MAIL_FAILURE_LABELS:
-            return MAIL_FAILURE_LABELS[MailFailure(self.failure)]
-        return MAIL_FAILURE_LABELS[MailFailure.UNEXPECTED] if self.last_error else None
+        if self.failure is not None:
+            return self.failure.label
+        return MailFailure.UNEXPECTED.label if self.last_error else None
 
     __table_args__ = (sa.Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
 

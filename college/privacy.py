@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,10 +23,8 @@ from college.audit import describe_action, describe_target_type
 from college.db import now_utc
 from college.errors import DomainError
 from college.extensions import db
+from college.labels import label_or_code
 from college.models import (
-    CALENDAR_CHOICE_LABELS,
-    OUTBOX_STATUS_LABELS,
-    ROLE_LABELS,
     AuditEvent,
     CalendarChoice,
     LoginSession,
@@ -34,6 +33,7 @@ from college.models import (
     PasswordResetToken,
     PublicVisibility,
     Qualification,
+    Role,
     User,
     UserRole,
 )
@@ -137,16 +137,6 @@ def data_label(key: str) -> str:
     """What the page "My data" calls an export's section or key, in the reader's language."""
     label = label_of(key)
     return str(label) if label is not None else key.replace("_", " ").capitalize()
-
-
-def named_by(labels: Mapping[Any, Any]) -> ValueName:
-    """Name codes by a table of labels; a code the table does not know is shown as it is."""
-
-    def name(code: Any) -> str:
-        label = labels.get(code)
-        return str(label) if label is not None else str(code)
-
-    return name
 
 
 def value_namer(place: str) -> ValueName | None:
@@ -346,8 +336,8 @@ def erase_core(user: User) -> None:
     user.consent_version = None
     user.consented_at = None
     user.last_login_at = None
-    user.public_visibility = str(PublicVisibility.NAME)
-    user.calendar_choice = str(CalendarChoice.INVITATIONS)
+    user.public_visibility = PublicVisibility.NAME
+    user.calendar_choice = CalendarChoice.INVITATIONS
     user.anonymised_at = now_utc()
 
 
@@ -397,10 +387,10 @@ CORE_LABELS: dict[str, Any] = {
 
 # How the page "My data" names the codes in the core's part of the export.
 CORE_VALUES: dict[str, ValueName] = {
-    "account.language": named_by(LANGUAGE_NAMES),
-    "account.calendar_choice": named_by(CALENDAR_CHOICE_LABELS),
-    "roles": named_by(ROLE_LABELS),
-    "emails.status": named_by(OUTBOX_STATUS_LABELS),
+    "account.language": partial(label_or_code, LANGUAGE_NAMES),
+    "account.calendar_choice": CalendarChoice.label_of,
+    "roles": Role.label_of,
+    "emails.status": OutboxStatus.label_of,
     "audit_events.action": describe_action,
     "audit_events.target_type": describe_target_type,
 }

@@ -129,7 +129,7 @@ def set_language() -> Any:
 
 @auth_bp.route("/register", methods=["GET", "POST"])
 def register() -> Any:
-    """Create a student account; the answer is the same whether the address is new or not."""
+    """Create a student account; the response is the same whether the address is new or not."""
     if current_user.is_authenticated:
         return redirect(landing_url(current_user))
     form = RegisterForm(

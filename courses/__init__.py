@@ -19,28 +19,9 @@ from college.models import public_name_of
 from college.signals import extension_points
 from college.templating import NavItem, add_nav_item
 from courses import models
-
-LABELS: dict[str, dict[Any, Any]] = {
-    "topic": models.TOPIC_LABELS,
-    "audience": models.AUDIENCE_LABELS,
-    "format": models.FORMAT_LABELS,
-    "status": models.COURSE_STATUS_LABELS,
-    "session_status": models.SESSION_STATUS_LABELS,
-    "role": models.ROLE_LABELS,
-    "partner_kind": models.PARTNER_KIND_LABELS,
-    "programme": models.PROGRAMME_LABELS,
-    "weekday": models.WEEKDAY_LABELS,
-}
-
-
-# How a course that cannot be joined is marked in the prospectus and on its page.
-JOINING_LABELS = {
-    "begun": _l("Begun"),
-    "ended": _l("Ended"),
-    "closed": _l("Enrolment closed"),
-    "not_yet_open": _l("Enrolment not open yet"),
-    "drop_in": _l("Drop-in: no sign-up"),
-}
+from courses.models import FacilitatorRole
+from courses.outcomes.models import Moment
+from courses.services.joining import Joining
 
 
 def month_name(month: date) -> str:
@@ -49,16 +30,10 @@ def month_name(month: date) -> str:
     return format_date(month, "LLLL y")
 
 
-def course_label(kind: str, value: Any) -> str:
-    """A value's name in the reader's language, e.g. ``course_label("format", "online")``."""
-    label = LABELS[kind].get(value)
-    return str(label) if label is not None else str(value)
-
-
 def public_name(name: str, visibility: str, role: str) -> str:
     """Someone teaching as the public sees them: their name, or only their role when they
     chose that (``User.public_visibility``), e.g. "Peer trainer"."""
-    return public_name_of(name, visibility) or course_label("role", role)
+    return public_name_of(name, visibility) or FacilitatorRole.label_of(role)
 
 
 def facilitator_name(facilitator: Any) -> str:
@@ -98,10 +73,17 @@ def init_app(app: Flask) -> None:
     add_nav_item(app, "main", NavItem("courses.index", _l("Courses")))
     for item in admin.NAV:
         add_nav_item(app, "admin", item)
-    app.jinja_env.globals["course_label"] = course_label
     app.jinja_env.globals["facilitator_name"] = facilitator_name
-    app.jinja_env.globals["course_labels"] = LABELS
-    app.jinja_env.globals["joining_labels"] = JOINING_LABELS
+    # The codes whose members pages list as choices (``{% for topic in Topic %}``).
+    app.jinja_env.globals.update(
+        Audience=models.Audience,
+        CourseFormat=models.CourseFormat,
+        CourseStatus=models.CourseStatus,
+        Joining=Joining,
+        Moment=Moment,
+        Topic=models.Topic,
+        Weekday=models.Weekday,
+    )
     app.jinja_env.filters["month_name"] = month_name
     points = extension_points(app)
     points.demo_seeders.append(demo.seed)

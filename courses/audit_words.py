@@ -24,8 +24,7 @@ from college.audit import (
 )
 from college.extensions import db
 from college.models import User
-from courses.enrolment.models import Enrolment
-from courses.enrolment.services import REMOVAL_REASONS
+from courses.enrolment.models import Enrolment, RemovalReason
 from courses.models import Course, CourseSession, Partner, Term, Venue
 
 AUDIT_ACTIONS = {
@@ -142,7 +141,7 @@ def init_app(app: Flask) -> None:
     register_audit_actions(app, AUDIT_ACTIONS)
     register_audit_kinds(app, AUDIT_KINDS)
     register_audit_sentences(app, AUDIT_SENTENCES)
-    register_audit_detail_words(app, "reason", {str(k): v for k, v in REMOVAL_REASONS.items()})
+    register_audit_detail_words(app, "reason", dict(RemovalReason.choices()))
     register_audit_target(app, "Course", course_names)
     register_audit_target(app, "CourseSession", session_names)
     register_audit_target(app, "Enrolment", enrolment_names)

@@ -45,7 +45,6 @@ from college.signals import extension_points
 from college.templating import NavItem, add_nav_item
 from courses import prospectus
 from courses.models import (
-    TOPIC_LABELS,
     Course,
     CourseSession,
     CourseStatus,
@@ -117,7 +116,7 @@ class FeedFilters:
     def name(self, college: str) -> str:
         parts = [college]
         if self.topic is not None:
-            parts.append(str(TOPIC_LABELS[self.topic]))
+            parts.append(str(Topic.label_of(self.topic)))
         if self.venue is not None:
             parts.append(self.venue.name)
         return " — ".join(parts)

@@ -36,14 +36,9 @@ from wtforms.validators import (
 )
 
 from college.forms import CollegeForm, MultiCheckboxField
+from college.labels import LabelledEnum
 from college.models import Programme
-from courses.models import (
-    AUDIENCE_LABELS,
-    FORMAT_LABELS,
-    PARTNER_KIND_LABELS,
-    PROGRAMME_LABELS,
-    TOPIC_LABELS,
-)
+from courses.models import Audience, CourseFormat, PartnerKind, Topic
 from courses.services import MAX_CAPACITY, MAX_SERIES_LENGTH, MAX_SESSION_MINUTES
 from courses.times import to_local
 
@@ -136,8 +131,9 @@ def _optional_int(value: Any) -> int | None:
     return int(value)
 
 
-def choices_from(labels: dict[Any, Any]) -> list[SelectChoice]:
-    return [SelectChoice(str(value), label) for value, label in labels.items()]
+def choices_from(codes: type[LabelledEnum]) -> list[SelectChoice]:
+    """A choice for each of a stored code's members, named by its label."""
+    return [SelectChoice(code.value, code.label) for code in codes]
 
 
 def set_id_choices(field: SelectField, rows: list[tuple[int, str]], empty: Any = None) -> None:
@@ -195,7 +191,7 @@ class PartnerForm(CollegeForm):
     name = text(_l("Name"), 120, _l("Please give the partner a name."))
     kind = RadioField(
         _l("Kind of partner"),
-        choices=choices_from(PARTNER_KIND_LABELS),
+        choices=choices_from(PartnerKind),
         validators=[InputRequired(_l("Please choose the kind of partner."))],
         invalid_choice_message=NOT_A_CHOICE,
     )
@@ -233,17 +229,17 @@ class CourseForm(CollegeForm):
         description=_l("One per line."),
         render_kw={"rows": 5},
     )
-    topic = select(_l("Topic"), _l("Please choose a topic."), choices=choices_from(TOPIC_LABELS))
+    topic = select(_l("Topic"), _l("Please choose a topic."), choices=choices_from(Topic))
     audience = RadioField(
         _l("Who it is for"),
-        choices=choices_from(AUDIENCE_LABELS),
+        choices=choices_from(Audience),
         default="everyone",
         validators=[InputRequired(_l("Please choose who the course is for."))],
         invalid_choice_message=NOT_A_CHOICE,
     )
     format = RadioField(
         _l("How it takes place"),
-        choices=choices_from(FORMAT_LABELS),
+        choices=choices_from(CourseFormat),
         default="in_person",
         validators=[InputRequired(_l("Please choose how the course takes place."))],
         invalid_choice_message=NOT_A_CHOICE,
@@ -285,7 +281,7 @@ class CourseForm(CollegeForm):
     )
     required_programme = RadioField(
         _l("Qualification the peer trainer needs"),
-        choices=[SelectChoice(str(p), PROGRAMME_LABELS[p]) for p in Programme],
+        choices=choices_from(Programme),
         default=str(Programme.FIVE_DAY),
         validators=[InputRequired(_l("Please choose the qualification."))],
         invalid_choice_message=NOT_A_CHOICE,
@@ -378,7 +374,7 @@ class QualificationForm(CollegeForm):
     person = id_select(_l("Peer worker"), _l("Please choose a peer worker."))
     programme = RadioField(
         _l("Programme completed"),
-        choices=[SelectChoice(str(p), PROGRAMME_LABELS[p]) for p in Programme],
+        choices=choices_from(Programme),
         validators=[InputRequired(_l("Please choose the programme."))],
         invalid_choice_message=NOT_A_CHOICE,
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from datetime import date, datetime
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -14,119 +13,73 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship, validates
 
 from college.db import Base, UTCDateTime, now_utc
+from college.labels import LabelledEnum, enum_type
 from college.models import Programme, User
 
 
-class CourseStatus(StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    CANCELLED = "cancelled"
-    ARCHIVED = "archived"
+class CourseStatus(LabelledEnum):
+    DRAFT = "draft", _l("Draft")
+    PUBLISHED = "published", _l("Published")
+    CANCELLED = "cancelled", _l("Cancelled")
+    ARCHIVED = "archived", _l("Archived")
 
 
-class Audience(StrEnum):
-    EVERYONE = "everyone"
-    RELATIVES = "relatives"
-    STAFF = "staff"
+class Audience(LabelledEnum):
+    EVERYONE = "everyone", _l("Everyone")
+    RELATIVES = "relatives", _l("Relatives and carers")
+    STAFF = "staff", _l("Staff and professionals")
 
 
-class CourseFormat(StrEnum):
-    IN_PERSON = "in_person"
-    ONLINE = "online"
-    BLENDED = "blended"
+class CourseFormat(LabelledEnum):
+    IN_PERSON = "in_person", _l("In person")
+    ONLINE = "online", _l("Online")
+    BLENDED = "blended", _l("In person and online")
 
 
-class Topic(StrEnum):
-    RECOVERY = "recovery"
-    MENTAL_HEALTH = "mental_health"
-    WELLBEING = "wellbeing"
-    RELATIONSHIPS = "relationships"
-    CREATIVITY = "creativity"
-    PRACTICAL = "practical"
+class Topic(LabelledEnum):
+    RECOVERY = "recovery", _l("Recovery and hope")
+    MENTAL_HEALTH = "mental_health", _l("Understanding mental health")
+    WELLBEING = "wellbeing", _l("Wellbeing in everyday life")
+    RELATIONSHIPS = "relationships", _l("Relatives and relationships")
+    CREATIVITY = "creativity", _l("Creativity")
+    PRACTICAL = "practical", _l("Practical life")
 
 
-class SessionStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    CANCELLED = "cancelled"
+class SessionStatus(LabelledEnum):
+    SCHEDULED = "scheduled", _l("Scheduled")
+    CANCELLED = "cancelled", _l("Cancelled")
 
 
-class FacilitatorRole(StrEnum):
-    PEER = "peer"
-    PROFESSIONAL = "professional"
+class FacilitatorRole(LabelledEnum):
+    PEER = "peer", _l("Peer trainer")
+    PROFESSIONAL = "professional", _l("Professional trainer")
 
 
-class PartnerKind(StrEnum):
-    REGION = "region"
-    MUNICIPALITY = "municipality"
-    ASSOCIATION = "association"
+class PartnerKind(LabelledEnum):
+    REGION = "region", _l("Region")
+    MUNICIPALITY = "municipality", _l("Municipality")
+    ASSOCIATION = "association", _l("Association")
 
 
-class Weekday(StrEnum):
+class Weekday(LabelledEnum):
     """Days as the prospectus filter names them; the value order is Python's weekday()."""
 
-    MONDAY = "monday"
-    TUESDAY = "tuesday"
-    WEDNESDAY = "wednesday"
-    THURSDAY = "thursday"
-    FRIDAY = "friday"
-    SATURDAY = "saturday"
-    SUNDAY = "sunday"
+    MONDAY = "monday", _l("Monday")
+    TUESDAY = "tuesday", _l("Tuesday")
+    WEDNESDAY = "wednesday", _l("Wednesday")
+    THURSDAY = "thursday", _l("Thursday")
+    FRIDAY = "friday", _l("Friday")
+    SATURDAY = "saturday", _l("Saturday")
+    SUNDAY = "sunday", _l("Sunday")
 
     @property
     def number(self) -> int:
         return list(Weekday).index(self)
 
-
-COURSE_STATUS_LABELS = {
-    CourseStatus.DRAFT: _l("Draft"),
-    CourseStatus.PUBLISHED: _l("Published"),
-    CourseStatus.CANCELLED: _l("Cancelled"),
-    CourseStatus.ARCHIVED: _l("Archived"),
-}
-AUDIENCE_LABELS = {
-    Audience.EVERYONE: _l("Everyone"),
-    Audience.RELATIVES: _l("Relatives and carers"),
-    Audience.STAFF: _l("Staff and professionals"),
-}
-FORMAT_LABELS = {
-    CourseFormat.IN_PERSON: _l("In person"),
-    CourseFormat.ONLINE: _l("Online"),
-    CourseFormat.BLENDED: _l("In person and online"),
-}
-TOPIC_LABELS = {
-    Topic.RECOVERY: _l("Recovery and hope"),
-    Topic.MENTAL_HEALTH: _l("Understanding mental health"),
-    Topic.WELLBEING: _l("Wellbeing in everyday life"),
-    Topic.RELATIONSHIPS: _l("Relatives and relationships"),
-    Topic.CREATIVITY: _l("Creativity"),
-    Topic.PRACTICAL: _l("Practical life"),
-}
-SESSION_STATUS_LABELS = {
-    SessionStatus.SCHEDULED: _l("Scheduled"),
-    SessionStatus.CANCELLED: _l("Cancelled"),
-}
-ROLE_LABELS = {
-    FacilitatorRole.PEER: _l("Peer trainer"),
-    FacilitatorRole.PROFESSIONAL: _l("Professional trainer"),
-}
-PARTNER_KIND_LABELS = {
-    PartnerKind.REGION: _l("Region"),
-    PartnerKind.MUNICIPALITY: _l("Municipality"),
-    PartnerKind.ASSOCIATION: _l("Association"),
-}
-PROGRAMME_LABELS = {
-    Programme.FIVE_DAY: _l("Five-day programme for peer workers"),
-    Programme.FIVE_WEEK: _l("Five-week programme for peer support"),
-}
-WEEKDAY_LABELS = {
-    Weekday.MONDAY: _l("Monday"),
-    Weekday.TUESDAY: _l("Tuesday"),
-    Weekday.WEDNESDAY: _l("Wednesday"),
-    Weekday.THURSDAY: _l("Thursday"),
-    Weekday.FRIDAY: _l("Friday"),
-    Weekday.SATURDAY: _l("Saturday"),
-    Weekday.SUNDAY: _l("Sunday"),
-}
+    @classmethod
+    def by_number(cls, number: int) -> Weekday:
+        """The day of Python's ``weekday()`` number (Monday is 0)."""
+        return list(cls)[number]
 
 
 def fold_for_search(text: str) -> str:
@@ -209,7 +162,7 @@ class Partner(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
-    kind: Mapped[str] = mapped_column(sa.String(16))
+    kind: Mapped[PartnerKind] = mapped_column(enum_type(PartnerKind, 16))
 
     def __repr__(self) -> str:
         return f"<Partner {self.id}>"
@@ -224,14 +177,18 @@ class Course(Base):
     summary: Mapped[str] = mapped_column(sa.String(300))
     description: Mapped[str] = mapped_column(sa.Text)
     learning_outcomes: Mapped[str] = mapped_column(sa.Text, default="")
-    topic: Mapped[str] = mapped_column(sa.String(32))
-    audience: Mapped[str] = mapped_column(sa.String(16), default=Audience.EVERYONE)
-    format: Mapped[str] = mapped_column(sa.String(16), default=CourseFormat.IN_PERSON)
+    topic: Mapped[Topic] = mapped_column(enum_type(Topic, 32))
+    audience: Mapped[Audience] = mapped_column(enum_type(Audience, 16), default=Audience.EVERYONE)
+    format: Mapped[CourseFormat] = mapped_column(
+        enum_type(CourseFormat, 16), default=CourseFormat.IN_PERSON
+    )
     capacity: Mapped[int]
     # Places held by enrolments; changed only by atomic conditional updates.
     seats_taken: Mapped[int] = mapped_column(default=0, server_default="0")
-    required_programme: Mapped[str] = mapped_column(sa.String(32))
-    status: Mapped[str] = mapped_column(sa.String(16), default=CourseStatus.DRAFT, index=True)
+    required_programme: Mapped[Programme] = mapped_column(enum_type(Programme, 32))
+    status: Mapped[CourseStatus] = mapped_column(
+        enum_type(CourseStatus, 16), default=CourseStatus.DRAFT, index=True
+    )
     term_id: Mapped[int] = mapped_column(sa.ForeignKey("terms.id"), index=True)
     venue_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("venues.id", ondelete="SET NULL"), index=True
@@ -294,6 +251,31 @@ class Course(Base):
         return [line.strip() for line in self.learning_outcomes.splitlines() if line.strip()]
 
     @property
+    def is_draft(self) -> bool:
+        return self.status == CourseStatus.DRAFT
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == CourseStatus.PUBLISHED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == CourseStatus.CANCELLED
+
+    @property
+    def is_archived(self) -> bool:
+        return self.status == CourseStatus.ARCHIVED
+
+    @property
+    def is_live(self) -> bool:
+        """A draft or published course: its sessions still take place and can be planned."""
+        return self.status in (CourseStatus.DRAFT, CourseStatus.PUBLISHED)
+
+    @property
+    def is_for_everyone(self) -> bool:
+        return self.audience == Audience.EVERYONE
+
+    @property
     def scheduled_sessions(self) -> list[CourseSession]:
         return [s for s in self.sessions if s.status == SessionStatus.SCHEDULED]
 
@@ -312,7 +294,7 @@ class CourseFacilitator(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(sa.String(16))
+    role: Mapped[FacilitatorRole] = mapped_column(enum_type(FacilitatorRole, 16))
 
     course: Mapped[Course] = relationship(back_populates="facilitators")
     user: Mapped[User] = relationship()
@@ -336,7 +318,9 @@ class CourseSession(Base):
     venue_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("venues.id", ondelete="SET NULL"), index=True
     )
-    status: Mapped[str] = mapped_column(sa.String(16), default=SessionStatus.SCHEDULED)
+    status: Mapped[SessionStatus] = mapped_column(
+        enum_type(SessionStatus, 16), default=SessionStatus.SCHEDULED
+    )
     sequence: Mapped[int] = mapped_column(default=0)
     # One open session of a course with sign-up (a taster): anyone may just come to it.
     drop_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
@@ -389,7 +373,7 @@ class SessionFacilitator(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("course_sessions.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(sa.String(16))
+    role: Mapped[FacilitatorRole] = mapped_column(enum_type(FacilitatorRole, 16))
 
     session: Mapped[CourseSession] = relationship(back_populates="facilitators")
     user: Mapped[User] = relationship()

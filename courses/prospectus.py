@@ -25,7 +25,6 @@ from college.db import now_utc
 from college.extensions import db
 from college.languages import force_language
 from courses.models import (
-    TOPIC_LABELS,
     Audience,
     Course,
     CourseFacilitator,
@@ -225,10 +224,10 @@ def topics_named(query: str) -> list[str]:
     in another ("creativity") still finds the courses of that topic.
     """
     found = []
-    for topic, label in TOPIC_LABELS.items():
+    for topic in Topic:
         for language in current_app.config["LANGUAGES"]:
             with force_language(language):
-                name = str(label)
+                name = str(topic.label)
             if query in fold_for_search(name):
                 found.append(str(topic))
                 break

@@ -16,12 +16,11 @@ from college.auth import roles_required
 from college.extensions import db
 from college.models import Role
 from college.reports import table_response
-from courses import course_label
 from courses.dashboard import attendance_chart, feedback_chart, places_chart
 from courses.dropin.reports import drop_in_chart, drop_in_figures, drop_in_table
 from courses.enrolment.forms import FEEDBACK_LABELS
 from courses.enrolment.models import FEEDBACK_AREAS
-from courses.models import Course, Term
+from courses.models import Course, CourseStatus, Term
 from courses.reports import (
     all_terms,
     attendance_figures,
@@ -56,7 +55,7 @@ def places_table(term: Term | None, course: Course | None) -> Table:
     rows = [
         [
             f.title,
-            course_label("status", f.status),
+            CourseStatus.label_of(f.status),
             f.capacity,
             f.enrolled,
             f.offered,

@@ -19,7 +19,7 @@ from courses.services.joining import join_state_of_loaded
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
-# Where the enrolment package may answer ``POST /courses/<slug>/enrol``.
+# The endpoints that may handle ``POST /courses/<slug>/enrol`` (the enrolment package's).
 ENROL_ENDPOINTS = ("enrolment.enrol", "courses.enrol")
 
 DetailPanel = Callable[[Course], Markup | None]
@@ -81,4 +81,5 @@ def detail(slug: str) -> str:
         venues=prospectus.venues_of(course),
         panels=panels,
         enrol_endpoint=enrol_endpoint(),
+        come_together="enrolment.enrol_together" in current_app.view_functions,
     )

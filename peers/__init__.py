@@ -9,8 +9,6 @@ away or in training when it chooses a course's pair.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
@@ -19,41 +17,28 @@ from college.landing import add_landing_page
 from college.signals import extension_points
 from college.templating import NavItem, add_nav_item
 
-LABELS: dict[str, dict[Any, Any]] = {}
-
-
-def peer_label(kind: str, value: Any) -> str:
-    """A value's name in the reader's language, e.g. ``peer_label("status", "resting")``."""
-    label = LABELS[kind].get(value)
-    return str(label) if label is not None else str(value)
-
 
 def programme_name(code: str) -> str:
-    """The name of a training programme by its qualification code."""
-    from courses.models import PROGRAMME_LABELS
+    """The name of a training programme by its qualification code: the college's own two
+    programmes by their label, any other by the name it was created with."""
+    from college.models import Programme
     from peers.services import programme_by_code
 
-    label = next((v for k, v in PROGRAMME_LABELS.items() if str(k) == code), None)
-    if label is not None:
-        return str(label)
-    programme = programme_by_code(code)
-    return programme.name if programme else code
+    try:
+        return str(Programme(code).label)
+    except ValueError:
+        programme = programme_by_code(code)
+        return programme.name if programme else code
 
 
 def init_app(app: Flask) -> None:
     """Plug the peers package into the app."""
     from college.models import Role
     from college.privacy import PersonalData, register_personal_data
-    from courses.models import WEEKDAY_LABELS
-    from peers import admin, cli, dashboard, demo, models, scaled, services, views
+    from peers import admin, cli, dashboard, demo, scaled, services, views
     from peers.services import replies
     from peers.services.mail import register_peer_mail
 
-    LABELS.update(
-        status=models.PEER_STATUS_LABELS,
-        visibility=models.VISIBILITY_LABELS,
-        cover=models.COVER_STATUS_LABELS,
-    )
     app.register_blueprint(views.bp)
     app.register_blueprint(admin.bp)
     add_nav_item(
@@ -69,9 +54,7 @@ def init_app(app: Flask) -> None:
     # Registers return here, and invitations lead teachers here to say they cannot come.
     points = extension_points(app)
     points.teaching_page_endpoint = "peers.schedule"
-    app.jinja_env.globals["peer_label"] = peer_label
     app.jinja_env.globals["programme_name"] = programme_name
-    app.jinja_env.globals["weekday_names"] = list(WEEKDAY_LABELS.values())
     signals.session_changed.connect(services.on_session_change, sender=app)
     signals.availability_requested.connect(services.availability.candidate_notes, sender=app)
     points.demo_seeders.append(demo.seed)

@@ -30,6 +30,7 @@ from peers.forms import (
     AssignForm,
     CohortForm,
     ConfirmQualificationForm,
+    MeetingPattern,
     PlaceForm,
     ProgrammeForm,
     RegisterGridForm,
@@ -118,7 +119,7 @@ def _meetings_of(form: CohortForm, programme: TrainingProgramme) -> list[tuple[d
         form.starts.data,
         form.ends.data,
         form.count.data or programme.meeting_count,
-        weekly=form.pattern.data == "weekly",
+        weekly=form.pattern.data == MeetingPattern.WEEKLY,
     )
 
 

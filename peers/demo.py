@@ -65,7 +65,7 @@ def _pool(college: DemoCollege) -> list[User]:
         db.session.add(
             PeerProfile(
                 user_id=peer.id,
-                status=str(PeerStatus.RESTING if resting else PeerStatus.ACTIVE),
+                status=PeerStatus.RESTING if resting else PeerStatus.ACTIVE,
                 max_sessions_per_week=5 if index == 0 else 2 + index % 3,
                 liked_topics=",".join(str(t) for t in topics[index % 6 : index % 6 + 2]),
             )

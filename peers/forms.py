@@ -7,6 +7,8 @@ from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, Submit
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from college.forms import CollegeForm, MultiCheckboxField
+from college.labels import LabelledEnum
+from college.models import PublicVisibility
 from courses.forms import (
     choices_from,
     clock_field,
@@ -16,8 +18,17 @@ from courses.forms import (
     select,
     text,
 )
-from courses.models import TOPIC_LABELS, WEEKDAY_LABELS
-from peers.models import PEER_STATUS_LABELS, PROFESSIONAL_VISIBILITY_LABELS, VISIBILITY_LABELS
+from courses.models import Topic, Weekday
+from peers.models import PeerStatus
+
+# A professional trainer who is not also a peer is never offered to be shown as a peer.
+PROFESSIONAL_VISIBILITY_CHOICES = [
+    SelectChoice(PublicVisibility.NAME.value, PublicVisibility.NAME.label),
+    SelectChoice(
+        PublicVisibility.ROLE_ONLY.value,
+        _l("Only \u201cprofessional trainer\u201d, without my name"),
+    ),
+]
 
 
 class AbsenceForm(CollegeForm):
@@ -37,7 +48,7 @@ class UnavailabilityForm(CollegeForm):
     weekday = select(
         _l("Day of the week"),
         _l("Please choose a day."),
-        choices=[SelectChoice(str(day.number), label) for day, label in WEEKDAY_LABELS.items()],
+        choices=[SelectChoice(str(day.number), day.label) for day in Weekday],
     )
     starts = clock_field(_l("From"), _l("Please enter the time it starts."))
     ends = clock_field(_l("Until"), _l("Please enter the time it ends."))
@@ -47,7 +58,7 @@ class UnavailabilityForm(CollegeForm):
 class ProfileForm(CollegeForm):
     status = RadioField(
         _l("Teaching"),
-        choices=choices_from(PEER_STATUS_LABELS),
+        choices=choices_from(PeerStatus),
         validators=[InputRequired(_l("Please choose one of the options."))],
         description=_l("While you rest you keep your qualifications but are not asked to cover."),
     )
@@ -58,10 +69,10 @@ class ProfileForm(CollegeForm):
             NumberRange(0, 20, _l("Please enter a number between 0 and 20.")),
         ],
     )
-    topics = MultiCheckboxField(_l("Topics I like to teach"), choices=choices_from(TOPIC_LABELS))
+    topics = MultiCheckboxField(_l("Topics I like to teach"), choices=choices_from(Topic))
     public_visibility = RadioField(
         _l("On the public course pages, show"),
-        choices=choices_from(VISIBILITY_LABELS),
+        choices=choices_from(PublicVisibility),
         validators=[InputRequired(_l("Please choose one of the options."))],
         description=_l(
             "Your colleagues and the administrators always see your name. Everyone else "
@@ -73,7 +84,7 @@ class ProfileForm(CollegeForm):
     def offer_choices_for(self, is_peer: bool) -> None:
         """Name the public role the person really has: only peers are shown as peers."""
         if not is_peer:
-            self.public_visibility.choices = choices_from(PROFESSIONAL_VISIBILITY_LABELS)
+            self.public_visibility.choices = PROFESSIONAL_VISIBILITY_CHOICES
 
 
 class AssignForm(CollegeForm):
@@ -112,10 +123,14 @@ class ProgrammeForm(CollegeForm):
     submit = SubmitField(_l("Add the programme"))
 
 
-MEETING_PATTERNS = {
-    "weekdays": _l("On consecutive weekdays (Monday to Friday), like a five-day programme"),
-    "weekly": _l("Once a week, on the same day"),
-}
+class MeetingPattern(LabelledEnum):
+    """How a new cohort's meetings are laid out in the calendar."""
+
+    WEEKDAYS = (
+        "weekdays",
+        _l("On consecutive weekdays (Monday to Friday), like a five-day programme"),
+    )
+    WEEKLY = "weekly", _l("Once a week, on the same day")
 
 
 class CohortForm(CollegeForm):
@@ -134,8 +149,8 @@ class CohortForm(CollegeForm):
     ends = clock_field(_l("Ends at"), _l("Please enter when the meetings end."))
     pattern = RadioField(
         _l("The meetings take place"),
-        choices=choices_from(MEETING_PATTERNS),
-        default="weekdays",
+        choices=choices_from(MeetingPattern),
+        default=MeetingPattern.WEEKDAYS.value,
         validators=[InputRequired(_l("Please choose one of the options."))],
     )
     count = IntegerField(

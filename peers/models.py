@@ -3,72 +3,42 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from college.db import Base, UTCDateTime, now_utc
-from college.models import PublicVisibility, User
-from courses.models import CourseSession
+from college.labels import LabelledEnum, enum_type
+from college.models import User
+from courses.models import CourseSession, FacilitatorRole, Weekday
 
 
-class PeerStatus(StrEnum):
-    ACTIVE = "active"
-    RESTING = "resting"
+class PeerStatus(LabelledEnum):
+    ACTIVE = "active", _l("Active")
+    RESTING = "resting", _l("Resting for a while")
 
 
-class CoverStatus(StrEnum):
-    OPEN = "open"
-    FILLED = "filled"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
+class CoverStatus(LabelledEnum):
+    OPEN = "open", _l("Looking for cover")
+    FILLED = "filled", _l("Covered")
+    CANCELLED = "cancelled", _l("No longer needed")
+    EXPIRED = "expired", _l("Not covered")
 
 
-class OfferStatus(StrEnum):
-    OFFERED = "offered"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
+class OfferStatus(LabelledEnum):
+    OFFERED = "offered", _l("Offered")
+    ACCEPTED = "accepted", _l("Accepted")
+    DECLINED = "declined", _l("Declined")
     # Someone else accepted first, or the request closed.
-    CLOSED = "closed"
+    CLOSED = "closed", _l("Closed")
 
 
-class PlaceStatus(StrEnum):
-    PLACED = "placed"
-    WITHDRAWN = "withdrawn"
+class PlaceStatus(LabelledEnum):
+    PLACED = "placed", _l("Placed")
+    WITHDRAWN = "withdrawn", _l("Withdrawn")
 
 
-PEER_STATUS_LABELS = {
-    PeerStatus.ACTIVE: _l("Active"),
-    PeerStatus.RESTING: _l("Resting for a while"),
-}
-# The choice itself is kept on the account (``User.public_visibility``), see the core.
-VISIBILITY_LABELS = {
-    PublicVisibility.NAME: _l("My display name"),
-    PublicVisibility.ROLE_ONLY: _l("Only \u201cpeer trainer\u201d, without my name"),
-}
-# A professional trainer who is not also a peer is never offered to be shown as a peer.
-PROFESSIONAL_VISIBILITY_LABELS = {
-    PublicVisibility.NAME: _l("My display name"),
-    PublicVisibility.ROLE_ONLY: _l("Only \u201cprofessional trainer\u201d, without my name"),
-}
-COVER_STATUS_LABELS = {
-    CoverStatus.OPEN: _l("Looking for cover"),
-    CoverStatus.FILLED: _l("Covered"),
-    CoverStatus.CANCELLED: _l("No longer needed"),
-    CoverStatus.EXPIRED: _l("Not covered"),
-}
-OFFER_STATUS_LABELS = {
-    OfferStatus.OFFERED: _l("Offered"),
-    OfferStatus.ACCEPTED: _l("Accepted"),
-    OfferStatus.DECLINED: _l("Declined"),
-    OfferStatus.CLOSED: _l("Closed"),
-}
-PLACE_STATUS_LABELS = {
-    PlaceStatus.PLACED: _l("Placed"),
-    PlaceStatus.WITHDRAWN: _l("Withdrawn"),
-}
 DEFAULT_WEEKLY_MAXIMUM = 3
 
 
@@ -80,7 +50,7 @@ class PeerProfile(Base):
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    status: Mapped[str] = mapped_column(sa.String(16), default=PeerStatus.ACTIVE)
+    status: Mapped[PeerStatus] = mapped_column(enum_type(PeerStatus, 16), default=PeerStatus.ACTIVE)
     max_sessions_per_week: Mapped[int] = mapped_column(default=DEFAULT_WEEKLY_MAXIMUM)
     # Topic codes from ``courses.models.Topic``, comma-separated.
     liked_topics: Mapped[str] = mapped_column(sa.String(200), default="")
@@ -184,7 +154,9 @@ class TrainingPlace(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(sa.String(16), default=PlaceStatus.PLACED)
+    status: Mapped[PlaceStatus] = mapped_column(
+        enum_type(PlaceStatus, 16), default=PlaceStatus.PLACED
+    )
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     cohort: Mapped[Cohort] = relationship(back_populates="training_places")
@@ -254,6 +226,10 @@ class Unavailability(Base):
         sa.CheckConstraint("ends > starts", name="ends_after_start"),
     )
 
+    @property
+    def day(self) -> Weekday:
+        return Weekday.by_number(self.weekday)
+
 
 class CoverRequest(Base):
     """A session that needs someone in place of an absent facilitator."""
@@ -267,8 +243,10 @@ class CoverRequest(Base):
     absent_user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    role: Mapped[str] = mapped_column(sa.String(16))
-    status: Mapped[str] = mapped_column(sa.String(16), default=CoverStatus.OPEN, index=True)
+    role: Mapped[FacilitatorRole] = mapped_column(enum_type(FacilitatorRole, 16))
+    status: Mapped[CoverStatus] = mapped_column(
+        enum_type(CoverStatus, 16), default=CoverStatus.OPEN, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     filled_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
@@ -300,7 +278,9 @@ class CoverOffer(Base):
     )
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     rank: Mapped[int]
-    status: Mapped[str] = mapped_column(sa.String(16), default=OfferStatus.OFFERED)
+    status: Mapped[OfferStatus] = mapped_column(
+        enum_type(OfferStatus, 16), default=OfferStatus.OFFERED
+    )
     offered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the mail worker wrote the offer; never, if a colleague took the session first.

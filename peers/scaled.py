@@ -100,8 +100,8 @@ class Timetable:
                 Qualification.user_id.in_(peers)
             )
         )
-        for peer, programme in qualifications:
-            self.programmes[peer].add(programme)
+        for peer, code in qualifications:
+            self.programmes[peer].add(code)
 
     def free(self, peer: int, session: Taught) -> bool:
         """Qualified, not away, not teaching then, and under the weekly maximum."""

@@ -13,12 +13,12 @@ from werkzeug.wrappers import Response
 from college.auth import roles_required
 from college.errors import DomainError
 from college.extensions import db
-from college.models import Role
+from college.models import PublicVisibility, Role
 from courses.models import CourseSession
 from courses.times import local_clock, local_date, to_utc
 from peers import services
 from peers.forms import AbsenceForm, ProfileForm, UnavailabilityForm
-from peers.models import Absence, PublicVisibility, Unavailability
+from peers.models import Absence, Unavailability
 
 bp = Blueprint("peers", __name__, url_prefix="/peers")
 

@@ -139,7 +139,7 @@ def make_venue(
 
 
 def make_partner(*, name: str | None = None, kind: PartnerKind = PartnerKind.REGION) -> Partner:
-    partner = Partner(name=name or f"Partner {next(_counter)}", kind=str(kind))
+    partner = Partner(name=name or f"Partner {next(_counter)}", kind=kind)
     db.session.add(partner)
     db.session.flush()
     return partner
@@ -172,13 +172,13 @@ def make_course(
         summary=summary,
         description=description,
         learning_outcomes="Know more\nFeel less alone",
-        topic=str(topic),
-        audience=str(audience),
-        format=str(course_format),
+        topic=topic,
+        audience=audience,
+        format=course_format,
         capacity=capacity,
         seats_taken=seats_taken,
-        required_programme=str(required_programme),
-        status=str(status),
+        required_programme=required_programme,
+        status=status,
         term=term or make_term(),
         venue=venue,
         partners=list(partners),
@@ -187,8 +187,8 @@ def make_course(
     )
     if pair is not None:
         course.facilitators = [
-            CourseFacilitator(user=pair[0], role=str(FacilitatorRole.PEER)),
-            CourseFacilitator(user=pair[1], role=str(FacilitatorRole.PROFESSIONAL)),
+            CourseFacilitator(user=pair[0], role=FacilitatorRole.PEER),
+            CourseFacilitator(user=pair[1], role=FacilitatorRole.PROFESSIONAL),
         ]
     db.session.add(course)
     db.session.flush()
@@ -210,12 +210,9 @@ def make_session(
         starts_at=starts_at,
         ends_at=starts_at + timedelta(minutes=minutes),
         venue=venue or course.venue,
-        status=str(status),
-        facilitators=[SessionFacilitator(user=u, role=str(FacilitatorRole.PEER)) for u in peers]
-        + [
-            SessionFacilitator(user=u, role=str(FacilitatorRole.PROFESSIONAL))
-            for u in professionals
-        ],
+        status=status,
+        facilitators=[SessionFacilitator(user=u, role=FacilitatorRole.PEER) for u in peers]
+        + [SessionFacilitator(user=u, role=FacilitatorRole.PROFESSIONAL) for u in professionals],
     )
     db.session.add(session)
     db.session.flush()
@@ -261,7 +258,7 @@ def make_enrolment(
     enrolment = Enrolment(
         course=course,
         student=student or make_student(),
-        status=str(status),
+        status=status,
         waitlist_number=waitlist_number,
     )
     if status in (EnrolmentStatus.ENROLLED, EnrolmentStatus.OFFERED):
@@ -289,7 +286,7 @@ def make_profile(
 ) -> PeerProfile:
     profile = PeerProfile(
         user_id=user.id,
-        status=str(status),
+        status=status,
         max_sessions_per_week=max_sessions_per_week,
         liked_topics=",".join(str(t) for t in topics),
     )

@@ -60,7 +60,8 @@ def context_for(
         "calendar_page": link,
         "location": session.venue.name if first and session.venue else None,
         "meeting_link": link if first else None,
-        "occasion": "new" if first else "changed",
+        "updated": not first,
+        "session_cancelled": False,
         "teaches": first,
         "colleagues": [people["trainer"].display_name],
         "taken_out": not first,
@@ -94,7 +95,7 @@ def context_for(
         "student_name": people["student"].display_name,
         "invitation_url": link,
         "name": "Mor",
-        "reason": "expired" if first else "declined",
+        "expired": first,
         # peers
         "course_session": session,
         "cover": people["other_peer"],

@@ -107,7 +107,7 @@ def create_user(
         display_name=display_name.strip(),
         password_hash=hash_password(password) if password else None,
         language=language,
-        role_rows=[UserRole(role=str(role)) for role in roles],
+        role_rows=[UserRole(role=role) for role in roles],
     )
     db.session.add(user)
     db.session.flush()
@@ -152,7 +152,7 @@ def set_roles(actor: User, user: User, roles: set[Role]) -> None:
         if Role(row.role) not in roles:
             user.role_rows.remove(row)
     for role in sorted(roles - current):
-        user.role_rows.append(UserRole(role=str(role)))
+        user.role_rows.append(UserRole(role=role))
     db.session.flush()
     if roles != current:
         record_audit(actor, "user.roles", user, ",".join(sorted(roles)))
@@ -180,7 +180,7 @@ def make_admin(email: str, display_name: str, password: str) -> User:
             email=email, display_name=display_name, password=password, roles=(Role.ADMIN,)
         )
     elif Role.ADMIN not in user.roles:
-        user.role_rows.append(UserRole(role=str(Role.ADMIN)))
+        user.role_rows.append(UserRole(role=Role.ADMIN))
     record_audit(None, "user.made_admin", user)
     db.session.flush()
     return user
@@ -241,7 +241,7 @@ def choose_calendar(user: User, choice: str) -> bool:
         raise UnknownCalendarChoice()
     if user.calendar_choice == choice:
         return False
-    user.calendar_choice = choice
+    user.calendar_choice = CalendarChoice(choice)
     if choice == CalendarChoice.FEED and user.calendar_token is None:
         renew_calendar_token(user)
     db.session.flush()

@@ -183,7 +183,10 @@ def course_status_confirm(course_id: int) -> Any:
     if wanted not in {str(s) for s in services.next_statuses(course)}:
         abort(404)
     return render_template(
-        "admin/courses/confirm_status.html", course=course, status=wanted, form=StatusForm()
+        "admin/courses/confirm_status.html",
+        course=course,
+        status=CourseStatus(wanted),
+        form=StatusForm(),
     )
 
 

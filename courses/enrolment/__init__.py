@@ -19,6 +19,7 @@ from college.outbox.queueing import register_renderer
 from college.outbox.summaries import register_description
 from college.signals import extension_points
 from college.templating import NavItem, add_nav_item
+from courses.enrolment.models import AttendanceStatus
 
 
 @college_cli.command("expire-offers")
@@ -69,6 +70,8 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     app.register_blueprint(admin.bp)
+    # The register lists the marks to choose from (``{% for choice in AttendanceStatus %}``).
+    app.jinja_env.globals["AttendanceStatus"] = AttendanceStatus
     # Staff who teach work from their schedule; My courses is where students' places are.
     add_nav_item(app, "main", NavItem("enrolment.my_courses", _l("My courses"), ("student",)))
     add_landing_page(app, Role.STUDENT, "enrolment.my_courses", priority=30)

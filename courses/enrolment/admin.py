@@ -17,7 +17,7 @@ from courses.enrolment import pairs, services
 from courses.enrolment.busy import show_busy
 from courses.enrolment.feedback import feedback_summary
 from courses.enrolment.forms import FEEDBACK_LABELS, ActionForm, PositionForm, RemoveForm
-from courses.enrolment.models import Enrolment
+from courses.enrolment.models import Enrolment, RemovalReason
 from courses.enrolment.queries import waiting_list
 from courses.models import Course
 
@@ -96,20 +96,14 @@ def _move(enrolment: Enrolment, direction: str, form: Any) -> None:
         services.move_in_queue(me(), enrolment, -1 if direction == "up" else 1)
 
 
-def _remove_form() -> RemoveForm:
-    form = RemoveForm()
-    form.reason.choices = [(str(k), v) for k, v in services.REMOVAL_REASONS.items()]
-    return form
-
-
 @bp.route("/<int:course_id>/enrolments/<int:enrolment_id>/remove", methods=["GET", "POST"])
 def remove(course_id: int, enrolment_id: int) -> Any:
     """Ask why, then take someone off the course or its waiting list (the place passes on)."""
     enrolment = _course_enrolment_or_404(course_id, enrolment_id)
-    form = _remove_form()
+    form = RemoveForm()
     name = enrolment.student.display_name if enrolment.student else ""
     if form.validate_on_submit():
-        reason = services.RemovalReason(form.reason.data)
+        reason = RemovalReason(form.reason.data)
         services.remove_by_admin(me(), enrolment, reason)
         flash(_("%(name)s is no longer on this course.", name=name), "success")
         return redirect(url_for("enrolment_admin.enrolments", course_id=course_id))

@@ -125,12 +125,12 @@ def _seed_past_course(college: DemoCollege, students: list[User]) -> None:
         capacity=12,
         seats_taken=len(students),
         required_programme="five_day",
-        status=str(CourseStatus.PUBLISHED),
+        status=CourseStatus.PUBLISHED,
         term=term,
         published_at=now_utc() - timedelta(weeks=12),
         facilitators=[
-            CourseFacilitator(user=peer, role=str(FacilitatorRole.PEER)),
-            CourseFacilitator(user=trainer, role=str(FacilitatorRole.PROFESSIONAL)),
+            CourseFacilitator(user=peer, role=FacilitatorRole.PEER),
+            CourseFacilitator(user=trainer, role=FacilitatorRole.PROFESSIONAL),
         ],
     )
     db.session.add(course)
@@ -145,8 +145,8 @@ def _seed_past_course(college: DemoCollege, students: list[User]) -> None:
                 starts_at=starts,
                 ends_at=starts + timedelta(hours=2),
                 facilitators=[
-                    SessionFacilitator(user=peer, role=str(FacilitatorRole.PEER)),
-                    SessionFacilitator(user=trainer, role=str(FacilitatorRole.PROFESSIONAL)),
+                    SessionFacilitator(user=peer, role=FacilitatorRole.PEER),
+                    SessionFacilitator(user=trainer, role=FacilitatorRole.PROFESSIONAL),
                 ],
             )
         )

@@ -8,7 +8,6 @@ from wtforms import (
     EmailField,
     IntegerField,
     RadioField,
-    SelectChoice,
     StringField,
     SubmitField,
     TextAreaField,
@@ -16,7 +15,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from college.forms import CollegeForm, ascii_mailbox
-from courses.enrolment.models import COMPANION_RELATION_LABELS, FEEDBACK_AREAS, CompanionRelation
+from courses.enrolment.models import FEEDBACK_AREAS, CompanionRelation, RemovalReason
+from courses.forms import choices_from
 
 FEEDBACK_LABELS = {
     "hope": _l("I feel more hope for my own recovery"),
@@ -45,6 +45,7 @@ class PositionForm(CollegeForm):
 class RemoveForm(CollegeForm):
     reason = RadioField(
         _l("Why are you taking them off?"),
+        choices=choices_from(RemovalReason),
         validators=[InputRequired(_l("Please choose a reason."))],
         invalid_choice_message=_l("Please choose a reason."),
         description=_l("Kept in the audit log. The person is not told the reason."),
@@ -90,10 +91,7 @@ class FeedbackForm(CollegeForm):
         return {area: getattr(self, area).data for area in FEEDBACK_AREAS}
 
 
-COMPANION_RELATIONS = [
-    SelectChoice(relation.value, COMPANION_RELATION_LABELS[relation])
-    for relation in CompanionRelation
-]
+COMPANION_RELATIONS = choices_from(CompanionRelation)
 
 
 class PairEnrolForm(CollegeForm):

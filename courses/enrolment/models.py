@@ -3,35 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from college.db import Base, UTCDateTime, now_utc
+from college.labels import LabelledEnum, enum_type
 from college.models import User
 from courses.models import Course, CourseSession
 
 
-class EnrolmentStatus(StrEnum):
-    ENROLLED = "enrolled"
-    WAITLISTED = "waitlisted"
+class EnrolmentStatus(LabelledEnum):
+    ENROLLED = "enrolled", _l("Enrolled")
+    WAITLISTED = "waitlisted", _l("On the waiting list")
     # A freed place held for the head of the waiting list until they answer.
-    OFFERED = "offered"
-    WITHDRAWN = "withdrawn"
-    DECLINED = "declined"
-    EXPIRED = "expired"
+    OFFERED = "offered", _l("Offered a place")
+    WITHDRAWN = "withdrawn", _l("Withdrawn")
+    DECLINED = "declined", _l("Place declined")
+    EXPIRED = "expired", _l("Offer ran out")
 
 
-ENROLMENT_STATUS_LABELS = {
-    EnrolmentStatus.ENROLLED: _l("Enrolled"),
-    EnrolmentStatus.WAITLISTED: _l("On the waiting list"),
-    EnrolmentStatus.OFFERED: _l("Offered a place"),
-    EnrolmentStatus.WITHDRAWN: _l("Withdrawn"),
-    EnrolmentStatus.DECLINED: _l("Place declined"),
-    EnrolmentStatus.EXPIRED: _l("Offer ran out"),
-}
+class RemovalReason(LabelledEnum):
+    """Why the office takes someone off: a short list, never free text about a person."""
+
+    ASKED = "asked", _l("They asked us to take them off")
+    CANNOT_COME = "cannot_come", _l("They told us they cannot come")
+    NO_CONTACT = "no_contact", _l("We could not reach them")
+    DUPLICATE = "duplicate", _l("Signed up twice or by mistake")
+    OTHER = "other", _l("Another reason")
+
 
 # Statuses that hold one of the course's places (``Course.seats_taken``).
 SEAT_HOLDING = (EnrolmentStatus.ENROLLED, EnrolmentStatus.OFFERED)
@@ -48,7 +49,7 @@ class Enrolment(Base):
     # None once the retention period after the term has passed: the row still counts in the
     # term's figures but no longer says whose it was.
     student_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(sa.String(16))
+    status: Mapped[EnrolmentStatus] = mapped_column(enum_type(EnrolmentStatus, 16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     # Place in the queue, handed out in arrival order under the course lock (first come,
@@ -76,18 +77,24 @@ class Enrolment(Base):
     def holds_seat(self) -> bool:
         return self.status in SEAT_HOLDING
 
+    @property
+    def is_enrolled(self) -> bool:
+        return self.status == EnrolmentStatus.ENROLLED
 
-class AttendanceStatus(StrEnum):
-    PRESENT = "present"
-    APOLOGIES = "apologies"
-    ABSENT = "absent"
+    @property
+    def is_waitlisted(self) -> bool:
+        return self.status == EnrolmentStatus.WAITLISTED
+
+    @property
+    def is_offered(self) -> bool:
+        """A freed place is held for them until they answer or the offer runs out."""
+        return self.status == EnrolmentStatus.OFFERED
 
 
-MARK_WORDS = {
-    AttendanceStatus.PRESENT: _l("Present"),
-    AttendanceStatus.APOLOGIES: _l("Sent apologies"),
-    AttendanceStatus.ABSENT: _l("Absent"),
-}
+class AttendanceStatus(LabelledEnum):
+    PRESENT = "present", _l("Present")
+    APOLOGIES = "apologies", _l("Sent apologies")
+    ABSENT = "absent", _l("Absent")
 
 
 class Attendance(Base):
@@ -99,7 +106,7 @@ class Attendance(Base):
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("course_sessions.id", ondelete="CASCADE"))
     # None after the retention period, like ``Enrolment.student_id``: the mark still counts.
     student_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(sa.String(16))
+    status: Mapped[AttendanceStatus] = mapped_column(enum_type(AttendanceStatus, 16))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     recorded_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
@@ -142,49 +149,24 @@ class Feedback(Base):
 FEEDBACK_AREAS = ("hope", "knowledge", "everyday_tools", "connectedness")
 
 
-class CompanionRelation(StrEnum):
+class CompanionRelation(LabelledEnum):
     """Who the companion is to the student; no more than that is asked."""
 
-    RELATIVE = "relative"
-    FRIEND = "friend"
-    SUPPORTER = "supporter"
-
-    @property
-    def label(self) -> str:
-        return str(COMPANION_RELATION_LABELS[self])
+    RELATIVE = "relative", _l("A relative")
+    FRIEND = "friend", _l("A friend")
+    SUPPORTER = "supporter", _l("A professional supporter")
 
 
-COMPANION_RELATION_LABELS = {
-    CompanionRelation.RELATIVE: _l("A relative"),
-    CompanionRelation.FRIEND: _l("A friend"),
-    CompanionRelation.SUPPORTER: _l("A professional supporter"),
-}
-
-
-class CompanionStatus(StrEnum):
+class CompanionStatus(LabelledEnum):
     # The pair waits together, as the student's one entry on the waiting list.
-    WAITING = "waiting"
+    WAITING = "waiting", _l("Waiting with you")
     # A place is held for the companion until they answer or the hold runs out.
-    INVITED = "invited"
-    CONFIRMED = "confirmed"
-    DECLINED = "declined"
-    EXPIRED = "expired"
+    INVITED = "invited", _l("Asked to confirm")
+    CONFIRMED = "confirmed", _l("Confirmed")
+    DECLINED = "declined", _l("Cannot come")
+    EXPIRED = "expired", _l("Did not answer in time")
     # The student left before the companion answered, so the invitation was withdrawn.
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return str(COMPANION_STATUS_LABELS[self])
-
-
-COMPANION_STATUS_LABELS = {
-    CompanionStatus.WAITING: _l("Waiting with you"),
-    CompanionStatus.INVITED: _l("Asked to confirm"),
-    CompanionStatus.CONFIRMED: _l("Confirmed"),
-    CompanionStatus.DECLINED: _l("Cannot come"),
-    CompanionStatus.EXPIRED: _l("Did not answer in time"),
-    CompanionStatus.CANCELLED: _l("Invitation withdrawn"),
-}
+    CANCELLED = "cancelled", _l("Invitation withdrawn")
 
 
 class Companion(Base):
@@ -209,8 +191,8 @@ class Companion(Base):
     # What the student typed, kept only until the companion confirms with an account.
     name: Mapped[str | None] = mapped_column(sa.String(120))
     email: Mapped[str | None] = mapped_column(sa.String(254))
-    relation: Mapped[str] = mapped_column(sa.String(16))
-    status: Mapped[str] = mapped_column(sa.String(16))
+    relation: Mapped[CompanionRelation] = mapped_column(enum_type(CompanionRelation, 16))
+    status: Mapped[CompanionStatus] = mapped_column(enum_type(CompanionStatus, 16))
     token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when the companion cannot come: the student is asked whether to keep their place.
@@ -236,3 +218,19 @@ class Companion(Base):
     @property
     def holds_seat(self) -> bool:
         return self.status == CompanionStatus.INVITED
+
+    @property
+    def is_invited(self) -> bool:
+        return self.status == CompanionStatus.INVITED
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status == CompanionStatus.WAITING
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == CompanionStatus.CONFIRMED
+
+    @property
+    def is_declined(self) -> bool:
+        return self.status == CompanionStatus.DECLINED

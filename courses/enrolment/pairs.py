@@ -38,7 +38,6 @@ from college.services import hash_token, normalise_email
 from courses.enrolment import notices, pair_notices, services
 from courses.enrolment.models import (
     ACTIVE,
-    ENROLMENT_STATUS_LABELS,
     Companion,
     CompanionRelation,
     CompanionStatus,
@@ -378,7 +377,12 @@ def _let_go(companion: Companion, course: Course, status: CompanionStatus, now: 
     companion.student_asked = student_enrolment.status in ACTIVE
     pass_seat_on(course, now)
     if companion.student_asked:
-        notices.send(student_enrolment, "companion_cannot_come", name=name, reason=str(status))
+        notices.send(
+            student_enrolment,
+            "companion_cannot_come",
+            name=name,
+            expired=status == CompanionStatus.EXPIRED,
+        )
     db.session.flush()
     log.info("companion %s on course %s: %s", companion.id, course.id, status)
 
@@ -492,7 +496,7 @@ class PairView:
         """The companion's state in words; a companion who withdrew says so."""
         enrolment = self.companion.companion_enrolment
         if enrolment is not None and enrolment.status == EnrolmentStatus.WITHDRAWN:
-            return str(ENROLMENT_STATUS_LABELS[EnrolmentStatus.WITHDRAWN])
+            return str(EnrolmentStatus.WITHDRAWN.label)
         return CompanionStatus(self.companion.status).label
 
 

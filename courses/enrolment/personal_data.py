@@ -19,15 +19,15 @@ from flask_babel import lazy_gettext as _l
 from college.db import changed_rows
 from college.extensions import db
 from college.models import User
-from college.privacy import ValueName, named_by
+from college.privacy import ValueName
 from courses.enrolment.models import (
-    COMPANION_RELATION_LABELS,
-    COMPANION_STATUS_LABELS,
-    ENROLMENT_STATUS_LABELS,
-    MARK_WORDS,
     Attendance,
+    AttendanceStatus,
     Companion,
+    CompanionRelation,
+    CompanionStatus,
     Enrolment,
+    EnrolmentStatus,
 )
 from courses.enrolment.services import withdraw_for_erasure
 from courses.models import Course, CourseSession, Term
@@ -51,10 +51,10 @@ LABELS: dict[str, Any] = {
     "relation": _l("Who they are to you"),
 }
 VALUES: dict[str, ValueName] = {
-    "enrolments.status": named_by(ENROLMENT_STATUS_LABELS),
-    "attendance.mark": named_by(MARK_WORDS),
-    "companions.status": named_by(COMPANION_STATUS_LABELS),
-    "companions.relation": named_by(COMPANION_RELATION_LABELS),
+    "enrolments.status": EnrolmentStatus.label_of,
+    "attendance.mark": AttendanceStatus.label_of,
+    "companions.status": CompanionStatus.label_of,
+    "companions.relation": CompanionRelation.label_of,
 }
 
 

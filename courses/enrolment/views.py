@@ -33,7 +33,7 @@ from courses.enrolment import attendance, feedback, services
 from courses.enrolment import pairs as pair_services
 from courses.enrolment.busy import show_busy
 from courses.enrolment.forms import ActionForm, EnrolForm, FeedbackForm
-from courses.enrolment.models import MARK_WORDS, AttendanceStatus, Enrolment, EnrolmentStatus
+from courses.enrolment.models import AttendanceStatus, Enrolment, EnrolmentStatus
 from courses.enrolment.queries import find_course_for_sign_up, find_enrolment
 from courses.models import Course, CourseSession, CourseStatus, SessionStatus
 from courses.outcomes.models import Moment
@@ -359,4 +359,4 @@ def register_csv(session_id: int, kind: str) -> Response:
 
 
 def _mark_word(mark: str | None) -> str:
-    return str(MARK_WORDS[AttendanceStatus(mark)]) if mark else ""
+    return AttendanceStatus.label_of(mark) if mark else ""

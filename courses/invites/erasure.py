@@ -108,7 +108,8 @@ def render_erased(payload: dict[str, Any]) -> Rendered:
         subject,
         calendar=(str(Method.CANCEL), payload["ics"]),
         title=title,
-        occasion="removed",
+        updated=False,
+        session_cancelled=False,
         taken_out=True,
         sessions=[
             (datetime.fromisoformat(start), datetime.fromisoformat(end))

@@ -220,10 +220,12 @@ def course_of_series(uid: str) -> Course | None:
     return db.session.get(Course, int(number))
 
 
-def plan_for(course_id: int, sessions: list[SessionFacts], zone: ZoneInfo, keep: bool) -> Plan:
+def plan_for(
+    course_id: int, sessions: list[SessionFacts], zone: ZoneInfo, holds_series: bool
+) -> Plan:
     """A weekly series when most sessions share a weekday, time and length, one per week.
 
-    ``keep``: the person holds the series already, so it stays a series while it fits at
+    ``holds_series``: the person holds the series already, so it stays a series while it fits at
     all (a course's last session alone is not re-sent under another UID).
     """
     if not sessions:
@@ -234,7 +236,7 @@ def plan_for(course_id: int, sessions: list[SessionFacts], zone: ZoneInfo, keep:
         return local.weekday(), local.time(), facts.ends_at - facts.starts_at
 
     common, matching = Counter(pattern(f) for f in sessions).most_common(1)[0]
-    if not keep and (matching < 2 or matching * 2 < len(sessions)):
+    if not holds_series and (matching < 2 or matching * 2 < len(sessions)):
         return Plan(None)
     first = next(f for f in sessions if pattern(f) == common)
     first_day = first.starts_at.astimezone(zone).date()
@@ -365,8 +367,8 @@ def plan_person(
             if o.facts.session_id in held
         ]
     live = {sid: e for sid, e in entries.items() if e.digest is not None}
-    keep = any(e.uid == series_uid(course_id) for e in live.values())
-    plan = plan_for(course_id, [w.facts for w in wanted], zone, keep)
+    holds_series = any(e.uid == series_uid(course_id) for e in live.values())
+    plan = plan_for(course_id, [w.facts for w in wanted], zone, holds_series)
     groups: dict[str, list[Wanted]] = defaultdict(list)
     for w in wanted:
         groups[plan.uid or w.facts.uid].append(w)

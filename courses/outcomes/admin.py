@@ -16,7 +16,7 @@ from college.errors import DomainError
 from college.extensions import db
 from college.models import Role
 from college.reports import Panel, table_response
-from courses.models import TOPIC_LABELS, Course, Partner
+from courses.models import Course, Partner, Topic
 from courses.outcomes import services
 from courses.outcomes.charts import change_chart
 from courses.outcomes.export import FORMAT, document, table
@@ -52,7 +52,7 @@ def report_page() -> str:
         chart=change_chart(figures),
         drill_down=course_reports(figures) if scope.course is None else [],
         terms=all_terms(),
-        topics=TOPIC_LABELS,
+        topics=dict(Topic.choices()),
         partners=db.session.scalars(sa.select(Partner).order_by(Partner.name)).all(),
         courses=courses,
         minimum=MIN_PAIRS,

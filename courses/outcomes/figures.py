@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from college.extensions import db
 from courses.enrolment.feedback import MIN_FEEDBACK_ANSWERS
 from courses.enrolment.models import Enrolment, EnrolmentStatus
-from courses.models import TOPIC_LABELS, Course, Partner, Term, course_partners
+from courses.models import Course, Partner, Term, Topic, course_partners
 from courses.outcomes.models import Moment, OutcomeAnswer, OutcomeArea, OutcomeScore, Questionnaire
 from courses.outcomes.services import questionnaire_for_term
 from courses.outcomes.stats import PairedChange, paired_change
@@ -58,7 +58,7 @@ def scope_from(args: Mapping[str, str]) -> Scope | None:
     term = chosen_term(args, all_terms())
     if term is None:
         return None
-    topic = args.get("topic") if args.get("topic") in TOPIC_LABELS else None
+    topic = args.get("topic") if args.get("topic") in {topic.value for topic in Topic} else None
     partner = _by_id(Partner, args.get("partner", ""))
     course = _by_id(Course, args.get("course", ""))
     if course is not None and course.term_id != term.id:

@@ -9,7 +9,6 @@ answer arrives or the window closes, and is then removed.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import get_locale
@@ -17,18 +16,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from college.db import Base, UTCDateTime, now_utc
+from college.labels import LabelledEnum
 
 
-class Moment(StrEnum):
-    BEFORE = "before"
-    AFTER = "after"
-
-    @property
-    def label(self) -> str:
-        return str(MOMENT_LABELS[self])
-
-
-MOMENT_LABELS = {Moment.BEFORE: _l("Before the course"), Moment.AFTER: _l("After the course")}
+class Moment(LabelledEnum):
+    BEFORE = "before", _l("Before the course")
+    AFTER = "after", _l("After the course")
 
 
 class Questionnaire(Base):
@@ -134,9 +127,11 @@ class OutcomeScore(Base):
     __table_args__ = (sa.CheckConstraint("score BETWEEN 0 AND 10", name="score_in_range"),)
 
 
-class Step(StrEnum):
-    ANSWERED = "answered"
-    SKIPPED = "skipped"
+class Step(LabelledEnum):
+    """Where a student is with one of the two ratings; the labels are their data export's."""
+
+    ANSWERED = "answered", _l("Answered (anonymously)")
+    SKIPPED = "skipped", _l("Skipped")
 
 
 class OutcomePairing(Base):

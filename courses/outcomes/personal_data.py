@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from college.extensions import db
 from college.models import User
-from college.privacy import ValueName, named_by
+from college.privacy import ValueName
 from courses.enrolment.models import Enrolment
 from courses.models import Course
 from courses.outcomes.models import OutcomePairing, Step
@@ -25,10 +25,9 @@ LABELS: dict[str, Any] = {
     "before": _l("Before the course"),
     "after": _l("After the course"),
 }
-STEP_WORDS = {Step.ANSWERED: _l("Answered (anonymously)"), Step.SKIPPED: _l("Skipped")}
 VALUES: dict[str, ValueName] = {
-    "ratings.before": named_by(STEP_WORDS),
-    "ratings.after": named_by(STEP_WORDS),
+    "ratings.before": Step.label_of,
+    "ratings.after": Step.label_of,
 }
 
 

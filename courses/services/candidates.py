@@ -206,7 +206,7 @@ def upcoming_sessions(course: Course) -> list[CourseSession]:
     return [s for s in course.scheduled_sessions if s.ends_at > now]
 
 
-def matching(candidates: list[Candidate], query: str, keep: set[int]) -> list[Candidate]:
+def matching(candidates: list[Candidate], query: str, chosen: set[int]) -> list[Candidate]:
     """Candidates whose name or e-mail holds ``query``; the people already chosen stay."""
     needle = query.strip().casefold()
     if not needle:
@@ -214,7 +214,7 @@ def matching(candidates: list[Candidate], query: str, keep: set[int]) -> list[Ca
     return [
         c
         for c in candidates
-        if c.user_id in keep or needle in c.name.casefold() or needle in c.email.casefold()
+        if c.user_id in chosen or needle in c.name.casefold() or needle in c.email.casefold()
     ]
 
 

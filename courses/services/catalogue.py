@@ -204,4 +204,4 @@ def _apply_partner(partner: Partner, name: str, kind: PartnerKind) -> None:
     clean_name = require_text(name, _l("Please give the partner a name."))
     ensure_unique(Partner, Partner.name, clean_name, partner.id)
     partner.name = clean_name
-    partner.kind = str(PartnerKind(kind))
+    partner.kind = PartnerKind(kind)

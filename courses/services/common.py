@@ -10,13 +10,7 @@ import sqlalchemy as sa
 from college.errors import DomainError
 from college.extensions import db
 from college.models import Programme
-from courses.models import (
-    COURSE_STATUS_LABELS,
-    PROGRAMME_LABELS,
-    ROLE_LABELS,
-    CourseStatus,
-    FacilitatorRole,
-)
+from courses.models import CourseStatus, FacilitatorRole
 from courses.services.errors import DatesOutOfOrder, NameTaken
 
 MAX_CAPACITY = 500
@@ -53,13 +47,14 @@ def ensure_order(start: Any, end: Any) -> None:
         raise DatesOutOfOrder()
 
 
+# Labels in lower case, for the middle of a sentence ("The course is now published.").
 def status_word(status: str) -> str:
-    return str(COURSE_STATUS_LABELS[CourseStatus(status)]).lower()
+    return str(CourseStatus(status).label).lower()
 
 
 def role_word(role: FacilitatorRole) -> str:
-    return str(ROLE_LABELS[role]).lower()
+    return str(FacilitatorRole(role).label).lower()
 
 
 def programme_word(programme: str) -> str:
-    return str(PROGRAMME_LABELS[Programme(programme)]).lower()
+    return str(Programme(programme).label).lower()

@@ -120,11 +120,11 @@ def _apply_course(course: Course, details: CourseDetails) -> None:
     course.summary = summary
     course.description = description
     course.learning_outcomes = clean(details.learning_outcomes)
-    course.topic = str(Topic(details.topic))
-    course.audience = str(Audience(details.audience))
-    course.format = str(CourseFormat(details.format))
+    course.topic = Topic(details.topic)
+    course.audience = Audience(details.audience)
+    course.format = CourseFormat(details.format)
     course.capacity = details.capacity
-    course.required_programme = str(Programme(details.required_programme))
+    course.required_programme = Programme(details.required_programme)
     course.drop_in = details.drop_in
     course.room_capacity = details.room_capacity
     if course.id is not None and details.term is not course.term:
@@ -164,7 +164,7 @@ def update_course(actor: User, course: Course, details: CourseDetails) -> Course
     require_admin(actor)
     if course.status in (CourseStatus.CANCELLED, CourseStatus.ARCHIVED):
         raise CourseClosed(status=status_word(course.status))
-    programme = str(Programme(details.required_programme))
+    programme = Programme(details.required_programme)
     if course.status == CourseStatus.PUBLISHED and programme != course.required_programme:
         coming = upcoming(course.scheduled_sessions)
         problems = staffing_problems_for(course, coming, programme)

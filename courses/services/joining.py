@@ -12,25 +12,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
+from college.labels import LabelledEnum
 from courses.models import Course, CourseStatus, Term
 
 
-class Joining(StrEnum):
+class Joining(LabelledEnum):
     """Where a course stands for someone who would like to join it."""
 
-    OPEN = "open"
-    NOT_YET_OPEN = "not_yet_open"
-    CLOSED = "closed"
-    BEGUN = "begun"
-    ENDED = "ended"
-    NOT_PUBLISHED = "not_published"
+    OPEN = "open", _l("Open for enrolment")
+    NOT_YET_OPEN = "not_yet_open", _l("Enrolment not open yet")
+    CLOSED = "closed", _l("Enrolment closed")
+    BEGUN = "begun", _l("Begun")
+    ENDED = "ended", _l("Ended")
+    NOT_PUBLISHED = "not_published", _l("Not published")
     # No sign-up: people just come (``Course.drop_in``).
-    DROP_IN = "drop_in"
+    DROP_IN = "drop_in", _l("Drop-in: no sign-up")
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,19 @@ class JoinState:
     @property
     def has_begun(self) -> bool:
         return self.joining in (Joining.BEGUN, Joining.ENDED)
+
+    @property
+    def badge(self) -> Any:
+        """How the prospectus and the course page mark a public course that cannot be joined
+        ("Begun"); None when it can be, or is not public."""
+        if self.can_join or self.joining == Joining.NOT_PUBLISHED:
+            return None
+        return self.joining.label
+
+    @property
+    def shows_places(self) -> bool:
+        """Places left matter while the course can be joined or soon can."""
+        return self.joining in (Joining.OPEN, Joining.NOT_YET_OPEN)
 
 
 def join_state(

@@ -10,13 +10,13 @@ from flask_babel import lazy_gettext as _l
 from college.db import now_utc
 from college.extensions import db
 from college.models import User
-from college.privacy import ValueName, named_by
+from college.privacy import ValueName
 from courses.models import (
-    ROLE_LABELS,
     CalendarEntry,
     Course,
     CourseFacilitator,
     CourseSession,
+    FacilitatorRole,
     SessionFacilitator,
 )
 from courses.services.events import SessionChange, session_changed
@@ -29,8 +29,8 @@ LABELS: dict[str, Any] = {
     "calendar_entries": _l("Sessions we sent to your calendar"),
 }
 VALUES: dict[str, ValueName] = {
-    "sessions_facilitated.role": named_by(ROLE_LABELS),
-    "default_facilitator_of.role": named_by(ROLE_LABELS),
+    "sessions_facilitated.role": FacilitatorRole.label_of,
+    "default_facilitator_of.role": FacilitatorRole.label_of,
 }
 
 

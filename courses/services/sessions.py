@@ -80,9 +80,7 @@ def _new_session(
         ends_at=ends_at,
         venue=venue if venue is not None else course.venue,
         status=SessionStatus.SCHEDULED,
-        facilitators=[
-            SessionFacilitator(user=a.user, role=str(a.role)) for a in _default_pair(course)
-        ],
+        facilitators=[SessionFacilitator(user=a.user, role=a.role) for a in _default_pair(course)],
     )
     db.session.add(session)
     return session
@@ -291,10 +289,10 @@ def _write_facilitators(
     session.facilitators = [f for f in session.facilitators if (f.user_id, f.role) in wanted]
     # Flush removals first, so a person changing role does not meet their old row.
     db.session.flush()
-    kept = _facilitator_keys(session)
+    remaining = _facilitator_keys(session)
     for a in assignments:
-        if (a.user.id, str(a.role)) not in kept:
-            session.facilitators.append(SessionFacilitator(user=a.user, role=str(a.role)))
+        if (a.user.id, str(a.role)) not in remaining:
+            session.facilitators.append(SessionFacilitator(user=a.user, role=a.role))
     db.session.flush()
     wanted_users = {user_id for user_id, _role in wanted}
     current_users = {user_id for user_id, _role in current}
@@ -322,7 +320,7 @@ def set_course_pair(
     require_admin(actor)
     _ensure_open_for_changes(course)
     pair = pair_of(peer, professional)
-    previous = {(f.user_id, f.role) for f in course.facilitators}
+    previous = {(f.user_id, str(f.role)) for f in course.facilitators}
     targets = _sessions_following_pair(course, previous) if apply_to_sessions else []
     problems: list[str] = []
     for session in targets:
@@ -350,7 +348,7 @@ def _sessions_following_pair(course: Course, previous: set[tuple[int, str]]) -> 
 def _write_course_pair(course: Course, pair: list[Assignment]) -> None:
     course.facilitators = []
     db.session.flush()
-    course.facilitators = [CourseFacilitator(user=a.user, role=str(a.role)) for a in pair]
+    course.facilitators = [CourseFacilitator(user=a.user, role=a.role) for a in pair]
     db.session.flush()
 
 

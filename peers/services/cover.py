@@ -213,7 +213,7 @@ def open_request(
 ) -> CoverRequest:
     """Ask colleagues to cover ``person`` on ``session`` and email every candidate."""
     now = now or now_utc()
-    request = CoverRequest(session=session, absent_user=person, role=str(role), created_at=now)
+    request = CoverRequest(session=session, absent_user=person, role=role, created_at=now)
     db.session.add(request)
     candidates = candidates_for(session, role, now)
     for rank, candidate in enumerate(candidates, start=1):
@@ -227,11 +227,11 @@ def open_request(
 
 def close_request(request: CoverRequest, status: CoverStatus, now: datetime | None = None) -> None:
     """End an open request without a winner; pending offers are closed."""
-    request.status = str(status)
+    request.status = status
     request.closed_at = now or now_utc()
     for offer in request.offers:
         if offer.status == OfferStatus.OFFERED:
-            offer.status = str(OfferStatus.CLOSED)
+            offer.status = OfferStatus.CLOSED
     db.session.flush()
 
 
@@ -288,7 +288,7 @@ def decline_offer(actor: User, offer: CoverOffer) -> CoverOffer:
     if offer.user_id != actor.id:
         raise OfferNotFound()
     if offer.status == OfferStatus.OFFERED:
-        offer.status = str(OfferStatus.DECLINED)
+        offer.status = OfferStatus.DECLINED
         offer.responded_at = now_utc()
         db.session.flush()
     return offer
@@ -310,7 +310,7 @@ def _claim(request: CoverRequest, winner: User, now: datetime) -> bool:
         db.session.execute(
             sa.update(CoverRequest)
             .where(CoverRequest.id == request.id, CoverRequest.status == CoverStatus.OPEN)
-            .values(status=str(CoverStatus.FILLED), filled_by_id=winner.id, closed_at=now)
+            .values(status=CoverStatus.FILLED, filled_by_id=winner.id, closed_at=now)
             .execution_options(synchronize_session=False)
         ),
     )
@@ -343,10 +343,10 @@ def _settle_offers(request: CoverRequest, winner: User, now: datetime) -> None:
     if mine is None:
         mine = CoverOffer(user=winner, rank=0, offered_at=now)
         request.offers.append(mine)
-    mine.status, mine.responded_at = str(OfferStatus.ACCEPTED), now
+    mine.status, mine.responded_at = OfferStatus.ACCEPTED, now
     for offer in request.offers:
         if offer.status == OfferStatus.OFFERED:
-            offer.status = str(OfferStatus.CLOSED)
+            offer.status = OfferStatus.CLOSED
             _send(offer.user, "cover_taken", request, offer=offer)
     db.session.flush()
 

@@ -8,22 +8,21 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from college.extensions import db
-from college.models import User
-from college.privacy import ValueName, named_by, row_dict
-from courses.models import ROLE_LABELS, TOPIC_LABELS, WEEKDAY_LABELS, Weekday
+from college.models import PublicVisibility, User
+from college.privacy import ValueName, row_dict
+from courses.models import FacilitatorRole, Topic, Weekday
 from peers import programme_name
 from peers.models import (
-    COVER_STATUS_LABELS,
-    OFFER_STATUS_LABELS,
-    PEER_STATUS_LABELS,
-    PLACE_STATUS_LABELS,
-    VISIBILITY_LABELS,
     Absence,
     Cohort,
     CohortMeeting,
     CoverOffer,
     CoverRequest,
+    CoverStatus,
+    OfferStatus,
     PeerProfile,
+    PeerStatus,
+    PlaceStatus,
     TrainingAttendance,
     TrainingPlace,
     Unavailability,
@@ -74,26 +73,25 @@ LABELS: dict[str, Any] = {
 
 def name_topics(codes: str) -> str:
     """Liked topics are kept as comma-separated codes."""
-    topic = named_by(TOPIC_LABELS)
-    return ", ".join(topic(code) for code in codes.split(",") if code)
+    return ", ".join(Topic.label_of(code) for code in codes.split(",") if code)
 
 
 def name_weekday(number: int) -> str:
-    return str(WEEKDAY_LABELS[list(Weekday)[number]])
+    return str(Weekday.by_number(number).label)
 
 
 # How the page "My data" names the codes in this package's part of the export, and in the
 # account's: the choice of public name and the programmes are this package's to offer.
 VALUES: dict[str, ValueName] = {
-    "account.public_visibility": named_by(VISIBILITY_LABELS),
+    "account.public_visibility": PublicVisibility.label_of,
     "qualifications.programme": programme_name,
-    "profile.status": named_by(PEER_STATUS_LABELS),
+    "profile.status": PeerStatus.label_of,
     "profile.liked_topics": name_topics,
-    "training_places.status": named_by(PLACE_STATUS_LABELS),
+    "training_places.status": PlaceStatus.label_of,
     "unavailability.weekday": name_weekday,
-    "cover_requests.role": named_by(ROLE_LABELS),
-    "cover_requests.status": named_by(COVER_STATUS_LABELS),
-    "cover_offers.status": named_by(OFFER_STATUS_LABELS),
+    "cover_requests.role": FacilitatorRole.label_of,
+    "cover_requests.status": CoverStatus.label_of,
+    "cover_offers.status": OfferStatus.label_of,
 }
 
 

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 
 from college.db import now_utc
 from college.extensions import db
-from college.models import User
+from college.models import PublicVisibility, User
 from courses.models import Topic
-from peers.models import PeerProfile, PeerStatus, PublicVisibility
+from peers.models import PeerProfile, PeerStatus
 from peers.services.availability import _audit_if_staff, require_self_or_admin
 from peers.services.errors import InvalidWeeklyMaximum
 
@@ -23,7 +23,7 @@ def profile_of(user: User) -> PeerProfile:
     if profile is None:
         profile = PeerProfile(
             user_id=user.id,
-            status=str(PeerStatus.ACTIVE),
+            status=PeerStatus.ACTIVE,
             max_sessions_per_week=3,
             liked_topics="",
         )
@@ -54,10 +54,10 @@ def update_profile(
         raise InvalidWeeklyMaximum(max=MAX_WEEKLY)
     known = {str(t) for t in Topic}
     profile = profile_of(person)
-    profile.status = str(PeerStatus(status))
+    profile.status = PeerStatus(status)
     profile.max_sessions_per_week = max_sessions_per_week
     profile.liked_topics = ",".join(sorted({t for t in topics if t in known}))
-    person.public_visibility = str(PublicVisibility(public_visibility))
+    person.public_visibility = PublicVisibility(public_visibility)
     profile.updated_at = now_utc()
     db.session.add(profile)
     db.session.flush()

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from college.db import now_utc
 from college.extensions import db
+from college.labels import LabelledEnum
 from college.models import Role, User
 from courses import services as courses
 from courses.models import (
@@ -40,12 +41,13 @@ from peers.models import (
 from peers.services.cover import Candidate, candidates_for
 
 
-class When(StrEnum):
-    """The headings of a schedule: today and this week first, then month by month."""
+class When(LabelledEnum):
+    """The headings of a schedule: today and this week first, then month by month (a month's
+    heading is its name; "Later" only names the group in general)."""
 
-    TODAY = "today"
-    THIS_WEEK = "this_week"
-    MONTH = "month"
+    TODAY = "today", _l("Today")
+    THIS_WEEK = "this_week", _l("Later this week")
+    MONTH = "month", _l("Later")
 
 
 @dataclass
@@ -278,25 +280,36 @@ def group_by_when(entries: list[ScheduleEntry], now: datetime) -> list[ScheduleG
     return groups
 
 
+class Urgency(LabelledEnum):
+    """How soon a session still looking for cover starts: the board's alert marks, most
+    urgent first (the value is also the mark's CSS class, ``due-24h``)."""
+
+    WITHIN_24_HOURS = "24h", _l("Starts within 24 hours")
+    WITHIN_72_HOURS = "72h", _l("Starts within 72 hours")
+
+
 @dataclass
 class BoardEntry:
     request: CoverRequest
     candidates: list[Candidate]
-    # "24h" or "72h" when the session starts within that many hours (the alert marks).
-    urgency: str | None = None
+    urgency: Urgency | None = None
+
+    @property
+    def is_most_urgent(self) -> bool:
+        return self.urgency == Urgency.WITHIN_24_HOURS
 
 
-def _urgency(starts_at: datetime, now: datetime) -> str | None:
+def _urgency(starts_at: datetime, now: datetime) -> Urgency | None:
     config = current_app.config
     if starts_at - now <= timedelta(hours=int(config.get("PEERS_COVER_ESCALATION_HOURS", 24))):
-        return "24h"
+        return Urgency.WITHIN_24_HOURS
     if starts_at - now <= timedelta(hours=int(config.get("PEERS_COVER_ALERT_HOURS", 72))):
-        return "72h"
+        return Urgency.WITHIN_72_HOURS
     return None
 
 
 def _urgency_order(entry: BoardEntry) -> tuple[int, bool, datetime]:
-    band = {"24h": 0, "72h": 1}.get(entry.urgency or "", 2)
+    band = list(Urgency).index(entry.urgency) if entry.urgency else len(Urgency)
     return band, bool(entry.candidates), entry.request.session.starts_at
 
 

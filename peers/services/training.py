@@ -191,7 +191,7 @@ def place_in_cohort(actor: User, cohort: Cohort, person: User) -> TrainingPlace:
     if place is None:
         place = TrainingPlace(user=person)
         cohort.training_places.append(place)
-    place.status = str(PlaceStatus.PLACED)
+    place.status = PlaceStatus.PLACED
     db.session.flush()
     record_audit(actor, "training.placed", cohort, f"user={person.id}")
     return place
@@ -202,7 +202,7 @@ def withdraw_place(actor: User, cohort: Cohort, person: User) -> None:
     place = next((p for p in cohort.placed if p.user_id == person.id), None)
     if place is None:
         raise NotPlaced(name=person.display_name)
-    place.status = str(PlaceStatus.WITHDRAWN)
+    place.status = PlaceStatus.WITHDRAWN
     db.session.flush()
     record_audit(actor, "training.place_withdrawn", cohort, f"user={person.id}")
 
@@ -351,7 +351,7 @@ def confirm_completion(
     )
     qualification.recorded_by_id = actor.id
     if not person.has_role(Role.PEER):
-        person.role_rows.append(UserRole(role=str(Role.PEER)))
+        person.role_rows.append(UserRole(role=Role.PEER))
     db.session.flush()
     record_audit(actor, "training.qualified", person, programme.code)
     notify(

@@ -331,7 +331,7 @@ def test_a_course_withdrawn_from_the_prospectus_disappears_from_cached_pages(
     course = factories.make_published_course(title="Sleep well")
     db.session.commit()
     assert client.get(f"/courses/{course.slug}").status_code == 200
-    course.status = str(CourseStatus.DRAFT)
+    course.status = CourseStatus.DRAFT
     db.session.commit()
     assert client.get(f"/courses/{course.slug}").status_code == 404
     assert "Sleep well" not in client.get("/courses/").get_data(as_text=True)

@@ -17,7 +17,7 @@ from college.db import now_utc
 from college.extensions import db
 from college.models import User
 from courses import feeds
-from courses.models import TOPIC_LABELS, CourseSession, CourseStatus, SessionStatus, Topic
+from courses.models import CourseSession, CourseStatus, SessionStatus, Topic
 from courses.times import local_date
 from tests import factories
 from tests.calendar_checks import check_calendar
@@ -135,7 +135,7 @@ def test_a_topic_feed_holds_that_topic_only(client: FlaskClient):
     parsed = check_calendar(response.data)
     assert set(parsed.by_uid()) == uids_of(creative)
     assert not set(parsed.by_uid()) & uids_of(other)
-    assert str(TOPIC_LABELS[Topic.CREATIVITY]) in parsed.properties["X-WR-CALNAME"]
+    assert str(Topic.CREATIVITY.label) in parsed.properties["X-WR-CALNAME"]
 
 
 def test_a_venue_feed_holds_the_sessions_at_that_place_only(client: FlaskClient):

@@ -21,7 +21,7 @@ NAME = "Pia Private-Peer"
 @pytest.fixture
 def shy_peer() -> User:
     peer = factories.make_peer(name=NAME)
-    peer.public_visibility = str(PublicVisibility.ROLE_ONLY)
+    peer.public_visibility = PublicVisibility.ROLE_ONLY
     return peer
 
 

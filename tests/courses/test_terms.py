@@ -63,7 +63,7 @@ def test_a_term_cannot_be_shortened_to_leave_a_session_outside(admin: User, autu
 
 def test_a_cancelled_session_does_not_hold_its_term(admin: User, autumn_course):
     last = max(autumn_course.sessions, key=lambda s: s.starts_at)
-    last.status = str(SessionStatus.CANCELLED)
+    last.status = SessionStatus.CANCELLED
     db.session.flush()
     term = autumn_course.term
     services.update_term(admin, term, term_details(term, ends_on=date(2030, 12, 1)))

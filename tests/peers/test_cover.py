@@ -199,7 +199,7 @@ def test_professional_cover_comes_from_professional_trainers(course: Course, tra
 
 def test_ranking_prefers_fewest_recent_sessions_then_liked_topic(course: Course):
     session = first(course)
-    course.topic = str(Topic.WELLBEING)
+    course.topic = Topic.WELLBEING
     busy = factories.make_peer(name="Aa Busy")
     recent_start = factories.FIRST_SESSION - timedelta(days=10)
     factories.make_published_course(peer=busy, sessions=1, first_start=recent_start)
@@ -451,7 +451,7 @@ def test_a_peer_cannot_change_another_peers_absence(course: Course, peer: User):
 
 def test_draft_course_sessions_need_no_cover(peer: User, trainer: User):
     course = factories.make_published_course(peer=peer, trainer=trainer, sessions=1)
-    course.status = str(CourseStatus.DRAFT)
+    course.status = CourseStatus.DRAFT
     db.session.flush()
     absent_over(peer, course.sessions[0])
     assert requests_for(course.sessions[0]) == []

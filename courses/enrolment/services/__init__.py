@@ -18,7 +18,6 @@ behind it are grouped by subject:
 from __future__ import annotations
 
 from courses.enrolment.services.admin_actions import (
-    REMOVAL_REASONS,
     RemovalReason,
     enrolments_of,
     move_in_queue,
@@ -65,7 +64,6 @@ __all__ = [
     "DIRECT_WHEN_STARTING_WITHIN",
     "OFFER_HOLD",
     "OFFER_MARGIN",
-    "REMOVAL_REASONS",
     "ConfirmAudience",
     "CourseAlreadyStarted",
     "CourseEnded",

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 import sqlalchemy.orm
-from flask_babel import lazy_gettext as _l
 
 from college.errors import Forbidden
 from college.extensions import db
 from college.models import Role, User
 from college.services import record_audit
 from courses.enrolment import notices
-from courses.enrolment.models import Enrolment, EnrolmentStatus
+from courses.enrolment.models import Enrolment, EnrolmentStatus, RemovalReason
 from courses.enrolment.queries import waiting_list
 from courses.enrolment.services.errors import NotWaiting
 from courses.enrolment.services.seats import lock_course
@@ -68,25 +66,6 @@ def move_to_position(actor: User, enrolment: Enrolment, position: int) -> None:
         entry.waitlist_number = number
     record_audit(actor, "waitlist.moved", enrolment, f"course={course.id} position={position}")
     db.session.flush()
-
-
-class RemovalReason(StrEnum):
-    """Why the office takes someone off: a short list, never free text about a person."""
-
-    ASKED = "asked"
-    CANNOT_COME = "cannot_come"
-    NO_CONTACT = "no_contact"
-    DUPLICATE = "duplicate"
-    OTHER = "other"
-
-
-REMOVAL_REASONS = {
-    RemovalReason.ASKED: _l("They asked us to take them off"),
-    RemovalReason.CANNOT_COME: _l("They told us they cannot come"),
-    RemovalReason.NO_CONTACT: _l("We could not reach them"),
-    RemovalReason.DUPLICATE: _l("Signed up twice or by mistake"),
-    RemovalReason.OTHER: _l("Another reason"),
-}
 
 
 def remove_by_admin(

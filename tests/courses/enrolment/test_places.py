@@ -120,7 +120,7 @@ def test_no_enrolment_once_the_course_has_started(small_course):
 @pytest.mark.parametrize("status", [CourseStatus.DRAFT, CourseStatus.CANCELLED])
 def test_no_enrolment_on_a_course_that_is_not_published(small_course, status):
     course = small_course()
-    course.status = str(status)
+    course.status = status
     db.session.flush()
     with pytest.raises(services.CourseNotOpen):
         services.enrol(factories.make_student(), course)

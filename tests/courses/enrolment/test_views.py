@@ -65,7 +65,7 @@ def test_visitors_must_sign_in_to_enrol(client, small_course):
 
 def test_unknown_and_draft_courses_are_not_found(client, auth, small_course):
     draft = small_course()
-    draft.status = str(CourseStatus.DRAFT)
+    draft.status = CourseStatus.DRAFT
     db.session.flush()
     auth.login(factories.make_student())
     assert client.post("/courses/no-such-course/enrol").status_code == 404
@@ -80,7 +80,7 @@ def test_closed_enrolment_and_cancelled_courses_explain_themselves(client, auth,
     )
     closed = factories.make_published_course(peer=peer, trainer=trainer, term=term)
     cancelled = factories.make_published_course(peer=peer, trainer=trainer)
-    cancelled.status = str(CourseStatus.CANCELLED)
+    cancelled.status = CourseStatus.CANCELLED
     db.session.flush()
     auth.login(factories.make_student())
     answer = client.post(f"/courses/{closed.slug}/enrol", follow_redirects=True)
