@@ -51,7 +51,14 @@ from courses.enrolment.queries import (
     waitlist_position,
 )
 from courses.enrolment.services.offers import pass_seat_on
-from courses.enrolment.services.seats import lock_seats, notify_listeners, set_status
+from courses.enrolment.services.seats import (
+    lock_seats,
+    notify_listeners,
+    release_seat,
+    set_status,
+    take_seat,
+    take_seat_if_nobody_waits,
+)
 from courses.models import Audience, Course, CourseStatus
 
 log = logging.getLogger(__name__)
@@ -90,41 +97,6 @@ class PairPlacement:
     enrolment: Enrolment
     companion: Companion
     position: int | None
-
-
-# --- seats -------------------------------------------------------------------------------------
-
-_someone_waits = sa.exists().where(
-    Enrolment.course_id == Course.id, Enrolment.status == EnrolmentStatus.WAITLISTED
-)
-
-
-def _seats(condition: sa.ColumnElement[bool], step: int) -> sa.Update:
-    return (
-        sa.update(Course)
-        .where(Course.id == sa.bindparam("course_id"), condition)
-        .values(seats_taken=Course.seats_taken + step)
-        .returning(Course.seats_taken)
-        .execution_options(synchronize_session=False)
-    )
-
-
-# Both places in one statement, or neither; nobody passes the queue, as for one person.
-TAKE_TWO_SEATS = _seats(
-    sa.and_(Course.seats_taken + PAIR <= Course.capacity, ~_someone_waits), PAIR
-)
-# The second place for a pair at the head of the list, whose first one is already counted.
-TAKE_ONE_MORE_SEAT = _seats(Course.seats_taken < Course.capacity, 1)
-RELEASE_ONE_SEAT = _seats(Course.seats_taken > 0, -1)
-
-
-def _move_seats(course: Course, statement: sa.Update) -> bool:
-    """Run a conditional seat UPDATE through the session; the new count comes back."""
-    taken = db.session.execute(statement, {"course_id": course.id}).scalar()
-    if taken is None:
-        return False
-    sa.orm.attributes.set_committed_value(course, "seats_taken", taken)
-    return True
 
 
 # --- signing up together -----------------------------------------------------------------------
@@ -173,7 +145,8 @@ def enrol_together(
         created_at=now,
         updated_at=now,
     )
-    if _move_seats(course, TAKE_TWO_SEATS):
+    # Both seats in one statement, or neither; nobody passes the queue, as for one person.
+    if take_seat_if_nobody_waits(course, seats=PAIR):
         enrolment = _write_enrolment(enrolment, course, student, EnrolmentStatus.ENROLLED, now)
         companion.student_enrolment = enrolment
         db.session.add(companion)
@@ -444,8 +417,9 @@ def offer_to_pair(course: Course, head: Enrolment, companion: Companion, now: da
     Returns whether the pair was offered its places. If not, the place is released; it
     stays free for the pair, since nobody passes the queue while anyone waits.
     """
-    if not _move_seats(course, TAKE_ONE_MORE_SEAT):
-        _move_seats(course, RELEASE_ONE_SEAT)
+    # The second seat for a pair at the head of the list, whose first one is already counted.
+    if not take_seat(course):
+        release_seat(course)
         log.info("course %s: a place kept free for the pair at the head of the list", course.id)
         return False
     starts = first_session_start(course)

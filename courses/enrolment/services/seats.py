@@ -85,15 +85,17 @@ def take_seat(course: Course) -> bool:
     return _move_seats(course, Course.seats_taken < Course.capacity, 1)
 
 
-def take_seat_if_nobody_waits(course: Course) -> bool:
-    """Take one seat for a newcomer if any is left and nobody is on the waiting list.
+def take_seat_if_nobody_waits(course: Course, seats: int = 1) -> bool:
+    """Take ``seats`` seats (one, or two for a pair) for newcomers if that many are left and
+    nobody is on the waiting list; all of them or none.
 
     Nobody passes the queue: with people waiting, a free seat is theirs, not a newcomer's.
     """
     nobody_waits = ~sa.exists().where(
         Enrolment.course_id == Course.id, Enrolment.status == EnrolmentStatus.WAITLISTED
     )
-    return _move_seats(course, sa.and_(Course.seats_taken < Course.capacity, nobody_waits), 1)
+    enough = Course.seats_taken + seats <= Course.capacity
+    return _move_seats(course, sa.and_(enough, nobody_waits), seats)
 
 
 def release_seat(course: Course) -> None:
