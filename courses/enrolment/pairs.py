@@ -59,6 +59,7 @@ from courses.enrolment.services.seats import (
     take_seat,
     take_seat_if_nobody_waits,
 )
+from courses.enrolment.services.sign_up import save_enrolment
 from courses.models import Audience, Course, CourseStatus
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ def enrol_together(
     )
     # Both seats in one statement, or neither; nobody passes the queue, as for one person.
     if take_seat_if_nobody_waits(course, seats=PAIR):
-        enrolment = _write_enrolment(enrolment, course, student, EnrolmentStatus.ENROLLED, now)
+        enrolment = save_enrolment(enrolment, course, student, EnrolmentStatus.ENROLLED, now)
         companion.student_enrolment = enrolment
         db.session.add(companion)
         _invite(companion, course, now)
@@ -158,7 +159,7 @@ def enrol_together(
     else:
         queue = read_queue(course)
         position = queue.next_position
-        enrolment = _write_enrolment(
+        enrolment = save_enrolment(
             enrolment, course, student, EnrolmentStatus.WAITLISTED, now, queue.next_number
         )
         companion.student_enrolment = enrolment
@@ -184,23 +185,6 @@ def _forget_earlier_pair(enrolment: Enrolment) -> None:
     if earlier is not None:
         db.session.delete(earlier)
         db.session.flush()
-
-
-def _write_enrolment(
-    enrolment: Enrolment | None,
-    course: Course,
-    student: User,
-    status: EnrolmentStatus,
-    now: datetime,
-    waitlist_number: int | None = None,
-) -> Enrolment:
-    """The person's row in its new status: their earlier one reused, or a new one."""
-    if enrolment is None:
-        enrolment = Enrolment(course=course, student=student, created_at=now)
-        db.session.add(enrolment)
-    set_status(enrolment, status, now)
-    enrolment.waitlist_number = waitlist_number
-    return enrolment
 
 
 def pair_of(enrolment: Enrolment) -> Companion | None:
@@ -283,7 +267,7 @@ def confirm(
     if earlier is not None:
         _unlink_earlier_pairs(earlier)
     # The place held by the pair's row becomes the companion's own: the count stays.
-    enrolment = _write_enrolment(earlier, course, user, EnrolmentStatus.ENROLLED, now)
+    enrolment = save_enrolment(earlier, course, user, EnrolmentStatus.ENROLLED, now)
     db.session.flush()
     companion.companion_enrolment = enrolment
     companion.status = CompanionStatus.CONFIRMED

@@ -13,7 +13,7 @@ from college.db import now_utc
 from college.demo import DemoCollege
 from college.extensions import db
 from courses.enrolment.models import Enrolment, EnrolmentStatus
-from courses.models import Course, CourseSession, SessionStatus
+from courses.models import Course
 from courses.outcomes.models import (
     Moment,
     OutcomeAnswer,
@@ -23,7 +23,7 @@ from courses.outcomes.models import (
     Step,
     TermQuestionnaire,
 )
-from courses.outcomes.services import AreaText, save_areas
+from courses.outcomes.services import AreaText, save_areas, session_ends_by_course
 from courses.reports import REPORTED
 
 NOT_AT_ALL = ("Not at all", "Slet ikke")
@@ -76,16 +76,7 @@ def seed_scaled(scaled: Any) -> None:
 
 def _courses_held(now: datetime) -> list[tuple[int, int, int, bool]]:
     """(course, term, people enrolled, ended) for every course whose first session ended."""
-    ends = (
-        sa.select(
-            CourseSession.course_id,
-            sa.func.min(CourseSession.ends_at).label("first_end"),
-            sa.func.max(CourseSession.ends_at).label("last_end"),
-        )
-        .where(CourseSession.status == SessionStatus.SCHEDULED)
-        .group_by(CourseSession.course_id)
-        .subquery()
-    )
+    ends = session_ends_by_course()
     enrolled = (
         sa.select(sa.func.count(Enrolment.id))
         .where(Enrolment.course_id == Course.id, Enrolment.status == EnrolmentStatus.ENROLLED)

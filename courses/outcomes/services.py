@@ -186,12 +186,9 @@ def check_open(enrolment: Enrolment, moment: Moment, now: datetime | None = None
         raise RatingNotOpen()
 
 
-def due_ratings(enrolment_ids: Sequence[int], now: datetime | None = None) -> dict[int, Moment]:
-    """Of these enrolments, which rating each is invited to now: one query for My courses."""
-    if not enrolment_ids or latest_questionnaire() is None:
-        return {}
-    now = now or now_utc()
-    ends = (
+def session_ends_by_course() -> sa.Subquery:
+    """Per course, when its first and last scheduled sessions end (`first_end`, `last_end`)."""
+    return (
         sa.select(
             CourseSession.course_id,
             sa.func.min(CourseSession.ends_at).label("first_end"),
@@ -201,6 +198,14 @@ def due_ratings(enrolment_ids: Sequence[int], now: datetime | None = None) -> di
         .group_by(CourseSession.course_id)
         .subquery()
     )
+
+
+def due_ratings(enrolment_ids: Sequence[int], now: datetime | None = None) -> dict[int, Moment]:
+    """Of these enrolments, which rating each is invited to now: one query for My courses."""
+    if not enrolment_ids or latest_questionnaire() is None:
+        return {}
+    now = now or now_utc()
+    ends = session_ends_by_course()
     rows = db.session.execute(
         sa.select(
             Enrolment.id,

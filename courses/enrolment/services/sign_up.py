@@ -119,13 +119,13 @@ def enrol_or_wait(
         if enrolment.status in ACTIVE:
             return _outcome_of(enrolment)
     if seats_left(course) > 0 and take_seat_if_nobody_waits(course):
-        enrolment = _save_enrolment(enrolment, course, student, EnrolmentStatus.ENROLLED, now)
+        enrolment = save_enrolment(enrolment, course, student, EnrolmentStatus.ENROLLED, now)
         outcome = SignUpOutcome(enrolment, None)
         notices.send(enrolment, "enrolled")
     else:
         # Numbers are handed out while the course row is held, so they follow arrival order.
         queue = read_queue(course)
-        enrolment = _save_enrolment(
+        enrolment = save_enrolment(
             enrolment, course, student, EnrolmentStatus.WAITLISTED, now, queue.next_number
         )
         outcome = SignUpOutcome(enrolment, queue.next_position)
@@ -151,7 +151,7 @@ def _outcome_of(enrolment: Enrolment) -> SignUpOutcome:
     return SignUpOutcome(enrolment, waitlist_position(enrolment))
 
 
-def _save_enrolment(
+def save_enrolment(
     enrolment: Enrolment | None,
     course: Course,
     student: User,
