@@ -11,6 +11,10 @@ class CourseNotOpen(DomainError):
     message = _l("This course is not open for enrolment.")
 
 
+class NoSignUpNeeded(CourseNotOpen):
+    message = _l("This is a drop-in: just come — you don't need to sign up.")
+
+
 class EnrolmentClosed(DomainError):
     message = _l("Enrolment for this course is closed.")
 

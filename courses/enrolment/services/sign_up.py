@@ -28,6 +28,7 @@ from courses.enrolment.services.errors import (
     CourseNotOpen,
     EnrolmentClosed,
     EnrolmentNotYetOpen,
+    NoSignUpNeeded,
     NothingToWithdraw,
 )
 from courses.enrolment.services.offers import pass_seat_on, tell_pair_student_left
@@ -62,6 +63,7 @@ def check_enrolment_open(course: Course, now: datetime) -> None:
         Joining.CLOSED: EnrolmentClosed,
         Joining.BEGUN: CourseAlreadyStarted,
         Joining.ENDED: CourseEnded,
+        Joining.DROP_IN: NoSignUpNeeded,
     }
     raise refusals.get(state.joining, CourseNotOpen)()
 

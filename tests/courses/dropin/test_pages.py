@@ -44,8 +44,8 @@ def test_the_joining_rule_says_drop_in_and_enrolment_refuses(drop_in, student):
     assert join_state_of_loaded(drop_in, now_utc()).joining == Joining.DROP_IN
     try:
         enrolment_services.enrol(student, drop_in)
-    except enrolment_services.CourseNotOpen:
-        pass
+    except enrolment_services.CourseNotOpen as refusal:
+        assert str(refusal.message) == "This is a drop-in: just come — you don't need to sign up."
     else:
         raise AssertionError("a drop-in course took a sign-up")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 0
@@ -270,7 +270,9 @@ def test_the_sheet_is_only_for_drop_in_sessions(client, signed_in_peer, peer, tr
 def test_a_sign_up_sent_anyway_is_refused_with_a_message(client, signed_in_student, drop_in):
     response = client.post("/courses/torsdagscafe/enrol", follow_redirects=True)
     assert response.status_code in (200, 400)
-    assert "This course is not open for enrolment." in response.get_data(as_text=True)
+    assert "This is a drop-in: just come — you don&#39;t need to sign up." in response.get_data(
+        as_text=True
+    )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 0
 
 
