@@ -100,7 +100,6 @@ def areas() -> Any:
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             if latest is not None and saved.id == latest.id:
                 flash(_("Nothing changed, so the version stays the same."), "success")
             else:

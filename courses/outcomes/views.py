@@ -45,7 +45,6 @@ def rate(enrolment_id: int, moment: str) -> Any:
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             if change:
                 # Shown in this answer only: nothing keeps it where it could be read again.
                 return render_template("outcomes/changed.html", course=course, change=change)
@@ -74,6 +73,5 @@ def skip(enrolment_id: int, moment: str) -> Any:
         db.session.rollback()
         flash(str(error), "error")
     else:
-        db.session.commit()
         flash(_("That is fine. We will not ask you again."), "success")
     return redirect(url_for("enrolment.my_courses"))

@@ -20,14 +20,20 @@ from courses.enrolment.services.sign_up import withdraw
 from courses.models import Course
 
 
-def move_in_queue(actor: User, enrolment: Enrolment, steps: int) -> None:
-    """Swap a waiting-list entry with its neighbour (admins only, audited)."""
+def _locked_queue(actor: User, enrolment: Enrolment) -> tuple[Course, list[Enrolment]]:
+    """The course locked and its waiting list, for an admin moving ``enrolment`` in it."""
     if not actor.has_role(Role.ADMIN):
         raise Forbidden()
     course = lock_course(enrolment.course_id)
     queue = waiting_list(course)
     if enrolment not in queue:
         raise NotWaiting()
+    return course, queue
+
+
+def move_in_queue(actor: User, enrolment: Enrolment, steps: int) -> None:
+    """Swap a waiting-list entry with its neighbour (admins only, audited)."""
+    course, queue = _locked_queue(actor, enrolment)
     index = queue.index(enrolment)
     other = index + (1 if steps > 0 else -1)
     if not 0 <= other < len(queue):
@@ -46,12 +52,7 @@ def move_in_queue(actor: User, enrolment: Enrolment, steps: int) -> None:
 
 def move_to_position(actor: User, enrolment: Enrolment, position: int) -> None:
     """Put a waiting-list entry at ``position`` (1 is the top) in one step (audited)."""
-    if not actor.has_role(Role.ADMIN):
-        raise Forbidden()
-    course = lock_course(enrolment.course_id)
-    queue = waiting_list(course)
-    if enrolment not in queue:
-        raise NotWaiting()
+    course, queue = _locked_queue(actor, enrolment)
     position = min(max(position, 1), len(queue))
     order = [e for e in queue if e is not enrolment]
     order.insert(position - 1, enrolment)
