@@ -145,7 +145,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "PEERS_COVER_ESCALATION_HOURS": _env_int("PEERS_COVER_ESCALATION_HOURS", 24),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         "PAGE_CACHE_SECONDS": _env_float("PAGE_CACHE_SECONDS", 60),
-        "PAGE_CACHE_VERSION_SECONDS": _env_float("PAGE_CACHE_VERSION_SECONDS", 1),
+        "PAGE_CACHE_VERSION_SECONDS": _env_float("PAGE_CACHE_VERSION_SECONDS", 5),
         # Flask-Caching: one store per process by default; any of its backends will do.
         "CACHE_TYPE": os.environ.get("CACHE_TYPE", "SimpleCache"),
         "CACHE_THRESHOLD": _env_int("CACHE_THRESHOLD", 2000),

@@ -105,9 +105,12 @@ def _raise_before_commit(session: Session) -> None:
         return
     connection = session.connection()
     raised = connection.execute(RAISE_VERSION[connection.dialect.name]).scalar_one()
-    forget_version()
     if g:
-        # What this request wrote: its person's pages must show at least this version.
+        # What this request wrote: its person's pages must show at least this version, in
+        # whichever process (``page_cache.remember_written_version``). Other readers of
+        # this process keep the version they read (``PAGE_CACHE_VERSION_SECONDS``), as
+        # readers of every other process do: during a term opening a process that handles
+        # sign-ups would otherwise rebuild every page after each of its own.
         g.raised_version = raised
 
 

@@ -20,10 +20,11 @@ Who a response is for (:class:`CacheScope`):
 - ``ANYONE``: responses that read no cookie (the JSON API, calendar feeds), one copy per
   address and language; the view says how long others may keep them.
 
-The version may be one this process read up to ``PAGE_CACHE_VERSION_SECONDS`` ago, so a
-busy moment (a term opening: a sign-up every few milliseconds) does not rebuild every page
-for every request; a signed-in person's session remembers the version their own last change
-made, and their pages are never older than that, in whichever process.
+The version may be one this process read up to ``PAGE_CACHE_VERSION_SECONDS`` (5) ago, so
+a busy moment (a term opening: a sign-up every few milliseconds) rebuilds each page at most
+once in that time per process rather than for every request; a signed-in person's session
+remembers the version their own last change made, and their pages are never older than
+that, in whichever process. Visitors' pages may be kept a minute by a proxy anyway.
 
 A form's CSRF token belongs to one browser, so a cached body holds a placeholder and each
 reader gets their own token on the way out. Only whole 200 responses are cached.
@@ -249,6 +250,6 @@ def clear() -> None:
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("PAGE_CACHE_SECONDS", 60)
-    app.config.setdefault("PAGE_CACHE_VERSION_SECONDS", 1)
+    app.config.setdefault("PAGE_CACHE_VERSION_SECONDS", 5)
     cache.init_app(app)
     app.after_request(remember_written_version)

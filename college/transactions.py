@@ -83,7 +83,10 @@ def transaction(*, writes: bool = False) -> Iterator[Session]:
         begin_writing(session)
     try:
         yield session
-        session.commit()
+        # A request that touched no table (a 304, a response from the cache) has no
+        # transaction; committing would begin one only to end it.
+        if session.in_transaction():
+            session.commit()
     except BaseException:
         session.rollback()
         raise

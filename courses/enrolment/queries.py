@@ -43,24 +43,32 @@ def find_enrolment(course: Course, student: User) -> Enrolment | None:
     )
 
 
-def find_course_for_sign_up(slug: str) -> Course | None:
-    """The course by its slug, unless it is a draft, with its term and sessions.
+def find_course_for_sign_up(slug: str, student: User) -> tuple[Course, Enrolment | None] | None:
+    """The course by its slug, unless it is a draft, with its term and sessions, and the
+    student's own row for it if there is one; None when there is no such course.
 
     Enrolment checks the dates and the first session, and a seat sends an invitation for
-    each session ahead, so all of it is read before the course row is locked.
+    each session ahead, so all of it is read, in one statement, before the course row is
+    locked. The student's row is read afresh: another request may have changed it.
     """
-    return (
-        db.session.scalars(
-            sa.select(Course)
+    row = (
+        db.session.execute(
+            sa.select(Course, Enrolment)
+            .outerjoin(
+                Enrolment,
+                sa.and_(Enrolment.course_id == Course.id, Enrolment.student_id == student.id),
+            )
             # Drafts do not exist for the people who sign up.
             .where(Course.slug == slug, Course.status != CourseStatus.DRAFT)
             .options(
                 sa.orm.joinedload(Course.term, innerjoin=True), sa.orm.joinedload(Course.sessions)
             )
+            .execution_options(populate_existing=True)
         )
         .unique()
         .first()
     )
+    return None if row is None else (row[0], row[1])
 
 
 def is_enrolled(student_id: int, course_id: int) -> bool:

@@ -34,7 +34,7 @@ from courses.enrolment import pairs as pair_services
 from courses.enrolment.busy import show_busy
 from courses.enrolment.forms import ActionForm, EnrolForm, FeedbackForm
 from courses.enrolment.models import AttendanceStatus, Enrolment, EnrolmentStatus
-from courses.enrolment.queries import find_course_for_sign_up, find_enrolment
+from courses.enrolment.queries import find_enrolment
 from courses.models import Course, CourseSession, CourseStatus, SessionStatus
 from courses.outcomes.models import Moment
 from courses.outcomes.services import due_ratings, is_due
@@ -91,10 +91,7 @@ def enrol(slug: str) -> Any:
     form = EnrolForm()
     if not form.validate_on_submit():
         abort(400)
-    course = find_course_for_sign_up(slug)
-    if course is None:
-        abort(404)
-    outcome = services.enrol_or_wait(me(), course, belongs=bool(form.belongs.data))
+    outcome = services.sign_up(me(), slug, belongs=bool(form.belongs.data))
     flash(outcome_message(outcome.enrolment.status, outcome.waitlist_position), "success")
     return redirect(url_for("enrolment.my_courses"))
 

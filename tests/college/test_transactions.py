@@ -142,8 +142,7 @@ def test_a_signup_that_stays_busy_says_so_in_its_own_words(
     def always_busy(*args: Any, **kwargs: Any) -> None:
         raise busy_database()
 
-    monkeypatch.setattr(enrolment_services, "enrol_or_wait", always_busy)
-    monkeypatch.setattr("courses.enrolment.views.find_course_for_sign_up", lambda slug: object())
+    monkeypatch.setattr(enrolment_services, "sign_up", always_busy)
     response = client.post("/courses/any-course/enrol", data={})
     assert response.status_code == 503
     assert "Many people are signing up right now" in response.get_data(as_text=True)

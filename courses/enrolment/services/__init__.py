@@ -56,6 +56,7 @@ from courses.enrolment.services.sign_up import (
     check_enrolment_open,
     enrol,
     enrol_or_wait,
+    sign_up,
     withdraw,
     withdraw_for_erasure,
 )
@@ -92,6 +93,7 @@ __all__ = [
     "on_course_change",
     "remove_by_admin",
     "seats_left",
+    "sign_up",
     "withdraw",
     "withdraw_for_erasure",
 ]

@@ -16,6 +16,7 @@ from college.services import record_audit
 from courses.enrolment import notices
 from courses.enrolment.models import ACTIVE, Enrolment, EnrolmentStatus
 from courses.enrolment.queries import (
+    find_course_for_sign_up,
     find_enrolment,
     last_session_end,
     read_queue,
@@ -101,8 +102,31 @@ def enrol_or_wait(
     Courses for relatives or staff ask only that people say they belong there (``belongs``);
     no proof and no diagnosis. ``override`` lets an administrator enrol outside the dates.
     """
-    now = now or now_utc()
     enrolment = find_enrolment(course, student)
+    return _enrol_or_wait(student, course, enrolment, belongs, now or now_utc(), override)
+
+
+def sign_up(student: User, slug: str, *, belongs: bool = False) -> SignUpOutcome:
+    """What the "Enrol" button does: ``enrol_or_wait`` on the course at ``slug``.
+
+    The course, what the sign-up checks of it, and the student's own row are read in one
+    statement (``find_course_for_sign_up``); a course that does not exist is ``NotFound``.
+    """
+    found = find_course_for_sign_up(slug, student)
+    if found is None:
+        raise NotFound()
+    course, enrolment = found
+    return _enrol_or_wait(student, course, enrolment, belongs, now_utc(), override=False)
+
+
+def _enrol_or_wait(
+    student: User,
+    course: Course,
+    enrolment: Enrolment | None,
+    belongs: bool,
+    now: datetime,
+    override: bool,
+) -> SignUpOutcome:
     # What needs no lock is read and checked first, so the course row is held only for the
     # seat, the queue and the writes. The sessions read here are the ones the invitations
     # name: a session changed meanwhile sends its own update to everyone with a seat.
