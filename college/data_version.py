@@ -134,14 +134,6 @@ def listen_for_writes() -> None:
 _last_read: tuple[float, int] | None = None
 
 
-def forget_version() -> None:
-    """Read the version afresh next time: this process has just changed it."""
-    global _last_read
-    _last_read = None
-    if g:
-        g.pop("data_version", None)
-
-
 def current_version(max_age: float = 0, at_least: int = 0) -> int:
     """The data version, read at most once per request.
 
