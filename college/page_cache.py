@@ -249,7 +249,6 @@ def clear() -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("PAGE_CACHE_SECONDS", 60)
-    app.config.setdefault("PAGE_CACHE_VERSION_SECONDS", 5)
+    # PAGE_CACHE_SECONDS and PAGE_CACHE_VERSION_SECONDS come from ``college.config``.
     cache.init_app(app)
     app.after_request(remember_written_version)

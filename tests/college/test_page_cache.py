@@ -430,7 +430,7 @@ def test_a_signed_in_person_gets_public_pages_uncached_and_private(
     assert "ETag" not in answer.headers
 
 
-def test_my_own_sign_up_shows_at_once_while_others_may_wait_a_second(
+def test_my_own_sign_up_shows_at_once_while_others_may_wait_a_moment(
     page_cache_on: None, app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(app.config, "PAGE_CACHE_VERSION_SECONDS", 60)
