@@ -64,6 +64,7 @@ def init_app(app: Flask) -> None:
         pair_views,  # noqa: F401  (its pages join the enrolment blueprint on import)
         pairs,
         personal_data,
+        scaled,
         services,
         views,
     )
@@ -97,7 +98,7 @@ def init_app(app: Flask) -> None:
     register_description(app, pair_notices.RENDERER, pair_notices.describe_companion_notice)
     points.retention_tasks.append(personal_data.forget_old_terms)
     points.demo_seeders.append(demo.seed)
-    points.scale_seeders.append(demo.seed_scaled)
+    points.scale_seeders.append(scaled.seed_scaled)
     register_personal_data(
         app,
         PersonalData(

@@ -13,13 +13,13 @@ from college import demo
 from college.extensions import db
 from college.models import Qualification, User
 from courses import scaled, services
-from courses.enrolment.demo import KEEN_STUDENT_ENROLMENTS
 from courses.enrolment.models import (
     Attendance,
     Enrolment,
     EnrolmentStatus,
     Feedback,
 )
+from courses.enrolment.scaled import KEEN_STUDENT_ENROLMENTS
 from courses.models import (
     Course,
     CourseSession,
