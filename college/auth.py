@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from flask import Flask, abort, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
@@ -14,7 +15,7 @@ from flask_login import current_user, login_user, logout_user
 from itsdangerous import URLSafeTimedSerializer
 
 from college import services
-from college.extensions import login_manager
+from college.extensions import db, login_manager
 from college.models import Role, User
 
 SESSION_KEY = "sid"
@@ -24,7 +25,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = services.load_session_user(user_id, session.get(SESSION_KEY))
+    token = session.get(SESSION_KEY)
+    try:
+        user = services.load_session_user(user_id, token)
+    except sa.exc.DBAPIError as error:
+        # The request's hooks run before its unit of work, which would try again: after a
+        # database restart SQLAlchemy has let go of the old connections, so try once more.
+        if not error.connection_invalidated:
+            raise
+        db.session.rollback()
+        user = services.load_session_user(user_id, token)
     if user is None or not user.is_active:
         return None
     return user

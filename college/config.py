@@ -66,8 +66,9 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "PRODUCTION": production,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        # A connection is checked before use, so a restarted database costs no error page.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No ping before each use: a restarted database is noticed by the first statement,
+        # and the request tries again (``college.transactions``).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
         "COLLEGE_NAME": os.environ.get("COLLEGE_NAME", "Recovery College"),
         "COLLEGE_TIMEZONE": os.environ.get("COLLEGE_TIMEZONE", "Europe/Copenhagen"),
         "COLLEGE_DOMAIN": os.environ.get("COLLEGE_DOMAIN", "recovery-college.example"),

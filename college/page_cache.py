@@ -48,6 +48,7 @@ from werkzeug.wrappers import Response
 
 from college.data_version import current_version
 from college.extensions import cache
+from college.transactions import reads_only
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 
@@ -230,7 +231,8 @@ def cached_response(
                 with_cache_headers(answer, control, varies)
             return answer
 
-        return cast(F, wrapped)
+        # A cached response is given without running the view, so the view may only read.
+        return cast(F, reads_only(wrapped))
 
     return decorator
 

@@ -16,6 +16,18 @@ On SQLite a form submission takes the write lock before it reads anything
 (``BEGIN IMMEDIATE``, SQLite's documented way to queue writers): a transaction that read
 first and then tries to write fails at once with "database is locked" when another request
 wrote in between, whatever the busy timeout.
+
+A view that only reads is marked :func:`reads_only` (every cached view is). Its GET and HEAD
+requests, their hooks included (loading the signed-in person), run in SQLAlchemy's
+``AUTOCOMMIT`` isolation level on PostgreSQL: no BEGIN and no COMMIT around a page that
+reads one row, half of its round trips. In READ COMMITTED each statement sees the data as
+it is when the statement starts, in a transaction or not, so the page reads nothing else.
+Such a request may not write: a flush in it is a bug, and raises.
+
+Connections are not pinged before use. When the database has restarted meanwhile, the first
+statement on an old connection fails, SQLAlchemy drops the pool's connections (its
+"optimistic" disconnect handling), and the unit of work, or the loading of the person, runs
+once more on a new one.
 """
 
 from __future__ import annotations
@@ -29,22 +41,24 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, g, message_flashed, request, session
+from flask import Flask, current_app, g, message_flashed, request, session
 from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from college.errors import DomainError, render_error
-from college.extensions import db
+from college.extensions import READS_ONLY, BindableSession, db
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+V = TypeVar("V", bound=Callable[..., Any])
 
 ATTEMPTS = 5
 # SQLSTATEs worth another go on PostgreSQL: serialisation failure, deadlock, lock timeout.
 TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+READ_METHODS = {"GET", "HEAD"}
 
 
 class Busy(DomainError):
@@ -53,7 +67,10 @@ class Busy(DomainError):
 
 
 def is_transient(error: sa.exc.DBAPIError) -> bool:
-    """Whether running the same work again may succeed (the database was busy, not wrong)."""
+    """Whether running the same work again may succeed (the database was busy or restarted,
+    not wrong)."""
+    if error.connection_invalidated:
+        return True
     sqlstate = getattr(error.orig, "sqlstate", None)
     text = str(error.orig).lower()
     if isinstance(error, sa.exc.IntegrityError):
@@ -146,10 +163,38 @@ def take_back_flashes() -> None:
         session["_flashes"] = session.get("_flashes", [])[:-count]
 
 
+def reads_only(view: V) -> V:
+    """Mark a view that never writes: its GET and HEAD requests run without a transaction."""
+    setattr(view, READS_ONLY, True)
+    return view
+
+
+def view_reads_only() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return request.method in READ_METHODS and getattr(view, READS_ONLY, False)
+
+
 def begin_request() -> None:
-    """On SQLite, let a form submission wait for the write lock before it reads anything."""
+    """Before any other hook reads: how this request talks to the database.
+
+    On SQLite a form submission waits for the write lock before it reads anything; a GET
+    of a view that only reads runs without a transaction.
+    """
+    session = db.session()
+    session.info[READS_ONLY] = view_reads_only()
     if request.method in WRITE_METHODS:
-        begin_writing(db.session())
+        begin_writing(session)
+
+
+def end_request(error: BaseException | None) -> None:
+    # The session outlives the request where an app context was pushed around it (tests).
+    if db.session.registry.has():
+        db.session.info.pop(READS_ONLY, None)
+
+
+def refuse_writes_while_reading(session: Session, *args: Any) -> None:
+    if session.info.get(READS_ONLY) and (session.new or session.dirty or session.deleted):
+        raise RuntimeError("a view marked reads_only wrote to the database")
 
 
 def answer_busy_database(error: sa.exc.DBAPIError) -> tuple[Any, int]:
@@ -189,5 +234,8 @@ class CommandGroup(AppGroup):
 
 def init_app(app: Flask) -> None:
     app.before_request(begin_request)
+    app.teardown_request(end_request)
+    if not sa.event.contains(BindableSession, "before_flush", refuse_writes_while_reading):
+        sa.event.listen(BindableSession, "before_flush", refuse_writes_while_reading)
     message_flashed.connect(count_flash, app)
     app.register_error_handler(sa.exc.DBAPIError, answer_busy_database)

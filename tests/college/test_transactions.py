@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -11,11 +13,14 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from college import services, transactions
+from college import create_app, services, transactions
 from college.errors import DomainError
 from college.extensions import BindableSession, db
 from college.models import AuditEvent, User
-from tests.conftest import IN_CI, PG_URL, postgres_available
+from tests import conftest, factories
+from tests.conftest import PG_URL
+from tests.factories import PASSWORD
+from tests.servers import fresh_database
 
 SETTINGS = "http://localhost/me/settings"
 
@@ -174,25 +179,103 @@ def test_a_command_commits_when_it_finishes_and_rolls_back_when_it_fails(
         app.cli.commands.pop("checks")
 
 
-def test_a_connection_that_died_while_idle_is_replaced_unseen(app: Flask) -> None:
-    problem = postgres_available(PG_URL)
-    if problem:
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is required in CI but not reachable: {problem}")
-        pytest.skip(f"PostgreSQL not reachable: {problem}")
-    engine = sa.create_engine(PG_URL, **app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-    try:
-        with engine.connect() as connection:
-            first = connection.scalar(sa.text("SELECT pg_backend_pid()"))
-        killer = sa.create_engine(PG_URL)
-        with killer.connect() as other:
-            other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
-        killer.dispose()
-        with engine.connect() as connection:
-            second = connection.scalar(sa.text("SELECT pg_backend_pid()"))
-        assert second != first
-    finally:
-        engine.dispose()
+def in_autocommit() -> bool:
+    """Whether the request's connection commits each statement by itself (psycopg's flag)."""
+    driver_connection = db.session.connection().connection.dbapi_connection
+    return bool(getattr(driver_connection, "autocommit", False))
+
+
+@contextmanager
+def fresh_app(engine_name: str, tmp_path: Path) -> Iterator[Flask]:
+    """An app on a new database of its own, whose views commit for real."""
+    with fresh_database(engine_name, tmp_path, PG_URL) as url:
+        application = create_app(conftest.test_config(url, tmp_path))
+        conftest.upgrade_schema(application)
+        try:
+            yield application
+        finally:
+            with application.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+def end_every_other_connection(url: str) -> int:
+    """What a database restart does to the app's pooled connections."""
+    killer = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with killer.connect() as connection:
+        ended = connection.scalar(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    killer.dispose()
+    return int(ended or 0)
+
+
+@pytest.mark.committing
+def test_after_a_database_restart_the_next_requests_are_served(
+    engine_name: str, tmp_path: Path
+) -> None:
+    if engine_name != "postgresql":
+        pytest.skip("SQLite has no connection to lose")
+    with fresh_app(engine_name, tmp_path) as app:
+        with app.app_context():
+            person = factories.make_student(name="Rita Restart")
+            db.session.commit()
+            person_id, email = person.id, person.email
+            db.session.remove()
+        browser, visitor = app.test_client(), app.test_client()
+        signed_in = browser.post("/auth/login", data={"email": email, "password": PASSWORD})
+        assert signed_in.status_code == 302
+        assert browser.get("/me/courses").status_code == 200
+        assert visitor.get("/courses/").status_code == 200
+        url = app.config["SQLALCHEMY_DATABASE_URI"]
+
+        # Loading the signed-in person is the first thing a request asks the database.
+        assert end_every_other_connection(url) >= 1
+        page = browser.get("/me/courses")
+        assert page.status_code == 200 and "<h1>My courses</h1>" in page.get_data(as_text=True)
+        # A visitor's page asks first from inside the view's unit of work.
+        assert end_every_other_connection(url) >= 1
+        assert visitor.get("/courses/").status_code == 200
+        # And a form is saved.
+        assert end_every_other_connection(url) >= 1
+        saved = browser.post("/me/settings", data={"language": "da", "discreet": "y"})
+        assert saved.status_code == 302
+        with app.app_context():
+            assert db.session.get_one(User, person_id).language == "da"
+
+
+@pytest.mark.committing
+def test_a_get_of_a_view_that_only_reads_runs_without_a_transaction_and_may_not_write(
+    engine_name: str, tmp_path: Path
+) -> None:
+    with fresh_app(engine_name, tmp_path) as app:
+
+        @app.get("/probe/reads")
+        @transactions.reads_only
+        def reads() -> str:
+            return str(in_autocommit())
+
+        @app.get("/probe/writes")
+        @transactions.reads_only
+        def writes() -> str:
+            db.session.add(AuditEvent(action="probe.wrote", target_type="probe"))
+            return str(db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)))
+
+        @app.get("/probe/plain")
+        def plain() -> str:
+            return str(in_autocommit())
+
+        client = app.test_client()
+        # PostgreSQL saves the BEGIN and COMMIT round trips; SQLite, in-process, has none.
+        assert client.get("/probe/reads").get_data(as_text=True) == str(engine_name == "postgresql")
+        assert client.get("/probe/plain").get_data(as_text=True) == "False"
+        with pytest.raises(RuntimeError, match="reads_only"):
+            client.get("/probe/writes")
+        with app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 0
 
 
 def test_a_gets_bookkeeping_is_committed_with_the_page(
