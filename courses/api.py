@@ -148,7 +148,7 @@ def course_summary(
         "format": course.format,
         "status": course.status,
         "capacity": course.capacity,
-        "places_left": course.places_left,
+        "places_left": course.open_places,
         "joining": state.joining.value,
         "open_for_enrolment": open_for_enrolment_now(course, state),
         "drop_in": course.drop_in,

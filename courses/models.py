@@ -223,6 +223,8 @@ class Course(Base):
     first_session_at: Mapped[datetime | None] = query_expression()
     last_session_at: Mapped[datetime | None] = query_expression()
     session_count: Mapped[int | None] = query_expression()
+    # Filled by prospectus queries: whether anyone is on the waiting list.
+    someone_waits: Mapped[bool | None] = query_expression()
 
     __table_args__ = (
         sa.CheckConstraint("capacity > 0", name="capacity_positive"),
@@ -245,6 +247,12 @@ class Course(Base):
     @property
     def places_left(self) -> int:
         return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def open_places(self) -> int:
+        """The places a newcomer can take: none while anyone waits, since nobody passes the
+        queue (a pair at the head of the list keeps a single free place for itself)."""
+        return 0 if self.someone_waits else self.places_left
 
     @property
     def outcomes(self) -> list[str]:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload, with_expres
 from college.db import now_utc
 from college.extensions import db
 from college.languages import force_language
+from courses.enrolment.models import someone_waits_for
 from courses.models import (
     Audience,
     Course,
@@ -299,6 +300,7 @@ def listing_statement(filters: Filters, now: datetime | None = None) -> sa.Selec
             with_expression(Course.first_session_at, first_at),
             with_expression(Course.last_session_at, last_at),
             with_expression(Course.session_count, sessions),
+            with_expression(Course.someone_waits, someone_waits_for(Course.id)),
             joinedload(Course.venue),
             selectinload(Course.facilitators).joinedload(CourseFacilitator.user),
         )
@@ -327,6 +329,7 @@ def find_course(slug: str) -> Course | None:
         .options(
             joinedload(Course.term),
             joinedload(Course.venue),
+            with_expression(Course.someone_waits, someone_waits_for(Course.id)),
             selectinload(Course.partners),
             selectinload(Course.facilitators).joinedload(CourseFacilitator.user),
             selectinload(Course.sessions).options(

@@ -76,7 +76,7 @@ def detail(slug: str) -> str:
         course=course,
         state=state,
         next_run=None if state.can_join else prospectus.next_run_of(course),
-        waiting=waiting_counts([course.id]).get(course.id, 0) if not course.places_left else 0,
+        waiting=waiting_counts([course.id]).get(course.id, 0) if not course.open_places else 0,
         subscribe=subscription_links(feed, name),
         venues=prospectus.venues_of(course),
         panels=panels,

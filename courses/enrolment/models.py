@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, relationship
 
 from college.db import Base, UTCDateTime, now_utc
 from college.labels import LabelledEnum, enum_type
@@ -37,6 +37,19 @@ class RemovalReason(LabelledEnum):
 # Statuses that hold one of the course's places (``Course.seats_taken``).
 SEAT_HOLDING = (EnrolmentStatus.ENROLLED, EnrolmentStatus.OFFERED)
 ACTIVE = (EnrolmentStatus.ENROLLED, EnrolmentStatus.OFFERED, EnrolmentStatus.WAITLISTED)
+
+
+def someone_waits_for(
+    course_id: sa.ColumnElement[int] | InstrumentedAttribute[int],
+) -> sa.Exists:
+    """Whether anyone is on the course's waiting list, as SQL (``course_id`` may be a column).
+
+    Nobody passes the queue: while anyone waits, a free place is theirs (a pair at the head
+    of the list keeps a single free place until a second one frees), never a newcomer's.
+    """
+    return sa.exists().where(
+        Enrolment.course_id == course_id, Enrolment.status == EnrolmentStatus.WAITLISTED
+    )
 
 
 class Enrolment(Base):

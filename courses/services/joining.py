@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from college.labels import LabelledEnum
+from courses.enrolment.models import someone_waits_for
 from courses.models import Course, CourseStatus, Term
 
 
@@ -101,8 +102,8 @@ def join_state_of_loaded(course: Course, now: datetime) -> JoinState:
 
 
 def open_for_enrolment_now(course: Course, state: JoinState) -> bool:
-    """A place left and joining possible: what the prospectus's ``available`` asks for."""
-    return state.can_join and course.places_left > 0
+    """A place a newcomer can take and joining possible: the prospectus's ``available``."""
+    return state.can_join and course.open_places > 0
 
 
 # --- the same rule as SQL, for filtering a list -------------------------------------------------
@@ -125,7 +126,11 @@ def can_join_condition(now: datetime, first_start: Any) -> Any:
 
 def open_now_condition(now: datetime, first_start: Any) -> Any:
     """``open_for_enrolment_now`` as a SQL condition (``Course`` joined with ``Term``)."""
-    return sa.and_(can_join_condition(now, first_start), Course.seats_taken < Course.capacity)
+    return sa.and_(
+        can_join_condition(now, first_start),
+        Course.seats_taken < Course.capacity,
+        ~someone_waits_for(Course.id),
+    )
 
 
 def not_begun_condition(now: datetime, first_start: Any) -> Any:

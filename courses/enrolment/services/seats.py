@@ -16,7 +16,7 @@ import sqlalchemy.orm
 from college import signals
 from college.errors import NotFound
 from college.extensions import db
-from courses.enrolment.models import Enrolment, EnrolmentStatus
+from courses.enrolment.models import Enrolment, EnrolmentStatus, someone_waits_for
 from courses.models import Course
 
 # --- telling other packages (``college.signals.enrolment_changed``) ---------------------------
@@ -91,9 +91,7 @@ def take_seat_if_nobody_waits(course: Course, seats: int = 1) -> bool:
 
     Nobody passes the queue: with people waiting, a free seat is theirs, not a newcomer's.
     """
-    nobody_waits = ~sa.exists().where(
-        Enrolment.course_id == Course.id, Enrolment.status == EnrolmentStatus.WAITLISTED
-    )
+    nobody_waits = ~someone_waits_for(Course.id)
     enough = Course.seats_taken + seats <= Course.capacity
     return _move_seats(course, sa.and_(enough, nobody_waits), seats)
 

@@ -365,3 +365,35 @@ def test_a_companion_who_left_can_come_again_with_someone_else(small_course):
     db.session.refresh(first.companion)
     assert first.companion.companion_enrolment_id is None
     assert_places_add_up(course)
+
+
+def test_a_place_kept_for_the_pair_at_the_head_is_open_to_no_newcomer_on_any_page(
+    small_course, client, auth
+):
+    course = small_course(capacity=2, title="Kept for a pair")
+    first = factories.make_enrolment(course)
+    factories.make_enrolment(course)
+    together(factories.make_student(), course)
+    services.withdraw(first.student, first)
+    db.session.flush()
+    assert course.places_left == 1  # free, and the pair's turn
+
+    page = client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert "Full – 1 person waiting" in page
+    assert "1 person is on the waiting list already, so you would be number 2" in page
+    assert "place left" not in page
+
+    listing = client.get("/courses/").get_data(as_text=True)
+    card = listing[listing.index("Kept for a pair") :].split("</article>")[0]
+    assert "None – join the waiting list" in card
+    available = client.get("/courses/?available=1").get_data(as_text=True)
+    assert "Kept for a pair" not in available
+
+    summary = client.get(f"/api/v1/courses/{course.slug}").get_json()
+    assert (summary["places_left"], summary["open_for_enrolment"]) == (0, False)
+    listed = client.get("/api/v1/courses?available=1").get_json()["items"]
+    assert course.slug not in [item["slug"] for item in listed]
+
+    auth.login(factories.make_student())
+    signed_in = client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert "Join the waiting list</button>" in signed_in and ">Enrol</button>" not in signed_in
