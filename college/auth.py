@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
-from flask import Flask, abort, session
+from flask import Flask, abort, current_app, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh as refresh_language
@@ -15,8 +15,10 @@ from flask_login import current_user, login_user, logout_user
 from itsdangerous import URLSafeTimedSerializer
 
 from college import services
-from college.extensions import db, login_manager
+from college.extensions import cache, db, login_manager
 from college.models import Role, User
+from college.page_cache import WRITTEN_VERSION
+from college.transactions import view_reads_only
 
 SESSION_KEY = "sid"
 # Where Flask-Login keeps the signed-in person's id in the session.
@@ -25,19 +27,46 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    """The signed-in person, while their server-side session lasts.
+
+    A request that only reads (a GET of a ``reads_only`` view: My courses, the dashboard)
+    may use the person this process read for the same browser in the last
+    ``PAGE_CACHE_VERSION_SECONDS``: the same few seconds in which a process may show a page
+    older than the latest data. Their own changes show at once (the key holds the version
+    their last change made); a session ended elsewhere stops its reads within those
+    seconds, and anything that writes always asks the database.
+    """
     token = session.get(SESSION_KEY)
+    key = kept_person_key(user_id, token) if view_reads_only() else None
+    if key is not None:
+        kept = cast(User | None, cache.get(key))
+        if kept is not None:
+            return db.session.merge(kept, load=False)
+    user = read_session_user(user_id, token)
+    if user is None or not user.is_active:
+        return None
+    if key is not None:
+        cache.set(key, user, timeout=int(current_app.config["PAGE_CACHE_VERSION_SECONDS"]))
+    return user
+
+
+def kept_person_key(user_id: str, token: str | None) -> str | None:
+    if not token or not current_app.config["PAGE_CACHE_VERSION_SECONDS"]:
+        return None
+    written = session.get(WRITTEN_VERSION, 0)
+    return f"person:{user_id}:{services.hash_token(token)}:{written}"
+
+
+def read_session_user(user_id: str, token: str | None) -> User | None:
     try:
-        user = services.load_session_user(user_id, token)
+        return services.load_session_user(user_id, token)
     except sa.exc.DBAPIError as error:
         # The request's hooks run before its unit of work, which would try again: after a
         # database restart SQLAlchemy has let go of the old connections, so try once more.
         if not error.connection_invalidated:
             raise
         db.session.rollback()
-        user = services.load_session_user(user_id, token)
-    if user is None or not user.is_active:
-        return None
-    return user
+        return services.load_session_user(user_id, token)
 
 
 def sign_in(user: User) -> None:
@@ -54,6 +83,10 @@ def sign_in(user: User) -> None:
 def sign_out() -> None:
     # The goodbye, and the pages after it, stay in the language the person chose.
     language = current_user.language if current_user.is_authenticated else session.get("language")
+    if current_user.is_authenticated:
+        key = kept_person_key(current_user.get_id(), session.get(SESSION_KEY))
+        if key is not None:
+            cache.delete(key)
     services.end_login_session(session.get(SESSION_KEY))
     logout_user()
     session.clear()

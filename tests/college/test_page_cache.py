@@ -272,6 +272,48 @@ def test_the_cached_dashboard_is_not_given_to_someone_who_is_no_longer_an_admini
     assert client.get("/admin/").status_code == 403
 
 
+# --- the signed-in person on pages that only read -------------------------------------------
+
+
+@pytest.fixture
+def person_kept(page_cache_on: None, app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process may show what it read a few seconds ago: pages, and the person reading."""
+    monkeypatch.setitem(app.config, "PAGE_CACHE_VERSION_SECONDS", 5)
+
+
+def test_a_page_that_only_reads_uses_the_person_read_a_moment_ago(
+    person_kept: None, client: FlaskClient
+) -> None:
+    signed_in_student(client)
+    with recorded_statements() as statements:
+        assert client.get("/me/courses").status_code == 200
+    assert not [s for s in statements if "login_sessions" in s or "user_roles" in s], statements
+
+
+def test_a_session_ended_elsewhere_writes_nothing_and_stops_reading_within_the_window(
+    person_kept: None, client: FlaskClient
+) -> None:
+    student = signed_in_student(client)
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == student.id))
+    db.session.commit()
+    # Anything that writes asks the database whether the session lasts: it does not.
+    saved = client.post("/me/settings", data={"language": "da", "discreet": "y"})
+    assert saved.status_code == 302 and "/auth/login" in saved.headers["Location"]
+    assert db.session.get_one(User, student.id).language == student.language
+    # Once the few seconds have passed, this process no longer holds the person either.
+    page_cache.clear()
+    assert client.get("/me/courses").status_code == 302
+
+
+def test_a_persons_own_change_shows_at_once_on_pages_that_only_read(
+    person_kept: None, client: FlaskClient
+) -> None:
+    student = signed_in_student(client)
+    assert student.language != "da"
+    client.post("/me/settings", data={"language": "da", "discreet": "y"})
+    assert '<html lang="da"' in client.get("/me/courses").get_data(as_text=True)
+
+
 # --- answers read by machines ---------------------------------------------------------------
 
 
