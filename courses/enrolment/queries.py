@@ -43,6 +43,20 @@ def find_enrolment(course: Course, student: User) -> Enrolment | None:
     )
 
 
+# Every sign-up asks this, so the statement is built once.
+COURSE_FOR_SIGN_UP = (
+    sa.select(Course, Enrolment)
+    .outerjoin(
+        Enrolment,
+        sa.and_(Enrolment.course_id == Course.id, Enrolment.student_id == sa.bindparam("student")),
+    )
+    # Drafts do not exist for the people who sign up.
+    .where(Course.slug == sa.bindparam("slug"), Course.status != CourseStatus.DRAFT)
+    .options(sa.orm.joinedload(Course.term, innerjoin=True), sa.orm.joinedload(Course.sessions))
+    .execution_options(populate_existing=True)
+)
+
+
 def find_course_for_sign_up(slug: str, student: User) -> tuple[Course, Enrolment | None] | None:
     """The course by its slug, unless it is a draft, with its term and sessions, and the
     student's own row for it if there is one; None when there is no such course.
@@ -51,23 +65,8 @@ def find_course_for_sign_up(slug: str, student: User) -> tuple[Course, Enrolment
     each session ahead, so all of it is read, in one statement, before the course row is
     locked. The student's row is read afresh: another request may have changed it.
     """
-    row = (
-        db.session.execute(
-            sa.select(Course, Enrolment)
-            .outerjoin(
-                Enrolment,
-                sa.and_(Enrolment.course_id == Course.id, Enrolment.student_id == student.id),
-            )
-            # Drafts do not exist for the people who sign up.
-            .where(Course.slug == slug, Course.status != CourseStatus.DRAFT)
-            .options(
-                sa.orm.joinedload(Course.term, innerjoin=True), sa.orm.joinedload(Course.sessions)
-            )
-            .execution_options(populate_existing=True)
-        )
-        .unique()
-        .first()
-    )
+    found = db.session.execute(COURSE_FOR_SIGN_UP, {"slug": slug, "student": student.id})
+    row = found.unique().first()
     return None if row is None else (row[0], row[1])
 
 
