@@ -15,10 +15,10 @@ from flask_login import current_user, login_user, logout_user
 from itsdangerous import URLSafeTimedSerializer
 
 from college import services
+from college.db import request_reads_only
 from college.extensions import cache, db, login_manager
 from college.models import Role, User
 from college.page_cache import WRITTEN_VERSION
-from college.transactions import view_reads_only
 
 SESSION_KEY = "sid"
 # Where Flask-Login keeps the signed-in person's id in the session.
@@ -37,7 +37,7 @@ def load_user(user_id: str) -> User | None:
     seconds, and anything that writes always asks the database.
     """
     token = session.get(SESSION_KEY)
-    key = kept_person_key(user_id, token) if view_reads_only() else None
+    key = kept_person_key(user_id, token) if request_reads_only() else None
     if key is not None:
         kept = cast(User | None, cache.get(key))
         if kept is not None:

@@ -1,12 +1,15 @@
-"""Database foundations: declarative base, UTC datetime type and engine pragmas."""
+"""Database foundations: declarative base, UTC datetime type, engine pragmas, and which
+requests only read (``reads_only``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 import sqlalchemy.orm
+from flask import current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -115,3 +118,25 @@ def changed_rows(result: sa.Result[Any]) -> int:
 
 def is_sqlite(bind: Engine | sa.Connection) -> bool:
     return bind.dialect.name == "sqlite"
+
+
+# --- requests that only read --------------------------------------------------------------------
+
+V = TypeVar("V", bound=Callable[..., Any])
+READS_ONLY = "reads_only"
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+def reads_only(view: V) -> V:
+    """Mark a view that never writes: its GET and HEAD requests run without a transaction
+    (``college.transactions``); every cached view is one."""
+    setattr(view, READS_ONLY, True)
+    return view
+
+
+def request_reads_only() -> bool:
+    """Whether this is a GET or HEAD of a view marked ``reads_only``."""
+    if not has_request_context() or request.method not in READ_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, READS_ONLY, False))

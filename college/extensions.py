@@ -15,10 +15,7 @@ from flask_sqlalchemy.session import Session
 from flask_wtf import CSRFProtect
 from sqlalchemy.engine import Engine
 
-from college.db import Base
-
-# In ``Session.info`` while a request only reads (``college.transactions.begin_request``).
-READS_ONLY = "reads_only"
+from college.db import Base, request_reads_only
 
 _autocommit_engines: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
 
@@ -45,7 +42,7 @@ class BindableSession(Session):
         if bind is None and self.bind is not None:
             return self.bind
         engine = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kw)
-        if self.info.get(READS_ONLY) and isinstance(engine, Engine):
+        if request_reads_only() and isinstance(engine, Engine):
             return autocommit_engine(engine)
         return engine
 

@@ -47,8 +47,8 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from college.data_version import current_version
+from college.db import reads_only
 from college.extensions import cache
-from college.transactions import reads_only
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 

@@ -17,8 +17,8 @@ On SQLite a form submission takes the write lock before it reads anything
 first and then tries to write fails at once with "database is locked" when another request
 wrote in between, whatever the busy timeout.
 
-A view that only reads is marked :func:`reads_only` (every cached view is). Its GET and HEAD
-requests, their hooks included (loading the signed-in person), run in SQLAlchemy's
+A view that only reads is marked ``college.db.reads_only`` (every cached view is). Its GET
+and HEAD requests, their hooks included (loading the signed-in person), run in SQLAlchemy's
 ``AUTOCOMMIT`` isolation level on PostgreSQL: no BEGIN and no COMMIT around a page that
 reads one row, half of its round trips. In READ COMMITTED each statement sees the data as
 it is when the statement starts, in a transaction or not, so the page reads nothing else.
@@ -41,24 +41,23 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, message_flashed, request, session
+from flask import Flask, g, message_flashed, request, session
 from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from college.db import request_reads_only
 from college.errors import DomainError, render_error
-from college.extensions import READS_ONLY, BindableSession, db
+from college.extensions import BindableSession, db
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-V = TypeVar("V", bound=Callable[..., Any])
 
 ATTEMPTS = 5
 # SQLSTATEs worth another go on PostgreSQL: serialisation failure, deadlock, lock timeout.
 TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-READ_METHODS = {"GET", "HEAD"}
 
 
 class Busy(DomainError):
@@ -93,19 +92,19 @@ def begin_writing(session: Session) -> None:
 
 
 @contextmanager
-def transaction(*, writes: bool = False) -> Iterator[Session]:
+def transaction(*, writes: bool = False) -> Iterator[None]:
     """Commit what the block did, or roll all of it back when the block raises."""
-    session = db.session()
     if writes:
-        begin_writing(session)
+        begin_writing(db.session())
     try:
-        yield session
-        # A request that touched no table (a 304, a response from the cache) has no
-        # transaction; committing would begin one only to end it.
-        if session.in_transaction():
-            session.commit()
+        yield
+        # A request that touched no table (a 304, a response from the cache) has no session,
+        # or one without a transaction: committing would begin one only to end it.
+        if db.session.registry.has() and db.session().in_transaction():
+            db.session.commit()
     except BaseException:
-        session.rollback()
+        if db.session.registry.has():
+            db.session.rollback()
         raise
 
 
@@ -163,37 +162,14 @@ def take_back_flashes() -> None:
         session["_flashes"] = session.get("_flashes", [])[:-count]
 
 
-def reads_only(view: V) -> V:
-    """Mark a view that never writes: its GET and HEAD requests run without a transaction."""
-    setattr(view, READS_ONLY, True)
-    return view
-
-
-def view_reads_only() -> bool:
-    view = current_app.view_functions.get(request.endpoint or "")
-    return request.method in READ_METHODS and getattr(view, READS_ONLY, False)
-
-
 def begin_request() -> None:
-    """Before any other hook reads: how this request talks to the database.
-
-    On SQLite a form submission waits for the write lock before it reads anything; a GET
-    of a view that only reads runs without a transaction.
-    """
-    session = db.session()
-    session.info[READS_ONLY] = view_reads_only()
+    """On SQLite, let a form submission wait for the write lock before it reads anything."""
     if request.method in WRITE_METHODS:
-        begin_writing(session)
-
-
-def end_request(error: BaseException | None) -> None:
-    # The session outlives the request where an app context was pushed around it (tests).
-    if db.session.registry.has():
-        db.session.info.pop(READS_ONLY, None)
+        begin_writing(db.session())
 
 
 def refuse_writes_while_reading(session: Session, *args: Any) -> None:
-    if session.info.get(READS_ONLY) and (session.new or session.dirty or session.deleted):
+    if (session.new or session.dirty or session.deleted) and request_reads_only():
         raise RuntimeError("a view marked reads_only wrote to the database")
 
 
@@ -234,7 +210,6 @@ class CommandGroup(AppGroup):
 
 def init_app(app: Flask) -> None:
     app.before_request(begin_request)
-    app.teardown_request(end_request)
     if not sa.event.contains(BindableSession, "before_flush", refuse_writes_while_reading):
         sa.event.listen(BindableSession, "before_flush", refuse_writes_while_reading)
     message_flashed.connect(count_flash, app)

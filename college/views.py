@@ -334,9 +334,9 @@ def delete_account() -> Any:
                 429 if error.status_code == 429 else 400
             )
         try:
-            personal_data.erase_person(current_user, current_user, form.password.data)
+            with db.session.begin_nested():
+                personal_data.erase_person(current_user, current_user, form.password.data)
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
             auth.sign_out()

@@ -131,18 +131,18 @@ def training() -> Any:
         programme = db.session.get(TrainingProgramme, form.programme.data)
         trainers = [u for u in (db.session.get(User, i) for i in form.trainers.data or []) if u]
         try:
-            if programme is None:
-                raise DomainError(_l("Please choose a programme."))
-            cohort = services.open_cohort(
-                current_user,
-                programme,
-                name=form.name.data,
-                places=form.places.data,
-                meetings=_meetings_of(form, programme),
-                trainers=trainers,
-            )
+            with db.session.begin_nested():
+                if programme is None:
+                    raise DomainError(_l("Please choose a programme."))
+                cohort = services.open_cohort(
+                    current_user,
+                    programme,
+                    name=form.name.data,
+                    places=form.places.data,
+                    meetings=_meetings_of(form, programme),
+                    trainers=trainers,
+                )
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
             flash(_("The cohort is open."), "success")
@@ -167,16 +167,16 @@ def programme_new() -> Any:
     form = ProgrammeForm()
     if form.validate_on_submit():
         try:
-            services.create_programme(
-                current_user,
-                name=form.name.data,
-                code=form.code.data,
-                meeting_count=form.meeting_count.data,
-                completion_percent=form.completion_percent.data,
-                valid_for_months=form.valid_for_months.data,
-            )
+            with db.session.begin_nested():
+                services.create_programme(
+                    current_user,
+                    name=form.name.data,
+                    code=form.code.data,
+                    meeting_count=form.meeting_count.data,
+                    completion_percent=form.completion_percent.data,
+                    valid_for_months=form.valid_for_months.data,
+                )
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
             flash(_("The programme is added."), "success")

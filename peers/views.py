@@ -96,9 +96,9 @@ def _save_absence(form: AbsenceForm, write: Callable[[], Any]) -> Response | Non
     if not form.validate_on_submit():
         return None
     try:
-        write()
+        with db.session.begin_nested():
+            write()
     except DomainError as error:
-        db.session.rollback()
         form.form_errors.append(str(error))
         return None
     flash(_("Your absence is saved."), "success")
@@ -213,16 +213,16 @@ def profile() -> Any:
         form.public_visibility.data = current_user.public_visibility
     if form.validate_on_submit():
         try:
-            services.update_profile(
-                current_user,
-                current_user,
-                status=form.status.data,
-                max_sessions_per_week=form.max_sessions_per_week.data,
-                topics=form.topics.data or [],
-                public_visibility=PublicVisibility(form.public_visibility.data),
-            )
+            with db.session.begin_nested():
+                services.update_profile(
+                    current_user,
+                    current_user,
+                    status=form.status.data,
+                    max_sessions_per_week=form.max_sessions_per_week.data,
+                    topics=form.topics.data or [],
+                    public_visibility=PublicVisibility(form.public_visibility.data),
+                )
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
             flash(_("Your profile is saved."), "success")

@@ -45,13 +45,12 @@ def save(form: FlaskForm, write: Handler, done: str, target: Callable[[Any], str
     if not form.validate_on_submit():
         return None
     try:
-        result = write()
+        with db.session.begin_nested():
+            result = write()
     except services.ProblemsError as error:
-        db.session.rollback()
         form.form_errors.extend([str(error.message), *error.problems])
         return None
     except DomainError as error:
-        db.session.rollback()
         form.form_errors.append(str(error))
         return None
     flash(done, "success")

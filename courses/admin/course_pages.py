@@ -198,12 +198,11 @@ def course_status(course_id: int) -> Any:
     if not StatusForm().validate_on_submit() or wanted not in {str(s) for s in CourseStatus}:
         abort(400)
     try:
-        services.change_course_status(current_user, course, CourseStatus(wanted))
+        with db.session.begin_nested():
+            services.change_course_status(current_user, course, CourseStatus(wanted))
     except services.ProblemsError as error:
-        db.session.rollback()
         return render_course(load_course(course_id), str(error.message)), 409
     except DomainError as error:
-        db.session.rollback()
         return render_course(load_course(course_id), str(error)), error.status_code
     flash(_("The course is now %(status)s.", status=services.status_word(wanted)), "success")
     return redirect(to_course(course))

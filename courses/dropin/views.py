@@ -62,9 +62,9 @@ def head_count(session_id: int) -> Any:
             third=form.third_visits.data or 0,
         )
         try:
-            services.record_head_count(me(), session, visits)
+            with db.session.begin_nested():
+                services.record_head_count(me(), session, visits)
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
             flash(_("The head count is saved. Thank you."), "success")
@@ -83,12 +83,12 @@ def interest(session_id: int) -> Any:
     form = InterestForm()
     if form.validate_on_submit():
         try:
-            services.record_interest(
-                me(), session, name=form.name.data, contact=form.contact.data,
-                consent=bool(form.consent.data),
-            )  # fmt: skip
+            with db.session.begin_nested():
+                services.record_interest(
+                    me(), session, name=form.name.data, contact=form.contact.data,
+                    consent=bool(form.consent.data),
+                )  # fmt: skip
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
             flash(_("Thank you. We will tell you about our courses."), "success")
@@ -115,9 +115,9 @@ def session_drop_in(session_id: int) -> Any:
         abort(400)
     opening = bool(request.form.get("drop_in"))
     try:
-        services.set_session_drop_in(me(), session, opening)
+        with db.session.begin_nested():
+            services.set_session_drop_in(me(), session, opening)
     except DomainError as error:
-        db.session.rollback()
         flash(str(error), "error")
     else:
         done = (
@@ -154,9 +154,9 @@ def interest_delete(interest_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        services.delete_interest(me(), interest_id)
+        with db.session.begin_nested():
+            services.delete_interest(me(), interest_id)
     except DomainError as error:
-        db.session.rollback()
         flash(str(error), "error")
     else:
         flash(_("The entry is deleted."), "success")

@@ -249,9 +249,9 @@ def give_feedback(enrolment_id: int) -> Any:
     form = FeedbackForm()
     if form.validate_on_submit():
         try:
-            feedback.give_feedback(me(), course, form.scores(), form.comment.data)
+            with db.session.begin_nested():
+                feedback.give_feedback(me(), course, form.scores(), form.comment.data)
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
             flash(_("Thank you! Your answers help us make the courses better."), "success")
@@ -303,14 +303,13 @@ def register(session_id: int) -> Any:
             abort(400)
         marks = parse_marks(request.form)
         try:
-            if marks is None:
-                raise DomainError(_("Please choose present, sent apologies or absent."))
-            attendance.mark_attendance(me(), session, marks)
+            with db.session.begin_nested():
+                if marks is None:
+                    raise DomainError(_("Please choose present, sent apologies or absent."))
+                attendance.mark_attendance(me(), session, marks)
         except attendance.RegisterNotYetOpen:
-            db.session.rollback()  # the page below says why
-            status = 400
+            status = 400  # the page below says why
         except DomainError as error:
-            db.session.rollback()
             flash(str(error), "error")
             status = 400
         else:
@@ -318,10 +317,9 @@ def register(session_id: int) -> Any:
             return redirect(after_register(session))
     back = after_register(session)
     try:
-        rows = attendance.register_for(me(), session)
+        rows = attendance.register_for(me(), session)  # refused before it writes anything
     except attendance.RegisterNotYetOpen as error:
         # Said on the page itself, with the way back: there is nothing to mark yet.
-        db.session.rollback()
         html = render_template(
             "enrolment/register.html",
             session=session,

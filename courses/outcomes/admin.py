@@ -95,9 +95,9 @@ def areas() -> Any:
     form = AreasForm()
     if form.validate_on_submit():
         try:
-            saved = services.save_areas(form.texts())
+            with db.session.begin_nested():
+                saved = services.save_areas(form.texts())
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
             if latest is not None and saved.id == latest.id:

@@ -40,9 +40,9 @@ def rate(enrolment_id: int, moment: str) -> Any:
     form = rating_form(questionnaire)
     if form.validate_on_submit():
         try:
-            change = services.rate(enrolment, when, form.scores())
+            with db.session.begin_nested():
+                change = services.rate(enrolment, when, form.scores())
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
             if change:
@@ -68,9 +68,9 @@ def skip(enrolment_id: int, moment: str) -> Any:
         abort(400)
     enrolment = own_enrolment_or_404(enrolment_id)
     try:
-        services.skip(enrolment, Moment(moment))
+        with db.session.begin_nested():
+            services.skip(enrolment, Moment(moment))
     except DomainError as error:
-        db.session.rollback()
         flash(str(error), "error")
     else:
         flash(_("That is fine. We will not ask you again."), "success")

@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from college import create_app, services, transactions
+from college.db import reads_only
 from college.errors import DomainError
 from college.extensions import BindableSession, db
 from college.models import AuditEvent, User
@@ -254,12 +255,12 @@ def test_a_get_of_a_view_that_only_reads_runs_without_a_transaction_and_may_not_
     with fresh_app(engine_name, tmp_path) as app:
 
         @app.get("/probe/reads")
-        @transactions.reads_only
+        @reads_only
         def reads() -> str:
             return str(in_autocommit())
 
         @app.get("/probe/writes")
-        @transactions.reads_only
+        @reads_only
         def writes() -> str:
             db.session.add(AuditEvent(action="probe.wrote", target_type="probe"))
             return str(db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)))
@@ -290,3 +291,28 @@ def test_a_gets_bookkeeping_is_committed_with_the_page(
         )
     ).all()
     assert len(viewed) == 1
+
+
+@pytest.mark.committing
+def test_a_refusal_shown_on_its_form_keeps_nothing_of_itself_and_the_rest_is_committed(
+    engine_name: str, tmp_path: Path
+) -> None:
+    with fresh_app(engine_name, tmp_path) as app:
+
+        @app.post("/probe/refused")
+        def refused() -> tuple[str, int]:
+            try:
+                with db.session.begin_nested():
+                    db.session.add(AuditEvent(action="probe.refused", target_type="probe"))
+                    db.session.flush()
+                    raise DomainError("Not like that.")
+            except DomainError as error:
+                # What the request does after showing the refusal is its own to keep.
+                db.session.add(AuditEvent(action="probe.shown", target_type="probe"))
+                return str(error), 400
+
+        response = app.test_client().post("/probe/refused")
+        assert (response.status_code, response.get_data(as_text=True)) == (400, "Not like that.")
+        with app.app_context():
+            actions = db.session.scalars(sa.select(AuditEvent.action)).all()
+            assert actions == ["probe.shown"]
