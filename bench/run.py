@@ -61,6 +61,8 @@ class Measurement:
     build_ms: float | None = None
     ratio: float | None = None
     target: float | None = None
+    # Hello world at the same connections, measured just before this row.
+    hello_rps: float | None = None
 
 
 def free_port() -> int:
@@ -273,13 +275,23 @@ def warm_up(url: str, scenario: Scenario, requests_count: int = 12) -> None:
         list(pool.map(fetch, range(requests_count)))
 
 
+HELLO = Scenario("hello world", "/", 1.0)
+
+
 def measure(
-    url: str, scenarios: list[Scenario], connections: list[int], duration: float
+    url: str,
+    hello_url: str,
+    scenarios: list[Scenario],
+    connections: list[int],
+    duration: float,
 ) -> list[Measurement]:
+    """Each row right after hello world at the same connections: this machine's speed drifts
+    by a third within minutes, and a row and its own ceiling then drift together."""
     results = []
     for scenario in scenarios:
         warm_up(url, scenario)
         for count in connections:
+            hello = run_wrk(hello_url, count, duration, HELLO)["rps"]
             data = run_wrk(url, count, duration, scenario)
             results.append(
                 Measurement(
@@ -290,9 +302,14 @@ def measure(
                     p95_ms=data["p95_ms"],
                     errors=data["errors"],
                     target=scenario.target,
+                    hello_rps=hello,
                 )
             )
-            print(f"  {scenario.name:<32} c={count:<3} {data['rps']:>9.1f} req/s", flush=True)
+            print(
+                f"  {scenario.name:<32} c={count:<3} {data['rps']:>9.1f} req/s"
+                f"  (hello world just before: {hello:.1f})",
+                flush=True,
+            )
     return results
 
 
@@ -300,9 +317,8 @@ def attach_ratios(
     results: list[Measurement], hello: dict[int, float], in_process: dict[str, InProcess]
 ) -> None:
     for result in results:
-        result.ratio = (
-            result.rps / hello[result.connections] if hello.get(result.connections) else None
-        )
+        ceiling = result.hello_rps or hello.get(result.connections)
+        result.ratio = result.rps / ceiling if ceiling else None
         found = in_process.get(result.scenario)
         if found is not None:
             result.queries, result.build_ms = found.queries, round(found.build_ms, 2)
@@ -343,11 +359,11 @@ class ScaleRun:
 
 
 def measure_hello(connections: list[int], duration: float) -> dict[int, float]:
-    """The ceiling: the smallest Flask app under the same gunicorn settings."""
+    """The ceiling on a server of its own: the smallest Flask app under the same settings."""
     hello: dict[int, float] = {}
     with gunicorn("bench.hello:app") as url:
         for count in connections:
-            hello[count] = run_wrk(url, count, duration, Scenario("hello world", "/", 1.0))["rps"]
+            hello[count] = run_wrk(url, count, duration, HELLO)["rps"]
             print(f"  {'hello world':<32} c={count:<3} {hello[count]:>9.1f} req/s", flush=True)
     return hello
 
@@ -355,27 +371,35 @@ def measure_hello(connections: list[int], duration: float) -> dict[int, float]:
 def run_scale(scale: float, args: argparse.Namespace, connections: list[int]) -> ScaleRun:
     """Build the data at ``scale`` (unless reused), measure every scenario, print the table.
 
-    Hello world is measured just before and just after the college, and the ratios use the
-    mean, so a machine whose load drifts during the run skews them less.
+    Both apps are served at once (the idle one costs nothing), and each row is divided by
+    hello world measured just before it. The table's hello world line is the mean of those.
     """
     started = time.monotonic()
     if not args.skip_data:
         print(f"Building data at scale {scale} ...", flush=True)
         prepare_data(scale)
     data_seconds = time.monotonic() - started
-    before = measure_hello(connections, args.duration)
-    with gunicorn("wsgi:app") as url:
+    with gunicorn("bench.hello:app") as hello_url, gunicorn("wsgi:app") as url:
+        warm_up(hello_url, HELLO)
         scenarios = build_scenarios(url)
-        results = measure(url, scenarios, connections, args.duration)
+        results = measure(url, hello_url, scenarios, connections, args.duration)
         extra = run_extra_benchmarks(url, args)
-    after = measure_hello(connections, args.duration)
-    hello = {count: round((before[count] + after[count]) / 2, 1) for count in connections}
+    hello = mean_hello(results, connections)
     attach_ratios(results, hello, count_queries(scenarios))
     print(f"\nScale {scale}:")
     print_table(results, hello)
     for line in extra.get("lines", []):
         print(line)
     return ScaleRun(scale, round(data_seconds, 1), hello, results, extra.get("data", {}))
+
+
+def mean_hello(results: list[Measurement], connections: list[int]) -> dict[int, float]:
+    hello = {}
+    for count in connections:
+        found = [r.hello_rps for r in results if r.connections == count and r.hello_rps]
+        if found:
+            hello[count] = round(sum(found) / len(found), 1)
+    return hello
 
 
 def growth(small: ScaleRun, large: ScaleRun) -> list[dict[str, Any]]:
@@ -388,10 +412,13 @@ def growth(small: ScaleRun, large: ScaleRun) -> list[dict[str, Any]]:
         if was is None or not after.rps:
             continue
         built = after.build_ms / was.build_ms if after.build_ms and was.build_ms else None
+        # Each against its own hello world, so the machine's drift between the two scales
+        # is not counted as the data's growth.
+        served = was.ratio / after.ratio if was.ratio and after.ratio else was.rps / after.rps
         rows.append(
             {
                 "scenario": after.scenario,
-                "served_slower": round(was.rps / after.rps, 2),
+                "served_slower": round(served, 2),
                 "built_slower": round(built, 2) if built else None,
             }
         )

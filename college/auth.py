@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -21,7 +22,6 @@ from college.models import Role, User
 from college.page_cache import WRITTEN_VERSION
 
 SESSION_KEY = "sid"
-# Where Flask-Login keeps the signed-in person's id in the session.
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -46,7 +46,9 @@ def load_user(user_id: str) -> User | None:
     if user is None or not user.is_active:
         return None
     if key is not None:
-        cache.set(key, user, timeout=int(current_app.config["PAGE_CACHE_VERSION_SECONDS"]))
+        # Whole seconds, at least one: a timeout of 0 would keep the person for ever.
+        seconds = math.ceil(current_app.config["PAGE_CACHE_VERSION_SECONDS"])
+        cache.set(key, user, timeout=seconds)
     return user
 
 
