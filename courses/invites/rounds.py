@@ -188,7 +188,8 @@ def _send(
                 entries[session_id] = entry
             entry.uid, entry.sequence, entry.digest, entry.shown = uid, sequence, digest, shown
             entry.sent_at = now
-        log.info(
+        # One line per invitation is for tracing; the mail worker reports each round's totals.
+        log.debug(
             "calendar %s written course=%s user=%s seq=%s", method, course_id, person.id, sequence
         )
     return written

@@ -20,6 +20,18 @@ def test_the_demo_is_built_without_the_services_log(runner, caplog: pytest.LogCa
     assert logging.getLogger().level == logging.INFO  # the log is as loud as before after it
 
 
+def test_the_first_mail_round_after_the_demo_says_totals_not_a_line_a_message(
+    runner, caplog: pytest.LogCaptureFixture
+):
+    assert runner.invoke(args=["college", "demo"]).exit_code == 0
+    caplog.set_level(logging.INFO)
+    result = runner.invoke(args=["college", "deliver-mail", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "sent " in result.output
+    chatter = [record.getMessage() for record in caplog.records if record.levelno < logging.WARNING]
+    assert len(chatter) <= 2, chatter
+
+
 def test_the_demo_can_show_the_services_log(runner, caplog: pytest.LogCaptureFixture):
     caplog.set_level(logging.INFO)
     result = runner.invoke(args=["college", "demo", "--verbose"])
